@@ -1,0 +1,52 @@
+// The lines printed when a run ends, and by `yoda status` as a table.
+import type { JobStatus } from '../status/job-status.js';
+
+const pct = (a: number, b: number) => (b === 0 ? '100' : ((100 * a) / b).toFixed(1));
+
+/** A few lines a person reads at the end of a run. */
+export function summaryLines(s: JobStatus, reason: string | null): string[] {
+  const r = s.ranges;
+  const left = r.ready + r.failed + r.assigned;
+  const head = `job ${s.job.name}: ${r.done}/${r.total} ranges done (${pct(r.done, r.total)}%), ${s.events.done}/${s.events.total} events`;
+  const lines = [head];
+  switch (s.state) {
+    case 'complete':
+      lines.push(`complete. Outputs are in ${s.job.outputDir}; the journal ${s.job.workdir}/journal.log lists each range's output.`);
+      break;
+    case 'fatal':
+      lines.push(`finished with ${r.fatal} fatal range(s) (every attempt failed); the rest is done:`);
+      for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
+      if (s.fatal.length > 20) lines.push(`  ... and ${s.fatal.length - 20} more (yoda status ${s.job.workdir})`);
+      break;
+    case 'stopped':
+      lines.push(`stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left for the next allocation. Run the same command again to resume.`);
+      break;
+    default:
+      lines.push(`failed${reason ? `: ${reason}` : ''}. ${left} range(s) left; fix the cause and run the same command again to resume.`);
+  }
+  return lines;
+}
+
+/** The readable form of `yoda status`. */
+export function statusTable(s: JobStatus): string {
+  const r = s.ranges;
+  const rows = [
+    ['job', `${s.job.name}  (${s.job.jobFile})`],
+    ['state', s.state],
+    ['ranges', `${r.done} done, ${r.assigned} running, ${r.ready} ready, ${r.failed} awaiting retry, ${r.fatal} fatal, of ${r.total}`],
+    ['events', `${s.events.done} of ${s.events.total} done (${pct(s.events.done, s.events.total)}%)`],
+    ['runs', s.lastRun ? `${s.runs}; last on ${s.lastRun.host} started ${s.lastRun.startedAt}${s.lastRun.endedAt ? `, ended ${s.lastRun.endedAt} (exit ${s.lastRun.exitCode})` : ''}` : 'none yet'],
+    ['payload CPU', `${s.cpuSeconds.toFixed(1)} s`],
+    ['outputs', s.job.outputDir],
+  ];
+  const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
+  if (s.fatal.length > 0) {
+    lines.push('fatal ranges:');
+    for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
+  }
+  if (s.recentFailures.length > 0) {
+    lines.push('recent failures:');
+    for (const f of s.recentFailures.slice(-10)) lines.push(`  ${f.range} attempt ${f.attempt} on ${f.node}: ${f.code} ${f.message.slice(0, 120)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,123 @@
+// A Droid's socket shell: a DEALER to Yoda, the slot workers, and a timer, all feeding droidStep().
+import { Dealer } from 'zeromq';
+import type { Logger } from 'pino';
+import { decodeYodaMessage, encode, MAX_FRAME_BYTES } from '../protocol/codec.js';
+import { Outbox } from '../util/outbox.js';
+import { startDaemonWorker, type WorkerEvents, type WorkerHandle } from '../payload/worker.js';
+import { startCommandWorker } from '../payload/command-worker.js';
+import type { WorkerSetup } from '../payload/worker-env.js';
+import type { DroidEffect, DroidEvent } from './effects.js';
+import type { DroidState } from './state.js';
+import { droidStep } from './step.js';
+
+/** How a Droid ended: exit code 0, or 5 with the reason. */
+export interface DroidResult {
+  exitCode: number;
+  error: string | null;
+}
+
+/** Worker settings shared by every slot of a Droid. */
+export type SlotTemplate = Omit<WorkerSetup, 'slot' | 'cpus' | 'log'>;
+
+/** A running Droid. */
+export class DroidClient {
+  readonly finished: Promise<DroidResult>;
+  private resolveFinished!: (r: DroidResult) => void;
+  private readonly socket: Dealer;
+  private readonly outbox: Outbox<Buffer>;
+  private readonly workers = new Map<number, WorkerHandle>();
+  private readonly ticker: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(endpoint: string, readonly state: DroidState, private readonly template: SlotTemplate, private readonly log: Logger) {
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.socket = new Dealer({ routingId: state.config.key, maxMessageSize: MAX_FRAME_BYTES, linger: 2000, reconnectInterval: 200 });
+    this.socket.connect(endpoint);
+    this.outbox = new Outbox((frame) => this.socket.send(frame), (e) => log.debug({ err: e.message }, 'send failed'));
+    this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), 100);
+    void this.receiveLoop();
+    this.dispatch({ type: 'connected' });
+  }
+
+  /** Starts a drain: queued ranges go back to Yoda, busy workers get `graceSeconds`. */
+  drain(reason: string, graceSeconds: number): void {
+    this.dispatch({ type: 'drain', reason, graceSeconds });
+  }
+
+  /** Kills every worker's process group at once (second signal, or process exit). */
+  killAll(): void {
+    for (const w of this.workers.values()) w.kill();
+  }
+
+  /** Process ids of the live workers, by slot. */
+  workerPids(): Map<number, number | undefined> {
+    return new Map([...this.workers].map(([slot, w]) => [slot, w.pid]));
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const [frame] of this.socket) {
+        const decoded = decodeYodaMessage(frame);
+        if (decoded.ok) this.dispatch({ type: 'yoda', msg: decoded.message });
+        else this.log.warn(`dropped a frame from Yoda: ${decoded.why}`);
+      }
+    } catch (e) {
+      if (!this.closed) this.log.error({ err: (e as Error).message }, 'Droid receive loop failed');
+    }
+  }
+
+  private dispatch(event: DroidEvent): void {
+    if (this.closed) return;
+    for (const e of droidStep(this.state, event, Date.now())) this.run(e);
+  }
+
+  private workerEvents(slot: number): WorkerEvents {
+    return {
+      report: (report) => this.dispatch({ type: 'worker', slot, report }),
+      broken: (why) => this.dispatch({ type: 'workerBroken', slot, why }),
+      exited: (code, signal) => {
+        this.workers.delete(slot);
+        this.dispatch({ type: 'workerExited', slot, code, signal });
+      },
+    };
+  }
+
+  private run(e: DroidEffect): void {
+    switch (e.type) {
+      case 'toYoda':
+        this.outbox.push(encode(e.msg));
+        break;
+      case 'startWorker': {
+        const slot = this.state.slots.find((s) => s.slot === e.slot)!;
+        const setup: WorkerSetup = { ...this.template, slot: slot.slot, cpus: slot.cpus, log: slot.log };
+        const start = setup.mode === 'command' ? startCommandWorker : startDaemonWorker;
+        this.workers.set(e.slot, start(setup, this.workerEvents(e.slot)));
+        break;
+      }
+      case 'feedWorker':
+        this.workers.get(e.slot)?.feed(e.ranges);
+        break;
+      case 'stopWorker':
+        this.workers.get(e.slot)?.stop();
+        break;
+      case 'killWorker':
+        this.workers.get(e.slot)?.kill();
+        break;
+      case 'log':
+        this.log[e.level](e.msg);
+        break;
+      case 'exit':
+        void this.close({ exitCode: e.code, error: e.error });
+        break;
+    }
+  }
+
+  private async close(result: DroidResult): Promise<void> {
+    this.closed = true;
+    clearInterval(this.ticker);
+    this.killAll();
+    await this.outbox.drained();
+    this.socket.close();
+    this.resolveFinished(result);
+  }
+}

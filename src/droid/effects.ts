@@ -1,0 +1,28 @@
+// What a Droid's state machine reacts to and what it asks its shell to do.
+import type { DroidMessage, RangeSpec, YodaMessage } from '../protocol/messages.js';
+
+/** A worker's report on the control channel, already parsed and checked. */
+export type WorkerReport =
+  | { type: 'ready' }
+  | { type: 'done'; id: string; outputs: string[]; cpu: number; wall: number }
+  | { type: 'failed'; id: string; code: string; message: string };
+
+/** Something that happened to a Droid. */
+export type DroidEvent =
+  | { type: 'connected' }
+  | { type: 'yoda'; msg: YodaMessage }
+  | { type: 'worker'; slot: number; report: WorkerReport }
+  | { type: 'workerBroken'; slot: number; why: string }
+  | { type: 'workerExited'; slot: number; code: number | null; signal: string | null }
+  | { type: 'tick' }
+  | { type: 'drain'; reason: string; graceSeconds: number };
+
+/** Something a Droid's shell must do. */
+export type DroidEffect =
+  | { type: 'toYoda'; msg: DroidMessage }
+  | { type: 'startWorker'; slot: number }
+  | { type: 'feedWorker'; slot: number; ranges: RangeSpec[] }
+  | { type: 'stopWorker'; slot: number }
+  | { type: 'killWorker'; slot: number }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string }
+  | { type: 'exit'; code: number; error: string | null };

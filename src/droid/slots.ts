@@ -1,0 +1,77 @@
+// Slot-level transitions of a Droid: workers starting, taking ranges, reporting, dying.
+import type { RangeResult } from '../protocol/messages.js';
+import type { DroidEffect } from './effects.js';
+import type { DroidState, SlotState } from './state.js';
+
+/** Seconds a stopping worker gets to exit before it is killed. */
+export const STOP_GRACE_MS = 10_000;
+
+/** A worker is alive (a process exists or is being started). */
+export function isLive(slot: SlotState): boolean {
+  return slot.phase !== 'none' && slot.phase !== 'retired';
+}
+
+/** Starts the worker of `slot`. */
+export function startSlot(s: DroidState, slot: SlotState, now: number, out: DroidEffect[]): void {
+  slot.phase = 'starting';
+  slot.startedAt = now;
+  slot.lastStartError = null;
+  out.push({ type: 'startWorker', slot: slot.slot });
+}
+
+/** Asks a worker to finish (no more events) and to exit. */
+export function stopSlot(slot: SlotState, now: number, out: DroidEffect[], kill = false): void {
+  if (!isLive(slot)) return;
+  if (kill || slot.phase === 'starting' || slot.phase === 'stopping') out.push({ type: 'killWorker', slot: slot.slot });
+  else out.push({ type: 'stopWorker', slot: slot.slot });
+  slot.phase = 'stopping';
+  slot.stopBy = now + STOP_GRACE_MS;
+}
+
+/** Gives the next queued range to a worker that waits, or tells it to stop when no more will come. */
+export function feedSlot(s: DroidState, slot: SlotState, now: number, out: DroidEffect[]): void {
+  if (slot.phase !== 'waiting') return;
+  if (s.phase !== 'running') return stopSlot(slot, now, out);
+  const range = s.queue.shift();
+  if (!range) return;
+  slot.holding.set(range.id, { range, since: now });
+  slot.phase = 'busy';
+  out.push({ type: 'feedWorker', slot: slot.slot, ranges: [range] });
+}
+
+/** Records the outcome of a range a worker held. */
+export function pushResult(s: DroidState, result: RangeResult, now: number): void {
+  s.results.push(result);
+  s.firstPendingAt ??= now;
+}
+
+/** Fails every range a worker holds, with `code` (an attempt is burned) or releases them when draining. */
+export function clearHolding(s: DroidState, slot: SlotState, code: string, message: string, now: number): void {
+  for (const { range, since } of slot.holding.values()) {
+    if (s.phase === 'draining') s.released.push(range.i);
+    else pushResult(s, { i: range.i, id: range.id, ok: false, code, message, start: since, end: now, slot: slot.slot }, now);
+  }
+  slot.holding.clear();
+}
+
+/** Handles the exit of a worker process. */
+export function onWorkerExit(s: DroidState, slot: SlotState, code: number | null, signal: string | null, now: number, out: DroidEffect[]): void {
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  const c = s.config;
+  if (slot.phase === 'starting') {
+    slot.startFailures += 1;
+    slot.lastStartError ??= `worker ${how} before it was ready`;
+    const retire = slot.startFailures >= c.maxStartFailures;
+    out.push({ type: 'log', level: retire ? 'error' : 'warn', msg: `slot ${slot.slot}: ${slot.lastStartError} (${slot.startFailures}/${c.maxStartFailures}); see ${slot.log}${retire ? '; slot retired' : ''}` });
+    slot.phase = retire ? 'retired' : 'none';
+    slot.restartAt = now + 500 * 2 ** slot.startFailures;
+    return;
+  }
+  if (slot.phase !== 'stopping' || slot.holding.size > 0) {
+    out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: worker ${how} unexpectedly holding ${slot.holding.size} range(s); see ${slot.log}` });
+  }
+  clearHolding(s, slot, 'ERR_WORKER_DIED', `worker ${how} while processing the range; see ${slot.log}`, now);
+  slot.phase = 'none';
+  slot.restartAt = now;
+  slot.lastStartError = null;
+}

@@ -1,0 +1,84 @@
+// A Droid's state: its slots, their workers, the ranges it holds and what it owes Yoda.
+import type { RangeResult, RangeSpec } from '../protocol/messages.js';
+
+/** Fixed facts and knobs of one Droid. */
+export interface DroidConfig {
+  key: string;
+  node: string;
+  rank: number;
+  pid: number;
+  slots: { slot: number; cpus: number[]; log: string }[];
+  /** Extra ranges kept per slot beyond the one it runs, so no worker waits for a round trip. */
+  prefetchPerSlot: number;
+  /** Results are sent at least this often, or as soon as `reportBatch` are waiting. */
+  reportIntervalMs: number;
+  reportBatch: number;
+  heartbeatSeconds: number;
+  /** A worker must say ready within this time after it starts. */
+  startTimeoutSeconds: number;
+  /** A slot whose worker fails to start this many times in a row is retired. */
+  maxStartFailures: number;
+  /** Yoda silent for this long: the Droid stops. */
+  yodaTimeoutSeconds: number;
+}
+
+/** Life of one slot's worker process. */
+export type WorkerPhase = 'none' | 'starting' | 'waiting' | 'busy' | 'stopping' | 'retired';
+
+/** One slot: a worker process and the ranges it holds. */
+export interface SlotState {
+  slot: number;
+  cpus: number[];
+  /** The worker's stdout/stderr file, named in error messages. */
+  log: string;
+  phase: WorkerPhase;
+  /** Ranges sent to the worker and not yet reported, with when each was sent. */
+  holding: Map<string, { range: RangeSpec; since: number }>;
+  startedAt: number;
+  /** A stopping worker that has not exited by then is killed. */
+  stopBy: number;
+  startFailures: number;
+  /** Earliest time the worker may be started again (backoff after a failed start). */
+  restartAt: number;
+  /** Last failure that retired or delayed this slot, for messages. */
+  lastStartError: string | null;
+  rangesDone: number;
+}
+
+/** A Droid's whole state. */
+export interface DroidState {
+  config: DroidConfig;
+  phase: 'connecting' | 'running' | 'draining' | 'ending' | 'stopped';
+  slots: SlotState[];
+  /** Ranges received from Yoda and not yet given to a worker. */
+  queue: RangeSpec[];
+  requestOpen: boolean;
+  results: RangeResult[];
+  released: number[];
+  firstPendingAt: number | null;
+  lastSentToYoda: number;
+  lastHeardFromYoda: number;
+  drainDeadline: number | null;
+  /** Set once the Droid decided to stop with an error. */
+  error: string | null;
+}
+
+/** A new Droid, before Yoda has welcomed it. */
+export function createDroidState(config: DroidConfig, now: number): DroidState {
+  return {
+    config,
+    phase: 'connecting',
+    slots: config.slots.map(({ slot, cpus, log }) => ({
+      slot, cpus, log, phase: 'none', holding: new Map(), startedAt: 0, stopBy: 0, startFailures: 0, restartAt: 0, lastStartError: null, rangesDone: 0,
+    })),
+    queue: [],
+    requestOpen: false,
+    results: [],
+    released: [],
+    firstPendingAt: null,
+    lastSentToYoda: now,
+    lastHeardFromYoda: now,
+    drainDeadline: null,
+    error: null,
+  };
+}

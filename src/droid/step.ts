@@ -1,0 +1,178 @@
+// A Droid's transitions: droidStep(state, event, now) mutates the state and returns effects; no I/O.
+import { PROTOCOL_VERSION, type YodaMessage } from '../protocol/messages.js';
+import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
+import type { DroidState, SlotState } from './state.js';
+import { clearHolding, feedSlot, isLive, onWorkerExit, pushResult, startSlot, stopSlot } from './slots.js';
+
+/** Applies one event to a Droid's state. */
+export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
+  const out: DroidEffect[] = [];
+  if (s.phase === 'stopped') return out;
+  const slot = 'slot' in e ? s.slots.find((x) => x.slot === e.slot) : undefined;
+  switch (e.type) {
+    case 'connected': {
+      const c = s.config;
+      const cores = c.slots.reduce((n, x) => n + x.cpus.length, 0);
+      send(s, { type: 'hello', version: PROTOCOL_VERSION, droid: c.key, node: c.node, rank: c.rank, pid: c.pid, slots: c.slots.length, cores }, now, out);
+      break;
+    }
+    case 'yoda':
+      s.lastHeardFromYoda = now;
+      onYoda(s, e.msg, now, out);
+      break;
+    case 'worker':
+      if (slot) onReport(s, slot, e.report, now, out);
+      break;
+    case 'workerBroken':
+      if (slot) onBroken(s, slot, e.why, now, out);
+      break;
+    case 'workerExited':
+      if (slot) onWorkerExit(s, slot, e.code, e.signal, now, out);
+      break;
+    case 'tick':
+      onTick(s, now, out);
+      break;
+    case 'drain':
+      startDrain(s, e.graceSeconds, now, out);
+      break;
+  }
+  afterEvent(s, now, out);
+  return out;
+}
+
+function send(s: DroidState, msg: Parameters<typeof toYoda>[0], now: number, out: DroidEffect[]): void {
+  out.push(toYoda(msg));
+  s.lastSentToYoda = now;
+}
+
+function toYoda(msg: Extract<DroidEffect, { type: 'toYoda' }>['msg']): DroidEffect {
+  return { type: 'toYoda', msg };
+}
+
+function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]): void {
+  switch (msg.type) {
+    case 'welcome':
+      if (s.phase !== 'connecting') return;
+      s.phase = 'running';
+      out.push({ type: 'log', level: 'info', msg: `welcomed by Yoda to job ${msg.job.name} (${msg.job.totalRanges} ranges); starting ${s.slots.length} workers` });
+      for (const slot of s.slots) startSlot(s, slot, now, out);
+      return;
+    case 'refuse':
+      s.error = `Yoda refused this Droid: ${msg.reason}`;
+      startDrain(s, 0, now, out);
+      return;
+    case 'ranges':
+      s.requestOpen = false;
+      s.queue.push(...msg.ranges);
+      for (const slot of s.slots) feedSlot(s, slot, now, out);
+      if (s.phase === 'draining' || s.phase === 'ending') releaseQueue(s);
+      return;
+    case 'end':
+      if (msg.reason === 'drain') return startDrain(s, msg.graceSeconds, now, out);
+      if (s.phase === 'running') {
+        s.phase = 'ending';
+        releaseQueue(s);
+        for (const slot of s.slots) if (slot.phase === 'waiting' || slot.phase === 'starting') stopSlot(slot, now, out);
+      }
+      return;
+    case 'heartbeat':
+      return;
+  }
+}
+
+function releaseQueue(s: DroidState): void {
+  for (const r of s.queue) s.released.push(r.i);
+  s.queue = [];
+}
+
+function startDrain(s: DroidState, graceSeconds: number, now: number, out: DroidEffect[]): void {
+  if (s.phase === 'draining' || s.phase === 'stopped') return;
+  s.phase = 'draining';
+  s.drainDeadline = now + graceSeconds * 1000;
+  releaseQueue(s);
+  for (const slot of s.slots) if (slot.phase !== 'busy') stopSlot(slot, now, out);
+  out.push({ type: 'log', level: 'info', msg: `draining: ${s.slots.filter((x) => x.phase === 'busy').length} busy workers have ${graceSeconds} s to finish` });
+}
+
+function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, out: DroidEffect[]): void {
+  if (r.type === 'ready') {
+    if (slot.holding.size > 0) return onBroken(s, slot, `said ready while holding ${slot.holding.size} unreported range(s)`, now, out);
+    if (slot.phase === 'starting') slot.startFailures = 0;
+    if (slot.phase === 'stopping') return;
+    slot.phase = 'waiting';
+    return feedSlot(s, slot, now, out);
+  }
+  const held = slot.holding.get(r.id);
+  if (!held) return onBroken(s, slot, `reported range ${r.id}, which it does not hold`, now, out);
+  slot.holding.delete(r.id);
+  slot.rangesDone += 1;
+  const base = { i: held.range.i, id: r.id, start: held.since, end: now, slot: slot.slot };
+  if (r.type === 'done') pushResult(s, { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall }, now);
+  else {
+    pushResult(s, { ...base, ok: false, code: r.code, message: r.message }, now);
+    if (r.code.includes('FATAL')) {
+      out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: worker reported ${r.code} and cannot go on; it will be restarted` });
+      stopSlot(slot, now, out);
+    }
+  }
+}
+
+function onBroken(s: DroidState, slot: SlotState, why: string, now: number, out: DroidEffect[]): void {
+  out.push({ type: 'log', level: 'error', msg: `slot ${slot.slot}: worker broke the payload protocol (${why}); killing it; see ${slot.log}` });
+  if (slot.phase === 'starting') slot.lastStartError = `worker broke the payload protocol before it was ready: ${why}`;
+  clearHolding(s, slot, 'ERR_WORKER_PROTOCOL', `worker broke the payload protocol: ${why}; see ${slot.log}`, now);
+  if (slot.phase === 'starting') out.push({ type: 'killWorker', slot: slot.slot });
+  else stopSlot(slot, now, out, true);
+}
+
+function onTick(s: DroidState, now: number, out: DroidEffect[]): void {
+  const c = s.config;
+  for (const slot of s.slots) {
+    if (slot.phase === 'none' && s.phase === 'running' && now >= slot.restartAt) startSlot(s, slot, now, out);
+    else if (slot.phase === 'starting' && now - slot.startedAt > c.startTimeoutSeconds * 1000 && slot.lastStartError === null) {
+      slot.lastStartError = `worker was not ready within ${c.startTimeoutSeconds} s`;
+      out.push({ type: 'killWorker', slot: slot.slot });
+    } else if (slot.phase === 'stopping' && now > slot.stopBy) {
+      out.push({ type: 'killWorker', slot: slot.slot });
+      slot.stopBy = now + 5_000;
+    } else if (slot.phase === 'busy' && s.phase === 'draining' && s.drainDeadline !== null && now >= s.drainDeadline) {
+      stopSlot(slot, now, out, true);
+    }
+  }
+  if (s.firstPendingAt !== null && now - s.firstPendingAt >= c.reportIntervalMs) flush(s, 0, now, out);
+  if (s.phase !== 'connecting' && now - s.lastSentToYoda >= c.heartbeatSeconds * 1000) send(s, { type: 'heartbeat' }, now, out);
+  if (now - s.lastHeardFromYoda > c.yodaTimeoutSeconds * 1000 && !s.error) {
+    s.error = s.phase === 'connecting' ? `no answer from Yoda within ${c.yodaTimeoutSeconds} s` : `Yoda silent for ${c.yodaTimeoutSeconds} s`;
+    out.push({ type: 'log', level: 'error', msg: `${s.error}: stopping this Droid` });
+    startDrain(s, 0, now, out);
+  }
+}
+
+function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): void {
+  if (want > 0) s.requestOpen = true;
+  send(s, { type: 'report', results: s.results, released: s.released, want }, now, out);
+  s.results = [];
+  s.released = [];
+  s.firstPendingAt = null;
+}
+
+function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
+  const usable = s.slots.filter((x) => x.phase !== 'retired');
+  if (s.phase === 'running' && usable.length === 0) {
+    const last = s.slots.map((x) => x.lastStartError).filter(Boolean).pop();
+    s.error = `no worker could be started (${last}); see ${s.slots[0]?.log ?? 'the worker logs'}`;
+    s.phase = 'draining';
+  }
+  if (s.phase === 'running' && !s.requestOpen) {
+    const inWork = s.slots.reduce((n, x) => n + x.holding.size, 0);
+    const want = usable.length * (1 + s.config.prefetchPerSlot) - s.queue.length - inWork;
+    if (want > 0) return flush(s, want, now, out);
+  }
+  if (s.results.length >= s.config.reportBatch || (s.released.length > 0 && s.phase !== 'running')) flush(s, 0, now, out);
+  if ((s.phase === 'draining' || s.phase === 'ending') && !s.slots.some(isLive)) {
+    if (s.results.length > 0 || s.released.length > 0) flush(s, 0, now, out);
+    send(s, { type: 'bye', reason: s.error ? 'error' : s.phase === 'ending' ? 'job complete' : 'drained', ...(s.error ? { error: s.error } : {}) }, now, out);
+    s.phase = 'stopped';
+    out.push({ type: 'exit', code: s.error ? 5 : 0, error: s.error });
+  }
+}

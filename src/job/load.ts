@@ -1,0 +1,83 @@
+// Loads a job file: read, parse (YAML or JSON), validate, resolve inputs, check the payload can start.
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { JobFile } from './schema.js';
+import { validateJobFile } from './validate.js';
+import { resolveInputPaths, type ResolvedInput } from './inputs.js';
+import { YodaError } from '../util/errors.js';
+
+/** A job file, validated, with its inputs found but not yet counted. */
+export interface LoadedJob {
+  jobFile: string;
+  /** Directory of the job file: relative paths in it start here. */
+  baseDir: string;
+  name: string;
+  spec: JobFile;
+  /** Working directory of the payload. */
+  payloadCwd: string;
+  inputs: ResolvedInput[];
+  /** Hash of everything that defines the job's ranges and payload. */
+  hash: string;
+}
+
+function readJobText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new YodaError('BAD_JOB_FILE', `job file ${path} ${why}`, { path });
+  }
+}
+
+function parseJobText(text: string, path: string): unknown {
+  try {
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    throw new YodaError('BAD_JOB_FILE', `job file ${path} is not valid YAML or JSON: ${(e as Error).message}`, { path });
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Throws when the payload's program cannot be found, naming it and where it was looked for. */
+export function checkPayloadProgram(command: string | string[], cwd: string, env: NodeJS.ProcessEnv): void {
+  const program = Array.isArray(command) ? command[0] : /^\s*(\S+)/.exec(command)?.[1];
+  if (!program || (typeof command === 'string' && /[;&|<>$`(]/.test(program))) return;
+  if (program.includes('/')) {
+    if (!isExecutable(isAbsolute(program) ? program : resolve(cwd, program))) {
+      throw new YodaError('BAD_JOB_FILE', `payload.command: ${program} is not an executable file (relative to ${cwd})`, { program });
+    }
+    return;
+  }
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  if (!dirs.some((d) => isExecutable(resolve(d, program)))) {
+    throw new YodaError('BAD_JOB_FILE', `payload.command: program "${program}" was not found on PATH`, { program });
+  }
+}
+
+/** Reads and checks a job file; nothing is started and nothing is written. */
+export function loadJob(jobFilePath: string, env: NodeJS.ProcessEnv = process.env): LoadedJob {
+  const jobFile = resolve(jobFilePath);
+  const spec = validateJobFile(parseJobText(readJobText(jobFile), jobFile), jobFile);
+  const baseDir = dirname(jobFile);
+  const payloadCwd = spec.payload.cwd ? resolve(baseDir, spec.payload.cwd) : baseDir;
+  checkPayloadProgram(spec.payload.command, payloadCwd, { ...env, ...spec.payload.env });
+  const inputs = resolveInputPaths(spec, baseDir);
+  const name = spec.name ?? basename(jobFile, extname(jobFile));
+  const { workdir: _ignored, ...defining } = spec;
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ defining, files: inputs.map((i) => i.paths) }))
+    .digest('hex')
+    .slice(0, 16);
+  return { jobFile, baseDir, name, spec, payloadCwd, inputs, hash };
+}

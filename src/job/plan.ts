@@ -1,0 +1,68 @@
+// A job's ranges: cut from its input files, addressed by a dense index, named by a stable id.
+import { basename, relative } from 'node:path';
+import type { InputFile } from './inputs.js';
+
+/** Where range `i` lives: which input file and which events. */
+export interface RangeGeometry {
+  i: number;
+  id: string;
+  file: number;
+  first: number;
+  last: number;
+}
+
+/** The ranges of a job, computed from its files; ids stay the same as long as files and eventsPerRange do. */
+export class RangePlan {
+  /** Index of the first range of each file, plus the total at the end. */
+  private readonly starts: number[];
+  private readonly tags: string[];
+
+  constructor(readonly files: InputFile[], readonly eventsPerRange: number, baseDir: string) {
+    this.starts = [0];
+    for (const f of files) this.starts.push(this.starts[this.starts.length - 1] + Math.ceil(f.events / eventsPerRange));
+    const names = files.map((f) => basename(f.path));
+    const unique = new Set(names).size === names.length;
+    this.tags = unique ? names : files.map((f) => relative(baseDir, f.path));
+  }
+
+  /** Number of ranges in the job. */
+  get total(): number {
+    return this.starts[this.starts.length - 1];
+  }
+
+  /** Number of events in the job. */
+  get totalEvents(): number {
+    return this.files.reduce((sum, f) => sum + f.events, 0);
+  }
+
+  /** The file index holding range `i` (binary search over the file starts). */
+  fileOf(i: number): number {
+    let lo = 0;
+    let hi = this.files.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Events of range `i`. */
+  eventsOf(i: number): number {
+    const g = this.range(i);
+    return g.last - g.first + 1;
+  }
+
+  /** Everything about range `i`. */
+  range(i: number): RangeGeometry {
+    const file = this.fileOf(i);
+    const first = (i - this.starts[file]) * this.eventsPerRange;
+    const last = Math.min(first + this.eventsPerRange, this.files[file].events) - 1;
+    return { i, id: `${this.tags[file]}:${first}-${last}`, file, first, last };
+  }
+}
+
+/** A file-name-safe form of a range id, for output names. */
+export function safeRangeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
+}

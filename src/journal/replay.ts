@@ -1,0 +1,110 @@
+// Replay: a pure fold of journal records into the fate of every range.
+import type { EndRecord, JobRecord, JournalRecord, RunRecord } from './records.js';
+
+/** Range states as stored in `JournalState.state`. */
+export const RangeState = { ready: 0, assigned: 1, done: 2, fatal: 3 } as const;
+
+/** One failed attempt, kept for status and summaries. */
+export interface FailureInfo {
+  i: number;
+  id: string;
+  attempt: number;
+  code: string;
+  msg: string;
+  node: string;
+  fatal: boolean;
+}
+
+/** What a journal says about a job. `assigned` means in flight in the latest run (or lost with it). */
+export interface JournalState {
+  job: JobRecord | null;
+  lastRun: RunRecord | null;
+  /** The end record of the latest run; null while it runs, or when it was killed. */
+  lastEnd: EndRecord | null;
+  runs: number;
+  state: Uint8Array;
+  /** Failed attempts per range; the next attempt's number is failures + 1. */
+  failures: Uint16Array;
+  counts: { ready: number; assigned: number; done: number; fatal: number };
+  /** Done records that named an already-done range: must stay 0. */
+  duplicateDone: number;
+  failureLog: FailureInfo[];
+  cpuSeconds: number;
+  firstDoneAt: number | null;
+  lastDoneAt: number | null;
+}
+
+/** An empty state for a job of `ranges` ranges. */
+export function emptyJournalState(ranges: number): JournalState {
+  return {
+    job: null,
+    lastRun: null,
+    lastEnd: null,
+    runs: 0,
+    state: new Uint8Array(ranges),
+    failures: new Uint16Array(ranges),
+    counts: { ready: ranges, assigned: 0, done: 0, fatal: 0 },
+    duplicateDone: 0,
+    failureLog: [],
+    cpuSeconds: 0,
+    firstDoneAt: null,
+    lastDoneAt: null,
+  };
+}
+
+function move(s: JournalState, i: number, to: number): void {
+  const names = ['ready', 'assigned', 'done', 'fatal'] as const;
+  s.counts[names[s.state[i]]] -= 1;
+  s.counts[names[to]] += 1;
+  s.state[i] = to;
+}
+
+/** Folds one record into the state (mutating it; no I/O). Out-of-range indexes are ignored. */
+export function foldRecord(s: JournalState, r: JournalRecord): void {
+  const n = s.state.length;
+  switch (r.t) {
+    case 'job':
+      s.job = r;
+      return;
+    case 'run':
+      s.runs += 1;
+      s.lastRun = r;
+      s.lastEnd = null;
+      // Whatever the previous run still held was lost with it.
+      for (let i = 0; i < n; i++) if (s.state[i] === RangeState.assigned) move(s, i, RangeState.ready);
+      return;
+    case 'assign':
+      for (const i of r.r) if (i < n && s.state[i] === RangeState.ready) move(s, i, RangeState.assigned);
+      return;
+    case 'done':
+      if (r.i >= n) return;
+      if (s.state[r.i] === RangeState.done) {
+        s.duplicateDone += 1;
+        return;
+      }
+      move(s, r.i, RangeState.done);
+      s.cpuSeconds += r.cpu;
+      s.firstDoneAt = s.firstDoneAt === null ? r.end : Math.min(s.firstDoneAt, r.end);
+      s.lastDoneAt = s.lastDoneAt === null ? r.end : Math.max(s.lastDoneAt, r.end);
+      return;
+    case 'fail':
+      if (r.i >= n || s.state[r.i] === RangeState.done) return;
+      s.failures[r.i] += 1;
+      s.failureLog.push({ i: r.i, id: r.id, attempt: r.attempt, code: r.code, msg: r.msg, node: r.node, fatal: r.fatal });
+      move(s, r.i, r.fatal ? RangeState.fatal : RangeState.ready);
+      return;
+    case 'release':
+      for (const i of r.r) if (i < n && s.state[i] === RangeState.assigned) move(s, i, RangeState.ready);
+      return;
+    case 'end':
+      s.lastEnd = r;
+      return;
+  }
+}
+
+/** Folds a whole record list for a job of `ranges` ranges. */
+export function replay(records: JournalRecord[], ranges: number): JournalState {
+  const s = emptyJournalState(ranges);
+  for (const r of records) foldRecord(s, r);
+  return s;
+}

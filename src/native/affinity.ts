@@ -1,0 +1,150 @@
+// CPU pinning of processes and threads: the native addon when it was built, else `taskset`.
+// This is the only module that loads native/build/Release/yoda_affinity.node.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+/** Reads and sets CPU affinity; pid 0 means the calling thread (native) or this process (taskset). */
+export interface Affinity {
+  getAffinity(pid: number): Promise<number[]>;
+  setAffinity(pid: number, cpus: number[]): Promise<void>;
+  /** Pins every thread of `pid` (including threads that appear while pinning); returns how many. */
+  pinAllThreads(pid: number, cpus: number[]): Promise<number>;
+}
+
+/** Which implementation loadAffinity chose; `why` says why the addon is not used (log it once). */
+export interface LoadedAffinity {
+  impl: Affinity;
+  native: boolean;
+  why?: string;
+}
+
+/** Options for loadAffinity: force the taskset fallback, or load the addon from another path. */
+export interface LoadAffinityOptions {
+  forceFallback?: boolean;
+  addonPath?: string;
+}
+
+interface Addon {
+  getAffinity(pid: number): number[];
+  setAffinity(pid: number, cpus: number[]): void;
+  setAffinityAllThreads(pid: number, cpus: number[]): number;
+}
+
+/** Formats CPU ids in the Linux list format: [0,1,2,3,8,10,11] -> "0-3,8,10-11". */
+export function formatCpuList(cpus: number[]): string {
+  const ids = [...new Set(cpus)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    parts.push(j === i ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** Parses the Linux CPU list format ("0-3,8,10-11", also "0-15:2/4" strides); sorted, distinct. */
+export function parseCpuList(text: string): number[] {
+  const out = new Set<number>();
+  for (const raw of text.trim().split(',')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    const m = /^(\d+)(?:-(\d+)(?::(\d+)\/(\d+))?)?$/.exec(part);
+    if (!m) throw new Error(`not a CPU list: "${text.trim()}" (bad part "${part}")`);
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    const used = m[3] === undefined ? 1 : Number(m[3]);
+    const group = m[4] === undefined ? 1 : Number(m[4]);
+    if (hi < lo || group < 1 || used > group) throw new Error(`not a CPU list: "${text.trim()}" (bad range "${part}")`);
+    for (let c = lo; c <= hi; c++) if ((c - lo) % group < used) out.add(c);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The directory holding the nearest package.json above `from` (the package root). */
+export function findPackageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+/** Where the addon is expected: <package root>/native/build/Release/yoda_affinity.node. */
+export function addonPath(): string {
+  return join(findPackageRoot(), 'native', 'build', 'Release', 'yoda_affinity.node');
+}
+
+function nativeAffinity(addon: Addon): Affinity {
+  return {
+    getAffinity: async (pid) => addon.getAffinity(pid),
+    setAffinity: async (pid, cpus) => addon.setAffinity(pid, cpus),
+    pinAllThreads: async (pid, cpus) => addon.setAffinityAllThreads(pid, cpus),
+  };
+}
+
+// taskset's messages end with strerror text; map it back to the errno name the addon would use.
+const ERRNO_TEXT: Record<string, string> = {
+  'No such process': 'ESRCH',
+  'Invalid argument': 'EINVAL',
+  'Operation not permitted': 'EPERM',
+  'Permission denied': 'EACCES',
+};
+
+async function taskset(args: string[]): Promise<string> {
+  const r = await execa('taskset', args, { reject: false, env: { LC_ALL: 'C' } });
+  if (r.exitCode === 0) return r.stdout;
+  if ((r as { code?: string }).code === 'ENOENT') {
+    throw Object.assign(new Error('taskset is not on PATH (install util-linux, or build the native addon)'), { code: 'ENOENT' });
+  }
+  const text = String(r.stderr || r.stdout || r.shortMessage || `exit code ${r.exitCode}`).trim();
+  const code = Object.entries(ERRNO_TEXT).find(([t]) => text.includes(t))?.[1];
+  throw Object.assign(new Error(`taskset ${args.join(' ')}: ${text}`), { code: code ?? 'EUNKNOWN' });
+}
+
+function checkCpus(cpus: number[]): void {
+  if (cpus.length === 0 || cpus.some((c) => !Number.isInteger(c) || c < 0)) {
+    throw Object.assign(new RangeError('cpus must be a non-empty array of CPU ids'), { code: 'EINVAL' });
+  }
+}
+
+/** The `taskset` fallback (util-linux); it pins whole processes, so pid 0 means this process. */
+export function tasksetAffinity(): Affinity {
+  const who = (pid: number) => String(pid === 0 ? process.pid : pid);
+  return {
+    async getAffinity(pid) {
+      const out = await taskset(['-c', '-p', who(pid)]);
+      return parseCpuList(out.slice(out.lastIndexOf(':') + 1));
+    },
+    async setAffinity(pid, cpus) {
+      checkCpus(cpus);
+      await taskset(['-p', '-c', formatCpuList(cpus), who(pid)]);
+    },
+    async pinAllThreads(pid, cpus) {
+      checkCpus(cpus);
+      const out = await taskset(['-a', '-p', '-c', formatCpuList(cpus), who(pid)]);
+      return out.split('\n').filter((l) => l.includes('new affinity')).length;
+    },
+  };
+}
+
+let cached: LoadedAffinity | undefined;
+
+/** Loads the native addon (cached), or returns the taskset fallback with the reason. */
+export function loadAffinity(opts: LoadAffinityOptions = {}): LoadedAffinity {
+  if (opts.forceFallback) return { impl: tasksetAffinity(), native: false, why: 'taskset fallback forced' };
+  if (cached && !opts.addonPath) return cached;
+  let result: LoadedAffinity;
+  try {
+    const path = opts.addonPath ?? addonPath();
+    if (!existsSync(path)) throw new Error(`${path} is missing (build it with: node scripts/build-native.mjs)`);
+    const addon = createRequire(import.meta.url)(path) as Addon;
+    result = { impl: nativeAffinity(addon), native: true };
+  } catch (e) {
+    result = { impl: tasksetAffinity(), native: false, why: `native affinity addon not loaded: ${(e as Error).message}` };
+  }
+  if (!opts.addonPath) cached = result;
+  return result;
+}

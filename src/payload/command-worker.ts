@@ -1,0 +1,68 @@
+// Command mode: one process per range, for payloads that cannot run as daemons. Looks like a worker to the Droid.
+import { stat } from 'node:fs/promises';
+import { execa } from 'execa';
+import type { RangeSpec } from '../protocol/messages.js';
+import { safeRangeName } from '../job/plan.js';
+import { closeQuietly, openWorkerLog, outputPath, workerEnv, type WorkerSetup } from './worker-env.js';
+import { killGroup, type WorkerEvents, type WorkerHandle } from './worker.js';
+
+/** Fills {file} {first} {last} {range} {output} {attempt} in one argument. */
+export function fillPlaceholders(arg: string, r: RangeSpec, output: string): string {
+  return arg
+    .replaceAll('{file}', r.file)
+    .replaceAll('{first}', String(r.first))
+    .replaceAll('{last}', String(r.last))
+    .replaceAll('{range}', safeRangeName(r.id))
+    .replaceAll('{output}', output)
+    .replaceAll('{attempt}', String(r.attempt));
+}
+
+/** A slot that runs the payload command once per range. */
+export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): WorkerHandle {
+  let running: { pid: number | undefined } | null = null;
+  let stopped = false;
+  const run = async (r: RangeSpec) => {
+    const output = outputPath(w, r);
+    const argv = typeof w.command === 'string' ? [fillPlaceholders(w.command, r, output)] : w.command.map((a) => fillPlaceholders(a, r, output));
+    closeQuietly(openWorkerLog(w, `range ${r.id}: ${argv.join(' ')}`));
+    const started = Date.now();
+    const toLog = { file: w.log, append: true } as const;
+    const sub = execa(argv[0], argv.slice(1), {
+      cwd: w.cwd, env: workerEnv(w), extendEnv: false, shell: typeof w.command === 'string',
+      stdin: 'ignore', stdout: toLog, stderr: toLog, detached: true, reject: false,
+    });
+    running = { pid: sub.pid };
+    const result = await sub;
+    running = null;
+    const wall = (Date.now() - started) / 1000;
+    if (result.exitCode === 0) {
+      const present = await stat(output).then(() => true, () => false);
+      events.report(
+        present
+          ? { type: 'done', id: r.id, outputs: [output], cpu: 0, wall }
+          : { type: 'failed', id: r.id, code: 'ERR_OUTPUT_MISSING', message: `the command exited 0 but did not write ${output}` },
+      );
+    } else {
+      const how = result.signal ? `ERR_SIGNAL_${result.signal.replace(/^SIG/, '')}` : result.failed && result.exitCode === undefined ? 'ERR_COMMAND_START' : `ERR_EXIT_${result.exitCode}`;
+      events.report({ type: 'failed', id: r.id, code: how, message: `${String(result.shortMessage ?? '').split('\n')[0].slice(0, 300)}; see ${w.log}` });
+    }
+    if (stopped) events.exited(0, null);
+    else events.report({ type: 'ready' });
+  };
+  setImmediate(() => events.report({ type: 'ready' }));
+  return {
+    get pid() {
+      return running?.pid;
+    },
+    feed: (ranges) => void run(ranges[0]),
+    stop: () => {
+      stopped = true;
+      if (!running) setImmediate(() => events.exited(0, null));
+    },
+    kill: () => {
+      stopped = true;
+      if (running) killGroup(running.pid);
+      else setImmediate(() => events.exited(null, 'SIGKILL'));
+    },
+  };
+}

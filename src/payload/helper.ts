@@ -1,0 +1,185 @@
+// Payload side of the worker control protocol for Node payloads: serve() runs the dialogue with the Droid.
+//
+// The Droid passes a UNIX stream socket as the fd in YODA_CONTROL_FD; messages are JSON, one per line:
+//   worker -> droid  {"type":"ready"} at start and each time every range given has been reported
+//   droid -> worker  {"type":"ranges","ranges":[...]} or {"type":"no_more_events"} (one reply per ready)
+//   worker -> droid  {"type":"done",id,outputs,cpu,wall} or {"type":"failed",id,code,message}, one per range
+// A failure code containing FATAL ends the worker (exit 3); EOF on the channel ends it at once (exit 4).
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/** One event range to process: events first..last (0-based, inclusive) of input file `file`. */
+export interface PayloadRange {
+  id: string;
+  file: string;
+  first: number;
+  last: number;
+  /** Suggested absolute output path. */
+  output: string;
+  attempt: number;
+  guid?: string;
+  scope?: string;
+  /** The range exactly as the Droid sent it. */
+  raw: Record<string, unknown>;
+}
+
+/** A payload failure with a protocol code ERR_<NAME>; a name containing FATAL stops the worker. */
+export class PayloadError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PayloadError';
+  }
+}
+
+type ControlMessage = { type: string; ranges?: unknown } & Record<string, unknown>;
+type Reply =
+  | { type: 'done'; id: string; outputs: string[]; cpu: number; wall: number }
+  | { type: 'failed'; id: string; code: string; message: string };
+
+const CODE_RE = /^ERR_[A-Z0-9_]+$/;
+const EXIT_USAGE = 2;
+const EXIT_FATAL = 3;
+const EXIT_LOST = 4;
+
+function die(status: number, why: string): never {
+  process.stderr.write(`yoda payload helper: ${why}\n`);
+  process.exit(status);
+}
+
+/** The control socket: incoming messages are queued; EOF before no_more_events ends the worker. */
+class Channel {
+  private readonly queue: ControlMessage[] = [];
+  private waiter: ((m: ControlMessage) => void) | undefined;
+  private finished = false;
+  readonly socket: net.Socket;
+
+  constructor(fd: number) {
+    this.socket = new net.Socket({ fd, readable: true, writable: true });
+    this.socket.on('error', (e) => die(EXIT_LOST, `control channel failed (${e.message}); exiting`));
+    const lines = readline.createInterface({ input: this.socket, crlfDelay: Infinity });
+    lines.on('line', (line) => this.push(line));
+    lines.on('close', () => {
+      if (!this.finished) die(EXIT_LOST, 'control channel closed (the droid is gone); exiting');
+    });
+  }
+
+  private push(line: string): void {
+    let msg: ControlMessage;
+    try {
+      msg = JSON.parse(line) as ControlMessage;
+    } catch {
+      die(EXIT_LOST, `garbled control message ${JSON.stringify(line.slice(0, 200))}; exiting`);
+    }
+    if (msg?.type === 'no_more_events') this.finished = true;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w(msg);
+    } else this.queue.push(msg);
+  }
+
+  receive(): Promise<ControlMessage> {
+    const next = this.queue.shift();
+    if (next) return Promise.resolve(next);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  send(msg: object): Promise<void> {
+    return new Promise((resolve) => this.socket.write(JSON.stringify(msg) + '\n', () => resolve()));
+  }
+
+  close(): void {
+    this.finished = true;
+    this.socket.end();
+    this.socket.unref();
+  }
+}
+
+function toRange(raw: Record<string, unknown>): PayloadRange {
+  return {
+    id: String(raw.id),
+    file: String(raw.file),
+    first: Number(raw.first),
+    last: Number(raw.last),
+    output: String(raw.output),
+    attempt: raw.attempt === undefined ? 1 : Number(raw.attempt),
+    guid: typeof raw.guid === 'string' ? raw.guid : undefined,
+    scope: typeof raw.scope === 'string' ? raw.scope : undefined,
+    raw,
+  };
+}
+
+function checkOutputs(result: unknown): string[] {
+  if (!Array.isArray(result)) {
+    throw new PayloadError('ERR_PAYLOAD', 'the process function must return an array of output paths');
+  }
+  const outputs = result.map((p) => path.resolve(String(p)));
+  const missing = outputs.filter((p) => !fs.existsSync(p));
+  if (missing.length > 0) throw new PayloadError('ERR_OUTPUT_MISSING', `output not found: ${missing.join(', ')}`);
+  return outputs;
+}
+
+async function runOne(
+  processRange: (r: PayloadRange) => Promise<string[]> | string[],
+  raw: Record<string, unknown>,
+): Promise<Reply> {
+  const id = String(raw?.id);
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  try {
+    const outputs = checkOutputs(await processRange(toRange(raw)));
+    const cpu = process.cpuUsage(cpu0);
+    const wall = (performance.now() - wall0) / 1000;
+    return { type: 'done', id, outputs, cpu: (cpu.user + cpu.system) / 1e6, wall: Math.round(wall * 1e6) / 1e6 };
+  } catch (e) {
+    if (e instanceof PayloadError) {
+      return { type: 'failed', id, code: CODE_RE.test(e.code) ? e.code : 'ERR_PAYLOAD', message: e.message };
+    }
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return { type: 'failed', id, code: 'ERR_EXCEPTION', message };
+  }
+}
+
+/** Run the worker dialogue, calling processRange for each range; resolves after no_more_events. */
+export async function serve(processRange: (r: PayloadRange) => Promise<string[]> | string[]): Promise<void> {
+  const fdText = process.env.YODA_CONTROL_FD;
+  if (!fdText) {
+    die(
+      EXIT_USAGE,
+      'YODA_CONTROL_FD is not set. This program is a Yoda payload worker: it must be started by a yoda\n' +
+        'Droid, which hands it event ranges over a control channel. Run it through a yoda job file instead.',
+    );
+  }
+  const fd = Number(fdText);
+  let channel: Channel;
+  try {
+    if (!Number.isInteger(fd) || fd < 0 || !fs.fstatSync(fd).isSocket()) throw new Error('not a socket');
+    channel = new Channel(fd);
+  } catch (e) {
+    die(EXIT_USAGE, `YODA_CONTROL_FD=${fdText} is not a usable control socket: ${(e as Error).message}`);
+  }
+  for (;;) {
+    await channel.send({ type: 'ready' });
+    const msg = await channel.receive();
+    if (msg?.type === 'no_more_events') {
+      channel.close();
+      return;
+    }
+    if (msg?.type !== 'ranges' || !Array.isArray(msg.ranges) || msg.ranges.length === 0) {
+      die(EXIT_LOST, `unexpected control message ${JSON.stringify(msg)}; exiting`);
+    }
+    for (const raw of msg.ranges as Record<string, unknown>[]) {
+      const reply = await runOne(processRange, raw);
+      await channel.send(reply);
+      if (reply.type === 'failed' && reply.code.includes('FATAL')) {
+        die(EXIT_FATAL, `fatal failure ${reply.code}: ${reply.message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// Everything a payload worker gets from its Droid: environment, working directory, output names, log file.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RangeSpec } from '../protocol/messages.js';
+import { safeRangeName } from '../job/plan.js';
+
+/** What a Droid knows to start the workers of one slot. */
+export interface WorkerSetup {
+  command: string | string[];
+  mode: 'daemon' | 'command';
+  cwd: string;
+  env: Record<string, string>;
+  workdir: string;
+  outputDir: string;
+  outputTemplate: string;
+  node: string;
+  slot: number;
+  cpus: number[];
+  log: string;
+  startTimeoutSeconds: number;
+}
+
+/** Directory holding yoda_payload.py, put on every worker's PYTHONPATH. */
+export const PYTHON_HELPER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'python');
+
+/** The environment of a worker process. */
+export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const width = String(Math.max(1, w.cpus.length));
+  return {
+    ...base,
+    OMP_NUM_THREADS: width,
+    ATHENA_PROC_NUMBER: width,
+    ...w.env,
+    PYTHONPATH: [PYTHON_HELPER_DIR, base.PYTHONPATH, w.env.PYTHONPATH].filter(Boolean).join(delimiter),
+    YODA_CONTROL_FD: '3',
+    YODA_WORKER_ID: `${w.node}.${w.slot}`,
+    YODA_SLOT: String(w.slot),
+    YODA_NODE: w.node,
+    YODA_CPUS: w.cpus.join(','),
+    YODA_WORKDIR: w.workdir,
+    YODA_OUTPUT_DIR: w.outputDir,
+  };
+}
+
+/** The absolute output path suggested for a range. */
+export function outputPath(w: Pick<WorkerSetup, 'outputDir' | 'outputTemplate'>, r: RangeSpec): string {
+  const name = w.outputTemplate.replaceAll('{range}', safeRangeName(r.id)).replaceAll('{attempt}', String(r.attempt));
+  return join(w.outputDir, name);
+}
+
+/** Resolves a path a worker reported, relative to its working directory. */
+export function resolveOutput(w: Pick<WorkerSetup, 'cwd'>, path: string): string {
+  return resolve(w.cwd, path);
+}
+
+/** Opens the slot's log for appending, writes a header line, and returns the descriptor. */
+export function openWorkerLog(w: WorkerSetup, what: string): number {
+  const fd = openSync(w.log, 'a');
+  writeSync(fd, `\n==== yoda: ${new Date().toISOString()} ${what}\n`);
+  return fd;
+}
+
+/** Closes a log descriptor the parent no longer needs (the child keeps its copy). */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+}

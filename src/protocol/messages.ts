@@ -1,0 +1,83 @@
+// Every message between Yoda and its Droids: one tagged union per direction, versioned at hello.
+
+/** Bumped whenever a message changes shape; a Droid of another version is refused at hello. */
+export const PROTOCOL_VERSION = 1;
+
+/** One event range as sent to a Droid: events first..last (0-based, inclusive) of one input file. */
+export interface RangeSpec {
+  /** Index of the range in the job (dense, stable for a given job file). */
+  i: number;
+  /** Stable readable id, e.g. "evgen_001.dat:0-99". */
+  id: string;
+  /** Absolute path of the input file. */
+  file: string;
+  first: number;
+  last: number;
+  /** Attempt number of this assignment, 1 for the first try. */
+  attempt: number;
+  guid?: string;
+  scope?: string;
+}
+
+/** Outcome of one range, as reported by a Droid. */
+export type RangeResult =
+  | {
+      i: number;
+      id: string;
+      ok: true;
+      outputs: string[];
+      /** Payload CPU and wall seconds for this range. */
+      cpu: number;
+      wall: number;
+      /** Unix epoch milliseconds when the worker got the range and when it reported it. */
+      start: number;
+      end: number;
+      slot: number;
+    }
+  | {
+      i: number;
+      id: string;
+      ok: false;
+      /** ERR_<NAME>; a name containing FATAL means the worker could not go on. */
+      code: string;
+      message: string;
+      start: number;
+      end: number;
+      slot: number;
+    };
+
+/** Droid -> Yoda. */
+export type DroidMessage =
+  | {
+      type: 'hello';
+      version: number;
+      droid: string;
+      node: string;
+      rank: number;
+      pid: number;
+      slots: number;
+      cores: number;
+    }
+  /** Results since the last report; `want` > 0 asks for that many more ranges (one open request at a time). */
+  | { type: 'report'; results: RangeResult[]; released: number[]; want: number }
+  | { type: 'heartbeat' }
+  | { type: 'bye'; reason: string; error?: string };
+
+/** What a Droid learns about the job at welcome. */
+export interface JobInfo {
+  name: string;
+  hash: string;
+  workdir: string;
+  totalRanges: number;
+  heartbeatSeconds: number;
+}
+
+/** Yoda -> Droid. */
+export type YodaMessage =
+  | { type: 'welcome'; job: JobInfo }
+  | { type: 'refuse'; reason: string }
+  /** The answer to one request; possibly fewer ranges than wanted, never more. */
+  | { type: 'ranges'; ranges: RangeSpec[] }
+  | { type: 'heartbeat' }
+  /** No more ranges will come: `complete` when the job is over, `drain` to stop early within graceSeconds. */
+  | { type: 'end'; reason: 'complete' | 'drain'; graceSeconds: number };

@@ -1,0 +1,86 @@
+// The status of a job, read from its work directory: while it runs and after it ended.
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { replayJournalFile } from '../journal/read.js';
+import { RangeState, type JournalState } from '../journal/replay.js';
+import { planOf, readJobDescription, workdirPaths, type JobDescription } from '../job/workdir.js';
+import { YodaError } from '../util/errors.js';
+import type { EndpointFile } from '../yoda/start.js';
+
+/** Where a job stands. `stopped` = drained with ranges left (resumable); `interrupted` = killed mid-run. */
+export type JobState = 'new' | 'running' | 'complete' | 'fatal' | 'stopped' | 'failed' | 'interrupted';
+
+/** The shape printed by `yoda status --json`. */
+export interface JobStatus {
+  state: JobState;
+  job: { name: string; hash: string; jobFile: string; workdir: string; outputDir: string };
+  /** Disjoint counts: `failed` are ranges waiting for another attempt after a failure. */
+  ranges: { total: number; done: number; ready: number; assigned: number; failed: number; fatal: number };
+  events: { total: number; done: number };
+  runs: number;
+  lastRun: { run: number; host: string; pid: number; startedAt: string; endedAt: string | null; exitCode: number | null } | null;
+  fatal: { range: string; code: string; message: string }[];
+  recentFailures: { range: string; attempt: number; code: string; message: string; node: string }[];
+  cpuSeconds: number;
+  journal: { droppedBytes: number; duplicateDone: number };
+}
+
+function yodaAlive(workdir: string): boolean | null {
+  const path = workdirPaths(workdir).endpoint;
+  if (!existsSync(path)) return false;
+  const ep = JSON.parse(readFileSync(path, 'utf8')) as EndpointFile;
+  if (ep.host !== hostname()) return null;
+  try {
+    process.kill(ep.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stateOf(j: JournalState, total: number, alive: boolean | null): JobState {
+  if (!j.lastRun) return 'new';
+  if (j.lastEnd) {
+    const o = j.lastEnd.outcome;
+    return o === 'drained' ? 'stopped' : o;
+  }
+  if (j.counts.done === total) return 'complete';
+  return alive === false ? 'interrupted' : 'running';
+}
+
+/** Builds the status from job.json and the journal (with the journal already replayed). */
+export function statusOf(workdir: string, d: JobDescription, j: JournalState, droppedBytes: number, alive: boolean | null): JobStatus {
+  const plan = planOf(d);
+  let eventsDone = 0;
+  let failed = 0;
+  for (let i = 0; i < d.totalRanges; i++) {
+    if (j.state[i] === RangeState.done) eventsDone += plan.eventsOf(i);
+    else if (j.state[i] === RangeState.ready && j.failures[i] > 0) failed += 1;
+  }
+  const lastFailure = new Map(j.failureLog.map((f) => [f.i, f]));
+  const fatal = [...lastFailure.values()].filter((f) => j.state[f.i] === RangeState.fatal).map((f) => ({ range: f.id, code: f.code, message: f.msg }));
+  const run = j.lastRun;
+  return {
+    state: stateOf(j, d.totalRanges, alive),
+    job: { name: d.name, hash: d.hash, jobFile: d.jobFile, workdir: workdirPaths(workdir).root, outputDir: d.outputDir },
+    ranges: { total: d.totalRanges, done: j.counts.done, ready: j.counts.ready - failed, assigned: j.counts.assigned, failed, fatal: j.counts.fatal },
+    events: { total: d.totalEvents, done: eventsDone },
+    runs: j.runs,
+    lastRun: run && {
+      run: run.run, host: run.host, pid: run.pid, startedAt: new Date(run.at).toISOString(),
+      endedAt: j.lastEnd ? new Date(j.lastEnd.at).toISOString() : null, exitCode: j.lastEnd?.exit ?? null,
+    },
+    fatal,
+    recentFailures: j.failureLog.slice(-20).map((f) => ({ range: f.id, attempt: f.attempt, code: f.code, message: f.msg, node: f.node })),
+    cpuSeconds: Math.round(j.cpuSeconds * 1000) / 1000,
+    journal: { droppedBytes, duplicateDone: j.duplicateDone },
+  };
+}
+
+/** Reads a work directory and returns its status; errors when it holds no job. */
+export function readStatus(workdir: string): JobStatus {
+  const d = readJobDescription(workdir);
+  if (!d) throw new YodaError('BAD_USAGE', `${workdirPaths(workdir).root} holds no job (no job.json): is it the --workdir of a yoda run?`, {});
+  const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges);
+  return statusOf(workdir, d, state, parsed.droppedBytes, yodaAlive(workdir));
+}

@@ -1,0 +1,107 @@
+// Yoda's socket shell: a ROUTER that feeds frames to step() and carries out its effects.
+import { Router } from 'zeromq';
+import type { Logger } from 'pino';
+import { decodeDroidMessage, encode, MAX_FRAME_BYTES } from '../protocol/codec.js';
+import type { JournalWriter } from '../journal/writer.js';
+import { Outbox } from '../util/outbox.js';
+import type { YodaEffect, YodaEvent } from './effects.js';
+import type { Outcome, YodaState } from './state.js';
+import { step } from './step.js';
+
+/** How a run of Yoda ended. */
+export interface YodaResult {
+  outcome: Outcome;
+  exitCode: number;
+}
+
+/** A running Yoda: its endpoint, and a promise of how it ends. */
+export class YodaServer {
+  readonly finished: Promise<YodaResult>;
+  /** Frames dropped because they did not decode or validate, and peers already warned about. */
+  readonly dropped = { frames: 0, peers: new Set<string>() };
+  private resolveFinished!: (r: YodaResult) => void;
+  private readonly outbox: Outbox<[string, Buffer]>;
+  private readonly ticker: NodeJS.Timeout;
+
+  private constructor(
+    private readonly socket: Router,
+    readonly endpoint: string,
+    readonly state: YodaState,
+    private readonly journal: JournalWriter,
+    private readonly log: Logger,
+  ) {
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.outbox = new Outbox(([to, frame]) => socket.send([to, frame]), (e) => log.debug({ err: e.message }, 'send failed'));
+    this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), 250);
+    void this.receiveLoop();
+  }
+
+  /** Binds a ROUTER on `bindAddress` (e.g. tcp://127.0.0.1:*) and starts serving. */
+  static async start(state: YodaState, bindAddress: string, journal: JournalWriter, log: Logger): Promise<YodaServer> {
+    const socket = new Router({ maxMessageSize: MAX_FRAME_BYTES, linger: 2000, mandatory: false, handover: true });
+    await socket.bind(bindAddress);
+    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log);
+  }
+
+  /** Starts a drain: no new ranges; Droids get `graceSeconds` to finish what they hold. */
+  drain(reason: string, graceSeconds: number): void {
+    this.dispatch({ type: 'drain', reason, graceSeconds });
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const frames of this.socket) {
+        const [id, frame] = frames;
+        const from = id.toString('latin1');
+        if (frames.length !== 2) {
+          this.drop(from, `${frames.length - 1} body frames`);
+          continue;
+        }
+        const decoded = decodeDroidMessage(frame);
+        if (decoded.ok) this.dispatch({ type: 'message', from, msg: decoded.message });
+        else this.drop(from, decoded.why);
+      }
+    } catch (e) {
+      if (!this.socket.closed) this.log.error({ err: (e as Error).message }, 'receive loop failed');
+    }
+  }
+
+  private drop(from: string, why: string): void {
+    this.dropped.frames += 1;
+    if (this.dropped.peers.size < 1000 && !this.dropped.peers.has(from)) {
+      this.dropped.peers.add(from);
+      this.log.warn({ peer: from.slice(0, 64) }, `dropped a frame from ${JSON.stringify(from.slice(0, 64))}: ${why} (further drops from this peer are only counted)`);
+    }
+  }
+
+  private dispatch(event: YodaEvent): void {
+    this.run(step(this.state, event, Date.now()));
+  }
+
+  private run(effects: YodaEffect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case 'send':
+          this.outbox.push([e.to, encode(e.msg)]);
+          break;
+        case 'journal':
+          this.journal.append(e.records).catch((err: Error) => this.dispatch({ type: 'journalFailed', error: err.message }));
+          break;
+        case 'log':
+          this.log[e.level](e.data ?? {}, e.msg);
+          break;
+        case 'finish':
+          void this.close({ outcome: e.outcome, exitCode: e.exitCode });
+          break;
+      }
+    }
+  }
+
+  private async close(result: YodaResult): Promise<void> {
+    clearInterval(this.ticker);
+    await this.journal.append([]).catch(() => undefined);
+    await this.outbox.drained();
+    this.socket.close();
+    this.resolveFinished(result);
+  }
+}

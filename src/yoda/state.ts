@@ -1,0 +1,102 @@
+// Yoda's state: the fate of every range and what each Droid holds. Changed only by step().
+import type { RangePlan } from '../job/plan.js';
+import { RangeState, type JournalState } from '../journal/replay.js';
+import { IndexQueue } from './index-queue.js';
+
+/** Policy knobs for one run of Yoda. */
+export interface YodaConfig {
+  jobName: string;
+  jobHash: string;
+  workdir: string;
+  run: number;
+  maxAttempts: number;
+  heartbeatSeconds: number;
+  /** A Droid silent for this long is declared lost and its ranges go back to ready. */
+  droidTimeoutSeconds: number;
+  /** Droids this allocation should bring (its rank count); when all have come and gone, the run ends. */
+  expectedDroids: number;
+  /** How long to wait for the first Droid, and for Droids to leave once the job is over. */
+  joinTimeoutSeconds: number;
+  leaveTimeoutSeconds: number;
+  /** Seconds between progress lines in the log. */
+  progressSeconds: number;
+}
+
+/** What Yoda knows of one Droid. */
+export interface DroidInfo {
+  key: string;
+  node: string;
+  rank: number;
+  slots: number;
+  /** Ranges this Droid holds. */
+  holds: Set<number>;
+  /** An open request waiting for ranges (0 when none). */
+  parkedWant: number;
+  lastSeen: number;
+  lastSent: number;
+  gone: boolean;
+  done: number;
+}
+
+/** How a run ended. */
+export type Outcome = 'complete' | 'fatal' | 'drained' | 'failed';
+
+/** Yoda's whole state for one run. */
+export interface YodaState {
+  config: YodaConfig;
+  plan: RangePlan;
+  rangeState: Uint8Array;
+  failures: Uint16Array;
+  /** Key of the Droid holding each assigned range. */
+  owner: (string | undefined)[];
+  ready: IndexQueue;
+  counts: { ready: number; assigned: number; done: number; fatal: number };
+  droids: Map<string, DroidInfo>;
+  /** Droids connected and not gone. */
+  activeCount: number;
+  phase: 'running' | 'draining' | 'ending' | 'finished';
+  outcome: Outcome | null;
+  startedAt: number;
+  phaseSince: number;
+  lastProgressAt: number;
+  /** Problems worth counting: frames dropped, stale or duplicate reports. */
+  stats: { duplicates: number; stale: number; invalid: number; lostDroids: number };
+  /** Why the run stopped early, for the summary. */
+  stopReason: string | null;
+}
+
+/** Builds the state of a new run from what the journal says happened before. */
+export function createYodaState(config: YodaConfig, plan: RangePlan, past: JournalState, now: number): YodaState {
+  const total = plan.total;
+  const rangeState = new Uint8Array(total);
+  const ready = new IndexQueue(total);
+  const counts = { ready: 0, assigned: 0, done: 0, fatal: 0 };
+  for (let i = 0; i < total; i++) {
+    const s = past.state[i];
+    if (s === RangeState.done) counts.done += 1;
+    else if (s === RangeState.fatal) counts.fatal += 1;
+    else {
+      ready.push(i);
+      counts.ready += 1;
+    }
+    rangeState[i] = s === RangeState.assigned ? RangeState.ready : s;
+  }
+  return {
+    config,
+    plan,
+    rangeState,
+    failures: Uint16Array.from(past.failures),
+    owner: new Array(total),
+    ready,
+    counts,
+    droids: new Map(),
+    activeCount: 0,
+    phase: 'running',
+    outcome: null,
+    startedAt: now,
+    phaseSince: now,
+    lastProgressAt: now,
+    stats: { duplicates: 0, stale: 0, invalid: 0, lostDroids: 0 },
+    stopReason: null,
+  };
+}

@@ -1,0 +1,206 @@
+// Yoda's transitions: step(state, event, now) mutates the state and returns effects; it does no I/O.
+import { PROTOCOL_VERSION, type DroidMessage, type RangeResult } from '../protocol/messages.js';
+import { RangeState } from '../journal/replay.js';
+import { EXIT_CODES, type YodaEffect, type YodaEvent } from './effects.js';
+import { makeReady, serve, serveParked } from './dispatch.js';
+import type { DroidInfo, Outcome, YodaState } from './state.js';
+
+/** Applies one event to Yoda's state. */
+export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
+  const out: YodaEffect[] = [];
+  if (s.phase === 'finished') return out;
+  switch (e.type) {
+    case 'message':
+      onMessage(s, e.from, e.msg, now, out);
+      break;
+    case 'tick':
+      onTick(s, now, out);
+      break;
+    case 'drain':
+      startDrain(s, e.reason, e.graceSeconds, now, out);
+      break;
+    case 'journalFailed':
+      s.stopReason = e.error;
+      out.push({ type: 'log', level: 'error', msg: `stopping: ${e.error}` });
+      startDrain(s, 'the journal cannot be written', 0, now, out);
+      finish(s, 'failed', now, out);
+      return out;
+  }
+  checkEnd(s, now, out);
+  return out;
+}
+
+function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, out: YodaEffect[]): void {
+  if (msg.type === 'hello') return onHello(s, from, msg, now, out);
+  const d = s.droids.get(from);
+  if (!d || d.gone) {
+    s.stats.stale += 1;
+    if (msg.type !== 'bye') out.push({ type: 'send', to: from, msg: { type: 'refuse', reason: 'unknown Droid: say hello first' } });
+    return;
+  }
+  d.lastSeen = now;
+  if (msg.type === 'report') {
+    for (const r of msg.results) onResult(s, d, r, out);
+    releaseRanges(s, d, msg.released, 'released by Droid', now, out);
+    serveParked(s, now, out);
+    if (msg.want > 0) serve(s, d, msg.want, now, out);
+  } else if (msg.type === 'bye') {
+    dropDroid(s, d, msg.error ? `left: ${msg.error}` : `left: ${msg.reason}`, now, out);
+    if (msg.error) out.push({ type: 'log', level: 'error', msg: `Droid ${d.key} on ${d.node} stopped: ${msg.error}` });
+  }
+}
+
+function onHello(s: YodaState, from: string, msg: Extract<DroidMessage, { type: 'hello' }>, now: number, out: YodaEffect[]): void {
+  const refuse = (reason: string) => out.push({ type: 'send', to: from, msg: { type: 'refuse', reason } });
+  if (msg.version !== PROTOCOL_VERSION) return void refuse(`protocol version ${msg.version} is not Yoda's ${PROTOCOL_VERSION}`);
+  if (s.phase !== 'running') return void refuse(`the job is ${s.phase}`);
+  const old = s.droids.get(from);
+  if (old && !old.gone) dropDroid(s, old, 'said hello again (restarted)', now, out);
+  s.droids.set(from, {
+    key: from, node: msg.node, rank: msg.rank, slots: msg.slots, holds: new Set(), parkedWant: 0,
+    lastSeen: now, lastSent: now, gone: false, done: 0,
+  });
+  s.activeCount += 1;
+  const c = s.config;
+  out.push({
+    type: 'send',
+    to: from,
+    msg: { type: 'welcome', job: { name: c.jobName, hash: c.jobHash, workdir: c.workdir, totalRanges: s.plan.total, heartbeatSeconds: c.heartbeatSeconds } },
+  });
+  out.push({ type: 'log', level: 'info', msg: `Droid ${from} joined from ${msg.node} (rank ${msg.rank}, ${msg.slots} slots, ${msg.cores} cores)` });
+}
+
+function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[]): void {
+  if (r.i >= s.plan.total || s.plan.range(r.i).id !== r.id) {
+    s.stats.invalid += 1;
+    return;
+  }
+  const state = s.rangeState[r.i];
+  if (state === RangeState.done || state === RangeState.fatal) {
+    s.stats.duplicates += 1;
+    return;
+  }
+  const holder = s.owner[r.i];
+  if (!r.ok && (state !== RangeState.assigned || holder !== d.key)) {
+    s.stats.stale += 1;
+    return;
+  }
+  if (holder !== undefined) s.droids.get(holder)?.holds.delete(r.i);
+  if (state === RangeState.assigned) s.counts.assigned -= 1;
+  else s.counts.ready -= 1; // a late success for a range back in ready: taken; dispatch skips its queue entry.
+  s.owner[r.i] = undefined;
+  const attempt = s.failures[r.i] + 1;
+  const where = { droid: d.key, node: d.node, slot: r.slot, start: r.start, end: r.end };
+  if (r.ok) {
+    s.rangeState[r.i] = RangeState.done;
+    s.counts.done += 1;
+    d.done += 1;
+    out.push({ type: 'journal', records: [{ t: 'done', i: r.i, id: r.id, out: r.outputs, cpu: r.cpu, wall: r.wall, attempt, ...where }] });
+    return;
+  }
+  s.failures[r.i] += 1;
+  const fatal = s.failures[r.i] >= s.config.maxAttempts;
+  out.push({ type: 'journal', records: [{ t: 'fail', i: r.i, id: r.id, attempt, code: r.code, msg: r.message, fatal, ...where }] });
+  out.push({ type: 'log', level: fatal ? 'error' : 'warn', msg: `range ${r.id} failed on ${d.node} (attempt ${attempt}/${s.config.maxAttempts}): ${r.code} ${r.message}${fatal ? ' — no attempts left, range is fatal' : ''}` });
+  if (fatal) {
+    s.rangeState[r.i] = RangeState.fatal;
+    s.counts.fatal += 1;
+  } else {
+    s.rangeState[r.i] = RangeState.ready;
+    s.ready.push(r.i);
+    s.counts.ready += 1;
+  }
+}
+
+function releaseRanges(s: YodaState, d: DroidInfo, indexes: Iterable<number>, why: string, now: number, out: YodaEffect[]): void {
+  const released: number[] = [];
+  for (const i of indexes) {
+    if (i < s.plan.total && s.rangeState[i] === RangeState.assigned && s.owner[i] === d.key) {
+      d.holds.delete(i);
+      makeReady(s, i);
+      released.push(i);
+    }
+  }
+  if (released.length > 0) out.push({ type: 'journal', records: [{ t: 'release', at: now, r: released, why }] });
+}
+
+function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: YodaEffect[]): void {
+  d.gone = true;
+  d.parkedWant = 0;
+  s.activeCount -= 1;
+  releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
+  d.holds.clear();
+  out.push({ type: 'log', level: 'info', msg: `Droid ${d.key} on ${d.node} ${why}` });
+  serveParked(s, now, out);
+}
+
+function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
+  const c = s.config;
+  for (const d of s.droids.values()) {
+    if (d.gone) continue;
+    if (now - d.lastSeen > c.droidTimeoutSeconds * 1000) {
+      s.stats.lostDroids += 1;
+      out.push({ type: 'log', level: 'warn', msg: `Droid ${d.key} on ${d.node} silent for ${c.droidTimeoutSeconds} s: declared lost, its ${d.holds.size} ranges go back to ready` });
+      dropDroid(s, d, 'was lost (no heartbeat)', now, out);
+    } else if (now - d.lastSent >= c.heartbeatSeconds * 1000) {
+      d.lastSent = now;
+      out.push({ type: 'send', to: d.key, msg: { type: 'heartbeat' } });
+    }
+  }
+  if (now - s.lastProgressAt >= c.progressSeconds * 1000) {
+    s.lastProgressAt = now;
+    const k = s.counts;
+    out.push({ type: 'log', level: 'info', msg: `progress: ${k.done}/${s.plan.total} ranges done, ${k.assigned} running, ${k.ready} ready, ${k.fatal} fatal; ${s.activeCount} Droids`, data: { progress: k } });
+  }
+  if (s.phase === 'running' && s.droids.size === 0 && now - s.startedAt > c.joinTimeoutSeconds * 1000) {
+    s.stopReason = `no Droid joined within ${c.joinTimeoutSeconds} s`;
+    finish(s, 'failed', now, out);
+  }
+  if ((s.phase === 'ending' || s.phase === 'draining') && now - s.phaseSince > c.leaveTimeoutSeconds * 1000) {
+    out.push({ type: 'log', level: 'warn', msg: `${s.activeCount} Droids did not leave within ${c.leaveTimeoutSeconds} s; stopping without them` });
+    for (const d of s.droids.values()) if (!d.gone) dropDroid(s, d, 'did not leave in time', now, out);
+  }
+}
+
+function startDrain(s: YodaState, reason: string, graceSeconds: number, now: number, out: YodaEffect[]): void {
+  if (s.phase !== 'running') return;
+  s.phase = 'draining';
+  s.phaseSince = now;
+  s.stopReason ??= reason;
+  out.push({ type: 'log', level: 'warn', msg: `draining (${reason}): no new ranges; in-flight ranges have ${graceSeconds} s to finish` });
+  for (const d of s.droids.values()) {
+    if (!d.gone) out.push({ type: 'send', to: d.key, msg: { type: 'end', reason: 'drain', graceSeconds } });
+  }
+}
+
+function outcomeNow(s: YodaState): Outcome {
+  if (s.counts.done + s.counts.fatal < s.plan.total) return s.phase === 'draining' ? 'drained' : 'failed';
+  return s.counts.fatal > 0 ? 'fatal' : 'complete';
+}
+
+function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
+  const k = s.counts;
+  if (s.phase === 'running' && k.done + k.fatal === s.plan.total) {
+    s.phase = 'ending';
+    s.phaseSince = now;
+    for (const d of s.droids.values()) {
+      if (!d.gone) out.push({ type: 'send', to: d.key, msg: { type: 'end', reason: 'complete', graceSeconds: 0 } });
+    }
+  }
+  const allLeft = s.activeCount === 0;
+  if (s.phase === 'running' && allLeft && s.droids.size >= s.config.expectedDroids) {
+    s.stopReason ??= 'every Droid left before the job was complete';
+    finish(s, 'failed', now, out);
+  } else if ((s.phase === 'ending' || s.phase === 'draining') && allLeft) {
+    finish(s, outcomeNow(s), now, out);
+  }
+}
+
+function finish(s: YodaState, outcome: Outcome, now: number, out: YodaEffect[]): void {
+  if (s.phase === 'finished') return;
+  s.phase = 'finished';
+  s.outcome = outcome;
+  const exitCode = EXIT_CODES[outcome];
+  out.push({ type: 'journal', records: [{ t: 'end', run: s.config.run, at: now, outcome, exit: exitCode }] });
+  out.push({ type: 'finish', outcome, exitCode });
+}
