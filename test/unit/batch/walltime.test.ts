@@ -76,7 +76,7 @@ describe('slurmEndFromEnv (SLURM_JOB_END_TIME)', () => {
   it('reads epoch seconds', () => {
     expect(slurmEndFromEnv({ SLURM_JOB_END_TIME: '1795310082' })).toEqual(new Date(1795310082 * 1000));
   });
-  it('gives null when not set (Slurm before 23.02 does not set it)', () => {
+  it('gives null when not set (Slurm 22.05 does not set it)', () => {
     expect(slurmEndFromEnv({})).toBeNull();
     expect(slurmEndFromEnv({ SLURM_JOB_END_TIME: '' })).toBeNull();
   });

@@ -1,0 +1,49 @@
+// Small job files for integration tests, written into a temp directory.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ROOT } from './proc.js';
+
+/** Writes `files` input files of `events` lines and a job file running test/fixtures/payloads/flaky.py. */
+export function flakyJob(dir: string, o: { files?: number; events?: number; per?: number; env?: Record<string, string>; maxAttempts?: number; extra?: Record<string, unknown> } = {}): string {
+  mkdirSync(join(dir, 'in'), { recursive: true });
+  for (let f = 0; f < (o.files ?? 2); f++) {
+    writeFileSync(join(dir, 'in', `f${f}.txt`), Array.from({ length: o.events ?? 40 }, (_, e) => `event ${e}\n`).join(''));
+  }
+  const job = {
+    name: 'flaky',
+    inputs: [{ files: 'in/*.txt', events: o.events ?? 40 }],
+    eventsPerRange: o.per ?? 5,
+    payload: { command: ['python3', join(ROOT, 'test/fixtures/payloads/flaky.py')], env: o.env ?? {} },
+    maxAttempts: o.maxAttempts ?? 3,
+    ...o.extra,
+  };
+  const path = join(dir, 'job.yaml');
+  writeFileSync(path, stringify(job));
+  return path;
+}
+
+/** Every done record of a work directory's journal (parsing the framed lines directly). */
+export function doneRecords(workdir: string): { i: number; id: string; out: string[] }[] {
+  return readFileSync(join(workdir, 'journal.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line.slice(9)) as { t: string; i: number; id: string; out: string[] })
+    .filter((r) => r.t === 'done');
+}
+
+/** Checks every event of every input appears exactly once across the done outputs; returns problems found. */
+export function checkFlakyOutputs(workdir: string, files: number, events: number): string[] {
+  const seen = new Map<string, number>();
+  for (const r of doneRecords(workdir)) {
+    for (const line of readFileSync(r.out[0], 'utf8').split('\n').filter(Boolean)) seen.set(line, (seen.get(line) ?? 0) + 1);
+  }
+  const problems: string[] = [];
+  for (let f = 0; f < files; f++) {
+    for (let e = 0; e < events; e++) {
+      const n = seen.get(`f${f}.txt ${e}`) ?? 0;
+      if (n !== 1) problems.push(`f${f}.txt ${e} seen ${n} times`);
+    }
+  }
+  return problems;
+}

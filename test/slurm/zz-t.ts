@@ -1,0 +1,3 @@
+import { execa } from 'execa';
+const p = execa('x', ['a'], { stdin: 'ignore' as const });
+void p;

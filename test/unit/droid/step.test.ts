@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { DroidEffect, DroidEvent } from '../../../src/droid/effects.js';
+import { createDroidState, type DroidConfig, type DroidState } from '../../../src/droid/state.js';
+import { droidStep } from '../../../src/droid/step.js';
+import type { DroidMessage, RangeSpec } from '../../../src/protocol/messages.js';
+
+const config: DroidConfig = {
+  key: 'd0', node: 'n0', rank: 0, pid: 42,
+  slots: [0, 1].map((slot) => ({ slot, cpus: [slot], log: `/w/logs/workers/n0.${slot}.log` })),
+  prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: 1, startTimeoutSeconds: 5,
+  maxStartFailures: 3, yodaTimeoutSeconds: 30,
+};
+const range = (i: number): RangeSpec => ({ i, id: `f:${i}`, file: '/f', first: i * 10, last: i * 10 + 9, attempt: 1 });
+
+class Droid {
+  now = 0;
+  s: DroidState = createDroidState(config, 0);
+  on(e: DroidEvent, advance = 0): DroidEffect[] {
+    this.now += advance;
+    return droidStep(this.s, e, this.now);
+  }
+  welcome() {
+    return this.on({ type: 'yoda', msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } } });
+  }
+}
+const toYoda = (out: DroidEffect[]): DroidMessage[] => out.flatMap((e) => (e.type === 'toYoda' ? [e.msg] : []));
+const ofType = <T extends DroidEffect['type']>(out: DroidEffect[], t: T) => out.filter((e) => e.type === t) as Extract<DroidEffect, { type: T }>[];
+
+describe('Droid state machine', () => {
+  it('says hello, starts one worker per slot when welcomed and asks for slots x (1 + prefetch) ranges', () => {
+    const d = new Droid();
+    expect(toYoda(d.on({ type: 'connected' }))).toEqual([expect.objectContaining({ type: 'hello', droid: 'd0', slots: 2, cores: 2, pid: 42 })]);
+    const out = d.welcome();
+    expect(ofType(out, 'startWorker').map((e) => e.slot)).toEqual([0, 1]);
+    expect(toYoda(out)).toEqual([{ type: 'report', results: [], released: [], want: 4 }]);
+    expect(toYoda(d.welcome())).toEqual([]); // one open request at a time
+  });
+
+  it('feeds a ready worker from its queue and reports the result with the next request', () => {
+    const d = new Droid();
+    d.welcome();
+    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [0, 1, 2, 3].map(range) } });
+    const fed = d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    expect(ofType(fed, 'feedWorker')).toEqual([{ type: 'feedWorker', slot: 0, ranges: [range(0)] }]);
+    const done = d.on({ type: 'worker', slot: 0, report: { type: 'done', id: 'f:0', outputs: ['/o/0'], cpu: 1, wall: 2 } }, 50);
+    // 4 wanted in all, 3 queued, none running now: the result goes with a request for 1 more.
+    expect(toYoda(done)).toEqual([
+      { type: 'report', want: 1, released: [], results: [expect.objectContaining({ i: 0, ok: true, outputs: ['/o/0'], start: 0, end: 50, slot: 0 })] },
+    ]);
+    const out = d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    expect(ofType(out, 'feedWorker')[0].ranges).toEqual([range(1)]);
+    expect(toYoda(out)).toEqual([]);
+  });
+
+  it('fails the ranges of a worker that dies, and restarts it', () => {
+    const d = new Droid();
+    d.welcome();
+    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } });
+    d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    d.on({ type: 'workerExited', slot: 0, code: 139, signal: null });
+    expect(d.s.results).toEqual([expect.objectContaining({ i: 0, ok: false, code: 'ERR_WORKER_DIED' })]);
+    expect(ofType(d.on({ type: 'tick' }, 10), 'startWorker')).toEqual([{ type: 'startWorker', slot: 0 }]);
+  });
+
+  it('retires a slot whose worker exits at start again and again, and stops with an error naming the log when none is left', () => {
+    const d = new Droid();
+    d.welcome();
+    let out: DroidEffect[] = [];
+    for (let n = 0; n < 3; n++) {
+      for (const slot of [0, 1]) out = d.on({ type: 'workerExited', slot, code: 127, signal: null });
+      d.on({ type: 'tick' }, 10_000);
+    }
+    expect(d.s.slots.map((x) => x.phase)).toEqual(['retired', 'retired']);
+    const bye = toYoda(out).find((m) => m.type === 'bye');
+    expect(bye).toMatchObject({ type: 'bye', reason: 'error' });
+    expect(bye?.type === 'bye' && bye.error).toContain('/w/logs/workers/n0.');
+    expect(ofType(out, 'exit')).toEqual([{ type: 'exit', code: 5, error: expect.stringContaining('exited with code 127 before it was ready') }]);
+  });
+
+  it('drains: hands queued ranges back, lets busy workers finish, then says bye', () => {
+    const d = new Droid();
+    d.welcome();
+    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [0, 1, 2].map(range) } });
+    d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
+    const out = d.on({ type: 'yoda', msg: { type: 'end', reason: 'drain', graceSeconds: 30 } });
+    expect(toYoda(out)).toEqual([expect.objectContaining({ type: 'report', released: [2], want: 0 })]);
+    d.on({ type: 'worker', slot: 0, report: { type: 'done', id: 'f:0', outputs: [], cpu: 0, wall: 0 } });
+    expect(ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready' } }), 'stopWorker')).toEqual([{ type: 'stopWorker', slot: 0 }]);
+    d.on({ type: 'workerExited', slot: 0, code: 0, signal: null });
+    d.on({ type: 'yoda', msg: { type: 'heartbeat' } }, 20_000);
+    const late = d.on({ type: 'tick' }, 11_000); // grace over: slot 1 still busy
+    expect(ofType(late, 'killWorker')).toEqual([{ type: 'killWorker', slot: 1 }]);
+    expect(toYoda(late)).toContainEqual(expect.objectContaining({ type: 'report', results: [expect.objectContaining({ i: 0, ok: true })] }));
+    const end = d.on({ type: 'workerExited', slot: 1, code: null, signal: 'SIGKILL' });
+    const msgs = toYoda(end);
+    expect(msgs[0]).toMatchObject({ type: 'report', released: [1], results: [] });
+    expect(msgs[1]).toMatchObject({ type: 'bye', reason: 'drained' });
+    expect(ofType(end, 'exit')).toEqual([{ type: 'exit', code: 0, error: null }]);
+  });
+
+  it('stops a worker that reports a FATAL code, and treats a report for an unknown range as a broken worker', () => {
+    const d = new Droid();
+    d.welcome();
+    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0), range(1)] } });
+    d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    const out = d.on({ type: 'worker', slot: 0, report: { type: 'failed', id: 'f:0', code: 'ERR_FATAL_CONFIG', message: 'bad' } });
+    expect(ofType(out, 'stopWorker')).toEqual([{ type: 'stopWorker', slot: 0 }]);
+    d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
+    const broken = d.on({ type: 'worker', slot: 1, report: { type: 'done', id: 'nope', outputs: [], cpu: 0, wall: 0 } });
+    expect(ofType(broken, 'killWorker')).toEqual([{ type: 'killWorker', slot: 1 }]);
+    expect(d.s.results.map((r) => !r.ok && r.code)).toEqual(['ERR_FATAL_CONFIG', 'ERR_WORKER_PROTOCOL']);
+  });
+});
