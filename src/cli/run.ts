@@ -1,4 +1,5 @@
 // `yoda run`: run or resume a job. Local mode: Yoda and one Droid in this process, over all this machine's cores.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { loadJob } from '../job/load.js';
@@ -68,5 +69,17 @@ export async function runCommand(o: RunOptions): Promise<number> {
   for (const s of sigs) process.off(s, onSignal);
   const reason = yoda.state.stopReason ?? droidResult.error;
   for (const line of summaryLines(readStatus(workdir), reason)) say(line);
+  if (yoda.dropped.frames > 0) say(`dropped ${yoda.dropped.frames} invalid frame(s) from ${yoda.dropped.peers.size} peer(s) on Yoda's port (see the log)`);
+  const workerLog = reason?.match(/see (\S+\.log)/)?.[1];
+  if (result.exitCode === EXIT.failed && workerLog) say(`last lines of ${workerLog}:\n${tail(workerLog, 10)}`);
   return result.exitCode;
+}
+
+/** The last `n` lines of a text file, indented. */
+function tail(path: string, n: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-n).map((l) => `    ${l}`).join('\n');
+  } catch (e) {
+    return `    (cannot read it: ${(e as Error).message})`;
+  }
 }

@@ -63,6 +63,8 @@ export interface YodaState {
   stats: { duplicates: number; stale: number; invalid: number; lostDroids: number };
   /** Why the run stopped early, for the summary. */
   stopReason: string | null;
+  /** The last error a Droid left with. */
+  lastDroidError: string | null;
 }
 
 /** Builds the state of a new run from what the journal says happened before. */
@@ -98,5 +100,6 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     lastProgressAt: now,
     stats: { duplicates: 0, stale: 0, invalid: 0, lostDroids: 0 },
     stopReason: null,
+    lastDroidError: null,
   };
 }

@@ -45,8 +45,8 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
     serveParked(s, now, out);
     if (msg.want > 0) serve(s, d, msg.want, now, out);
   } else if (msg.type === 'bye') {
-    dropDroid(s, d, msg.error ? `left: ${msg.error}` : `left: ${msg.reason}`, now, out);
-    if (msg.error) out.push({ type: 'log', level: 'error', msg: `Droid ${d.key} on ${d.node} stopped: ${msg.error}` });
+    if (msg.error) s.lastDroidError = msg.error;
+    dropDroid(s, d, msg.error ? `stopped: ${msg.error}` : `left: ${msg.reason}`, now, out, msg.error ? 'error' : 'info');
   }
 }
 
@@ -124,13 +124,13 @@ function releaseRanges(s: YodaState, d: DroidInfo, indexes: Iterable<number>, wh
   if (released.length > 0) out.push({ type: 'journal', records: [{ t: 'release', at: now, r: released, why }] });
 }
 
-function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: YodaEffect[]): void {
+function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: YodaEffect[], level: 'info' | 'error' = 'info'): void {
   d.gone = true;
   d.parkedWant = 0;
   s.activeCount -= 1;
   releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
   d.holds.clear();
-  out.push({ type: 'log', level: 'info', msg: `Droid ${d.key} on ${d.node} ${why}` });
+  out.push({ type: 'log', level, msg: `Droid ${d.key} on ${d.node} ${why}` });
   serveParked(s, now, out);
 }
 
@@ -189,7 +189,7 @@ function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
   }
   const allLeft = s.activeCount === 0;
   if (s.phase === 'running' && allLeft && s.droids.size >= s.config.expectedDroids) {
-    s.stopReason ??= 'every Droid left before the job was complete';
+    s.stopReason ??= s.lastDroidError ?? 'every Droid left before the job was complete';
     finish(s, 'failed', now, out);
   } else if ((s.phase === 'ending' || s.phase === 'draining') && allLeft) {
     finish(s, outcomeNow(s), now, out);

@@ -1,7 +1,7 @@
 // A real, private Slurm cluster for tests: one slurmctld and N slurmd's on this machine.
 // Nodes n1..nN all run here (same hostname); they are told apart by SLURMD_NODENAME / SLURM_NODEID.
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,11 +151,10 @@ export async function startCluster(opts: { nodes: number; cpusPerNode?: number; 
   await ensureMunge();
   const daemons: Daemon[] = [];
   const spawn = (name: string, bin: string, args: string[]) => {
-    const fd = openSync(path.join(base, 'log', `${name}.out`), 'a');
+    const out = { file: path.join(base, 'log', `${name}.out`), append: true };
     const proc = execa(which(bin) ?? bin, args, {
-      env, detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: fd, stderr: fd,
+      env, detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: out, stderr: out,
     });
-    closeSync(fd);
     const d: Daemon = { name, proc, exited: false };
     void proc.then(() => { d.exited = true; });
     daemons.push(d);
