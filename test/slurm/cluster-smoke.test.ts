@@ -53,8 +53,7 @@ describe.skipIf(!available.ok)('real Slurm cluster (3 nodes)', () => {
 
   it('srun -N3 runs ranks 0..2 on n1..n3', async () => {
     const r = await cluster.run('srun', ['-N3', '--ntasks-per-node=1', 'bash', '-c', 'echo $SLURM_PROCID $SLURMD_NODENAME $SLURM_NODEID']);
-    expect(r.stderr).toBe('');
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').sort()).toEqual(['0 n1 0', '1 n2 1', '2 n3 2']);
   });
 

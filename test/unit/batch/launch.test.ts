@@ -47,6 +47,13 @@ describe('detectLaunch on recorded environments', () => {
     });
   });
 
+  it('Slurm: an salloc shell on a login node (outside the node list) is local', () => {
+    const env = { SLURM_JOB_ID: '77', SLURM_JOBID: '77', SLURM_JOB_NODELIST: 'n[1-2]', SLURM_NODELIST: 'n[1-2]', SLURM_JOB_NUM_NODES: '2' };
+    expect(detectLaunch(env, readFile, 'login1')).toEqual({
+      kind: 'local', rank: 0, size: 1, localRank: 0, node: 'login1', nodeIndex: 0, nodes: ['login1'], jobId: '77',
+    });
+  });
+
   it('srun --mpi=pmi2 and --mpi=pmix: MPI numbers equal the step, so kind is slurm', () => {
     for (const name of ['srun-mpi-pmi2-rank2.env', 'srun-mpi-pmix-rank2.env']) {
       expect(detectLaunch(loadEnv(name), readFile, 'vm'), name)
