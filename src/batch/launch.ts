@@ -190,14 +190,13 @@ export function detectLaunch(env: Env, readFile?: ReadFile, hostname?: string): 
 
   if (slurmJob) {
     const x = extra(slurmJob.value, int(env, 'SLURM_CPUS_ON_NODE'));
-    // The batch script, or an salloc shell on a login node: not a rank, whatever the node list says.
-    if (!step && !mpi) return local(present(env, 'SLURMD_NODENAME') ? (env.SLURMD_NODENAME as string) : host, x);
-    const place = slurmPlace(env, inStep, host);
-    if (step && (!mpi || (mpi.ranks.rank === step.rank && mpi.ranks.size === step.size))) {
-      const localRank = mpi?.ranks.localRank ?? step.localRank ?? 0;
-      return check({ kind: 'slurm', rank: step.rank, size: step.size, localRank, ...place, ...x }, 'Slurm step');
+    if (mpi && (!step || mpi.ranks.rank !== step.rank || mpi.ranks.size !== step.size)) {
+      return fromMpi(mpi, slurmPlace(env, inStep, host), x, `${mpi.kind} in a Slurm job`);
     }
-    return fromMpi(mpi as NonNullable<typeof mpi>, place, x, `${mpi?.kind} in a Slurm job`);
+    // The batch script, or an salloc shell on a login node: not a rank, whatever the node list says.
+    if (!step) return local(present(env, 'SLURMD_NODENAME') ? (env.SLURMD_NODENAME as string) : host, x);
+    const localRank = mpi?.ranks.localRank ?? step.localRank ?? 0;
+    return check({ kind: 'slurm', rank: step.rank, size: step.size, localRank, ...slurmPlace(env, true, host), ...x }, 'Slurm step');
   }
 
   if (present(env, 'PBS_JOBID')) {

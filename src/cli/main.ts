@@ -6,8 +6,13 @@ import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
-const EPILOG = `Exit codes of "yoda run": 0 every range done; 2 bad command line, job file, input or work directory (nothing started);
-3 finished with fatal ranges; 4 stopped early with ranges left (run again to resume); 5 the run failed (see the log); 1 internal error.`;
+const EPILOG = `Exit codes of "yoda run":
+  0  every range done
+  2  bad command line, job file, input or work directory (nothing was started)
+  3  finished, but some ranges are fatal (they failed on every attempt)
+  4  stopped early (signal or time limit) with ranges left: run the same command again to resume
+  5  the run failed (payload cannot start, Droids lost, journal unwritable): see the log, fix, run again
+  1  internal error (a bug: please report it with logs/ from the work directory)`;
 
 async function main(argv: string[]): Promise<number> {
   let code = EXIT.complete as number;
