@@ -1,0 +1,25 @@
+// The yargs definition of `yoda run`; the work itself is in run.ts.
+import { defineCommand } from './command.js';
+import { runCommand } from './run.js';
+
+/** `yoda run <jobfile> [options]`. */
+export const runCli = defineCommand({
+  command: 'run <jobfile>',
+  describe: 'run a job, or resume it from its work directory',
+  builder: (y) =>
+    y
+      .positional('jobfile', { type: 'string', demandOption: true, describe: 'job file (YAML or JSON)' })
+      .option('workdir', { alias: 'w', type: 'string', describe: "work directory: journal, logs, outputs (default: the job file's workdir, else ./<name>.work)" })
+      .option('fresh', { type: 'boolean', default: false, describe: 'the work directory holds another job: set its journal aside and start this one from scratch' })
+      .option('grace', { type: 'number', default: 60, describe: 'seconds in-flight ranges get to finish after SIGUSR1/SIGTERM/SIGINT (a second signal stops at once)' })
+      .option('heartbeat', { type: 'number', default: 2, describe: 'seconds between heartbeats' })
+      .option('droid-timeout', { type: 'number', default: 10, describe: 'seconds of silence after which a Droid is declared lost' })
+      .option('progress', { type: 'number', default: 30, describe: 'seconds between progress lines in the log' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'] })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'log only to the work directory, not to the terminal' }),
+  handler: (a) =>
+    runCommand({
+      jobfile: a.jobfile, workdir: a.workdir, fresh: a.fresh, grace: a.grace, heartbeat: a.heartbeat,
+      droidTimeout: a['droid-timeout'], progress: a.progress, logLevel: a['log-level'], quiet: a.quiet,
+    }),
+});
