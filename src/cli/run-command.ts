@@ -16,10 +16,17 @@ export const runCli = defineCommand({
       .option('droid-timeout', { type: 'number', default: 10, describe: 'seconds of silence after which a Droid is declared lost' })
       .option('progress', { type: 'number', default: 30, describe: 'seconds between progress lines in the log' })
       .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'] })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'log only to the work directory, not to the terminal' }),
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'log only to the work directory, not to the terminal' })
+      .option('interface', { type: 'string', describe: "network interface (ib0, hsn0) or IP address Yoda binds on (default: the address this node's hostname resolves to)" })
+      .option('deadline', { type: 'string', describe: 'when the allocation ends (ISO date-time or epoch seconds); default: asked from Slurm (squeue) or PBS (qstat)' })
+      .option('margin', { type: 'number', default: 60, describe: 'seconds before the deadline by which every range must be finished and the journal flushed' })
+      .option('rendezvous-timeout', { type: 'number', default: 300, describe: "seconds a rank waits for Yoda's endpoint in the work directory (and Yoda for its first Droid)" })
+      .option('allow-shared-node', { type: 'boolean', default: false, describe: 'allow several ranks on one node (normally one yoda per node: srun --ntasks-per-node=1)' }),
   handler: (a) =>
     runCommand({
       jobfile: a.jobfile, workdir: a.workdir, fresh: a.fresh, grace: a.grace, heartbeat: a.heartbeat,
       droidTimeout: a['droid-timeout'], progress: a.progress, logLevel: a['log-level'], quiet: a.quiet,
+      interface: a.interface, deadline: a.deadline, margin: a.margin, rendezvousTimeout: a['rendezvous-timeout'],
+      allowSharedNode: a['allow-shared-node'],
     }),
 });

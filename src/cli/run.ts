@@ -1,13 +1,19 @@
-// `yoda run`: run or resume a job. Local mode: Yoda and one Droid in this process, over all this machine's cores.
+// `yoda run`: find this process's rank, then run Yoda + a Droid (rank 0) or a Droid (other ranks).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { loadJob } from '../job/load.js';
 import { openWorkdir, workdirPaths } from '../job/workdir.js';
 import { createLogger } from '../util/logger.js';
-import { loadPast, startYoda } from '../yoda/start.js';
-import { startDroid } from '../droid/start.js';
+import { YodaError } from '../util/errors.js';
 import { readStatus } from '../status/job-status.js';
+import { checkOneRankPerNode, detectLaunch, type LaunchInfo } from '../batch/launch.js';
+import { allocationEnd, launchId } from '../batch/allocation-end.js';
+import { chooseAddress } from '../batch/address.js';
+import { clearEndpoint, publishEndpoint } from '../runtime/rendezvous.js';
+import { runRankZero } from '../runtime/rank-zero.js';
+import { runDroidRank } from '../runtime/droid-rank.js';
+import type { DroidTuning } from '../droid/start.js';
 import { summaryLines } from './summary.js';
 import { EXIT } from './exit-codes.js';
 
@@ -22,7 +28,14 @@ export interface RunOptions {
   heartbeat: number;
   droidTimeout: number;
   progress: number;
+  interface?: string;
+  deadline?: string;
+  margin: number;
+  rendezvousTimeout: number;
+  allowSharedNode: boolean;
 }
+
+const say = (line: string) => process.stderr.write(`yoda: ${line}\n`);
 
 /** Chooses the work directory: --workdir, else the job file's `workdir`, else ./<name>.work. */
 function chooseWorkdir(o: RunOptions, specWorkdir: string | undefined, baseDir: string, name: string): string {
@@ -31,48 +44,15 @@ function chooseWorkdir(o: RunOptions, specWorkdir: string | undefined, baseDir: 
   return resolve(`${name}.work`);
 }
 
-/** Runs (or resumes) a job; resolves to the process exit code. */
-export async function runCommand(o: RunOptions): Promise<number> {
-  const job = loadJob(o.jobfile);
-  const workdir = chooseWorkdir(o, job.spec.workdir, job.baseDir, job.name);
-  const { description, resumed, setAside } = await openWorkdir(workdir, job, o.fresh);
-  const node = hostname().split('.')[0];
-  const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: 0, node, level: o.logLevel, console: !o.quiet });
-  const say = (line: string) => process.stderr.write(`yoda: ${line}\n`);
-  if (setAside) say(`set the previous job's journal aside in ${setAside}`);
-  const past = loadPast(description, workdir, log);
-  const left = past.state.counts.ready + past.state.counts.assigned;
-  say(`${resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left} to do`);
-  if (left === 0) {
-    for (const line of summaryLines(readStatus(workdir), null)) say(line);
-    return past.state.counts.fatal > 0 ? EXIT.fatal : EXIT.complete;
-  }
-  const tuning = {
-    heartbeatSeconds: o.heartbeat, droidTimeoutSeconds: o.droidTimeout, expectedDroids: 1,
-    joinTimeoutSeconds: 120, leaveTimeoutSeconds: o.grace + 30, progressSeconds: o.progress,
-  };
-  const yoda = await startYoda(description, workdir, tuning, 'tcp://127.0.0.1:*', past, log);
-  const droid = startDroid(description, workdir, yoda.endpoint, { rank: 0, node }, {
-    prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: o.heartbeat, maxStartFailures: 3, yodaTimeoutSeconds: o.droidTimeout * 3,
-  }, log);
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    const grace = signals === 1 ? o.grace : 0;
-    log.warn(`received ${sig}: ${signals === 1 ? `draining, in-flight ranges have ${grace} s` : 'stopping now'}`);
-    yoda.drain(`received ${sig}`, grace);
-    droid.drain(`received ${sig}`, grace);
-  };
-  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGUSR1'];
-  for (const s of sigs) process.on(s, onSignal);
-  const [result, droidResult] = await Promise.all([yoda.finished, droid.finished]);
-  for (const s of sigs) process.off(s, onSignal);
-  const reason = yoda.state.stopReason ?? droidResult.error;
-  for (const line of summaryLines(readStatus(workdir), reason)) say(line);
-  if (yoda.dropped.frames > 0) say(`dropped ${yoda.dropped.frames} invalid frame(s) from ${yoda.dropped.peers.size} peer(s) on Yoda's port (see the log)`);
-  const workerLog = reason?.match(/see (\S+\.log)/)?.[1];
-  if (result.exitCode === EXIT.failed && workerLog) say(`last lines of ${workerLog}:\n${tail(workerLog, 10)}`);
-  return result.exitCode;
+/** Parses --deadline: an ISO date-time or epoch seconds. */
+function parseDeadline(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text);
+  if (Number.isNaN(ms)) throw new YodaError('BAD_USAGE', `--deadline ${text}: give an ISO date-time (2026-11-22T06:00:00) or epoch seconds`, {});
+  return ms;
+}
+
+function droidTuning(o: RunOptions): DroidTuning {
+  return { prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: o.heartbeat, maxStartFailures: 3, yodaTimeoutSeconds: o.droidTimeout * 3 };
 }
 
 /** The last `n` lines of a text file, indented. */
@@ -82,4 +62,60 @@ function tail(path: string, n: number): string {
   } catch (e) {
     return `    (cannot read it: ${(e as Error).message})`;
   }
+}
+
+/** Runs (or resumes) a job; resolves to the process exit code. */
+export async function runCommand(o: RunOptions): Promise<number> {
+  const launch = detectLaunch(process.env, (p) => readFileSync(p, 'utf8'), hostname());
+  const shared = checkOneRankPerNode(launch, o.allowSharedNode);
+  if (shared) throw new YodaError('BAD_USAGE', shared, {});
+  const job = loadJob(o.jobfile);
+  const workdir = chooseWorkdir(o, job.spec.workdir, job.baseDir, job.name);
+  const id = launchId(process.env);
+  if (launch.rank !== 0) {
+    const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: launch.rank, node: launch.node, level: o.logLevel, console: !o.quiet, consoleLevel: 'warn' });
+    const result = await runDroidRank({
+      workdir, jobHash: job.hash, rank: launch.rank, node: launch.node, launch: id, rendezvousSeconds: o.rendezvousTimeout,
+      droid: droidTuning(o), graceSeconds: o.grace,
+    }, log);
+    if (result.error) say(`rank ${launch.rank} on ${launch.node}: ${result.error}`);
+    return result.exitCode;
+  }
+  const endpointPath = workdirPaths(workdir).endpoint;
+  try {
+    return await runAsRankZero(o, launch, job, workdir, id);
+  } catch (e) {
+    // Tell the waiting ranks at once instead of letting them time out.
+    if (launch.size > 1) publishEndpoint(endpointPath, { endpoint: '', host: hostname(), pid: process.pid, run: 0, started: new Date().toISOString(), launch: id, error: (e as Error).message });
+    throw e;
+  }
+}
+
+async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<typeof loadJob>, workdir: string, id: string | null): Promise<number> {
+  clearEndpoint(workdirPaths(workdir).endpoint);
+  const { description, resumed, setAside } = await openWorkdir(workdir, job, o.fresh);
+  const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: 0, node: launch.node, level: o.logLevel, console: !o.quiet });
+  if (setAside) say(`set the previous job's journal aside in ${setAside}`);
+  const deadline = o.deadline ? parseDeadline(o.deadline) : (await allocationEnd(process.env))?.getTime() ?? null;
+  const address = launch.size > 1 || o.interface ? await chooseAddress(o.interface) : '127.0.0.1';
+  const status = readStatus(workdir);
+  const left = status.ranges.total - status.ranges.done - status.ranges.fatal;
+  say(`${resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left} to do` +
+    `${launch.size > 1 ? `, ${launch.size} ranks (${launch.kind})` : ''}${deadline ? `, allocation ends ${new Date(deadline).toISOString()}` : ''}`);
+  if (left === 0) {
+    for (const line of summaryLines(status, null)) say(line);
+    return status.ranges.fatal > 0 ? EXIT.fatal : EXIT.complete;
+  }
+  const yodaTuning = {
+    heartbeatSeconds: o.heartbeat, droidTimeoutSeconds: o.droidTimeout, expectedDroids: launch.size,
+    joinTimeoutSeconds: o.rendezvousTimeout, leaveTimeoutSeconds: o.grace + 30, progressSeconds: o.progress,
+    deadline, marginSeconds: o.margin,
+  };
+  const r = await runRankZero({ description, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace }, log);
+  const reason = r.yoda.state.stopReason ?? r.droid.error;
+  for (const line of summaryLines(readStatus(workdir), reason)) say(line);
+  if (r.yoda.dropped.frames > 0) say(`dropped ${r.yoda.dropped.frames} invalid frame(s) from ${r.yoda.dropped.peers.size} peer(s) on Yoda's port (see the log)`);
+  const workerLog = reason?.match(/see (\S+\.log)/)?.[1];
+  if (r.exitCode === EXIT.failed && workerLog) say(`last lines of ${workerLog}:\n${tail(workerLog, 10)}`);
+  return r.exitCode;
 }

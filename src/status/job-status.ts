@@ -5,7 +5,7 @@ import { replayJournalFile } from '../journal/read.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
 import { planOf, readJobDescription, workdirPaths, type JobDescription } from '../job/workdir.js';
 import { YodaError } from '../util/errors.js';
-import type { EndpointFile } from '../yoda/start.js';
+import type { EndpointFile } from '../runtime/rendezvous.js';
 
 /** Where a job stands. `stopped` = drained with ranges left (resumable); `interrupted` = killed mid-run. */
 export type JobState = 'new' | 'running' | 'complete' | 'fatal' | 'stopped' | 'failed' | 'interrupted';

@@ -11,6 +11,8 @@ export interface LogOptions {
   level: string;
   /** Also print to stderr (pretty, coloured on a terminal). */
   console: boolean;
+  /** Level of the stderr lines (default: the file's level); other ranks print only warnings. */
+  consoleLevel?: string;
 }
 
 /** A logger writing JSON lines to the rank's log file and, optionally, readable lines to stderr. */
@@ -20,7 +22,7 @@ export function createLogger(o: LogOptions): Logger {
   if (o.console) {
     const tty = process.stderr.isTTY === true;
     streams.push({
-      level: o.level as pino.Level,
+      level: (o.consoleLevel ?? o.level) as pino.Level,
       stream: pretty({ destination: 2, sync: true, colorize: tty, ignore: 'pid,hostname,rank,node,progress', translateTime: 'SYS:HH:MM:ss', singleLine: true }),
     });
   }

@@ -1,6 +1,5 @@
-// Starting Yoda for one run: replay the journal, record the run, bind, publish the endpoint.
+// Starting Yoda for one run: replay the journal, record the run, bind.
 import { hostname } from 'node:os';
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { replayJournalFile } from '../journal/read.js';
 import { JournalWriter } from '../journal/writer.js';
@@ -13,15 +12,6 @@ import { YodaServer } from './server.js';
 
 /** Knobs of a Yoda run that the command line may set. */
 export type YodaTuning = Omit<YodaConfig, 'jobName' | 'jobHash' | 'workdir' | 'run' | 'maxAttempts'>;
-
-/** What the endpoint file in the work directory says, for Droids and for `yoda status`. */
-export interface EndpointFile {
-  endpoint: string;
-  host: string;
-  pid: number;
-  run: number;
-  started: string;
-}
 
 /** What earlier runs left: the replayed journal and how many of its bytes are intact. */
 export interface Past {
@@ -52,9 +42,6 @@ export async function startYoda(description: JobDescription, workdir: string, tu
   const config: YodaConfig = { ...tuning, jobName: description.name, jobHash: description.hash, workdir: paths.root, run, maxAttempts: description.spec.maxAttempts };
   const state = createYodaState(config, planOf(description), past.state, now);
   const server = await YodaServer.start(state, bindAddress, writer, log);
-  const endpoint: EndpointFile = { endpoint: server.endpoint, host: hostname(), pid: process.pid, run, started: new Date(now).toISOString() };
-  writeFileSync(`${paths.endpoint}.tmp`, JSON.stringify(endpoint));
-  renameSync(`${paths.endpoint}.tmp`, paths.endpoint);
   void server.finished.then(() => writer.close());
   return server;
 }

@@ -20,6 +20,10 @@ export interface YodaConfig {
   leaveTimeoutSeconds: number;
   /** Seconds between progress lines in the log. */
   progressSeconds: number;
+  /** When the allocation ends (epoch ms), or null when unknown; ranges that cannot finish by then are held back. */
+  deadline: number | null;
+  /** Seconds before the deadline by which everything must be flushed and stopped. */
+  marginSeconds: number;
 }
 
 /** What Yoda knows of one Droid. */
@@ -65,6 +69,8 @@ export interface YodaState {
   stopReason: string | null;
   /** The last error a Droid left with. */
   lastDroidError: string | null;
+  /** Wall milliseconds of the ranges done this run, to estimate how long the next one takes. */
+  durations: { count: number; sumMs: number };
 }
 
 /** Builds the state of a new run from what the journal says happened before. */
@@ -101,5 +107,6 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     stats: { duplicates: 0, stale: 0, invalid: 0, lostDroids: 0 },
     stopReason: null,
     lastDroidError: null,
+    durations: { count: 0, sumMs: 0 },
   };
 }

@@ -26,8 +26,24 @@ export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
       finish(s, 'failed', now, out);
       return out;
   }
+  checkTime(s, now, out);
   checkEnd(s, now, out);
   return out;
+}
+
+/** Seconds one more range is expected to take: the mean of this run's ranges, with a 25% safety factor. */
+export function expectedRangeSeconds(s: YodaState): number {
+  return s.durations.count === 0 ? 0 : (1.25 * s.durations.sumMs) / s.durations.count / 1000;
+}
+
+function checkTime(s: YodaState, now: number, out: YodaEffect[]): void {
+  const { deadline, marginSeconds } = s.config;
+  if (s.phase !== 'running' || deadline === null) return;
+  const left = (deadline - now) / 1000 - marginSeconds;
+  const expected = expectedRangeSeconds(s);
+  if (left > expected) return;
+  const why = `the allocation ends at ${new Date(deadline).toISOString()}: ${Math.max(0, left).toFixed(0)} s left before the ${marginSeconds} s margin, a range takes about ${expected.toFixed(0)} s`;
+  startDrain(s, why, Math.max(0, Math.floor(left)), now, out);
 }
 
 function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, out: YodaEffect[]): void {
@@ -92,6 +108,8 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
   const attempt = s.failures[r.i] + 1;
   const where = { droid: d.key, node: d.node, slot: r.slot, start: r.start, end: r.end };
   if (r.ok) {
+    s.durations.count += 1;
+    s.durations.sumMs += Math.max(0, r.end - r.start);
     s.rangeState[r.i] = RangeState.done;
     s.counts.done += 1;
     d.done += 1;

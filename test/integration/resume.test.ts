@@ -79,7 +79,7 @@ describe('stopping and resuming', () => {
         return null;
       }
     });
-    const intruder = new Dealer({ routingId: 'intruder', linger: 0 });
+    const intruder = new Dealer({ routingId: 'intruder', linger: 10_000 });
     intruder.connect(endpoint);
     const frames = [Buffer.from([0xc1, 0xff, 0x00]), pack({ type: 'report', results: 'nope' }), pack([1, 2, 3]), pack({ type: 'hello', version: 'x' }), Buffer.alloc(0)];
     for (let k = 0; k < 200; k++) await intruder.send(frames[k % frames.length]);

@@ -8,7 +8,7 @@ import { step } from '../../../src/yoda/step.js';
 
 export const config: YodaConfig = {
   jobName: 'test', jobHash: 'h', workdir: '/w', run: 1, maxAttempts: 3, heartbeatSeconds: 1, droidTimeoutSeconds: 10,
-  expectedDroids: 1, joinTimeoutSeconds: 60, leaveTimeoutSeconds: 30, progressSeconds: 1e9,
+  expectedDroids: 1, joinTimeoutSeconds: 60, leaveTimeoutSeconds: 30, progressSeconds: 1e9, deadline: null, marginSeconds: 60,
 };
 
 /** A job of `files` files of `events` events each, cut into ranges of `per` events. */

@@ -1,0 +1,55 @@
+// Sizes of a benchmark run: the full run of the issue, or a CI-sized `--quick` one.
+
+/** Every size and duration the benchmark uses. */
+export interface BenchConfig {
+  quick: boolean;
+  warmupMs: number;
+  windowMs: number;
+  ceiling: { droids: number; rangesPerReply: number };
+  /** Droid counts of the dispatch table, and the ranges each request asks for. */
+  dispatch: { droids: number[]; want: number };
+  /** Paced Droids (each reports, then waits thinkMs on average) for the connection-scale figure. */
+  scaleDroids: { droids: number; want: number; thinkMs: number };
+  /** A job of this many ranges, run to completion by this many Droids. */
+  scaleRanges: { ranges: number; droids: number; want: number };
+  replayRanges: number;
+  /** The fixed-duration payload: workers x ranges per worker of `seconds` each. */
+  fixed: { workers: number; rangesPerWorker: number; seconds: number };
+  /** Montecarlo example sizes (make_inputs.py arguments and eventsPerRange override), when it exists. */
+  montecarlo: { files: number; events: number } | null;
+  /** DEALER sockets per simulator process, and at least this many simulator processes. */
+  maxSocketsPerProc: number;
+  minProcs: number;
+}
+
+/** The full benchmark of issue 6. */
+export const FULL: BenchConfig = {
+  quick: false,
+  warmupMs: 2000,
+  windowMs: 5000,
+  ceiling: { droids: 64, rangesPerReply: 10 },
+  dispatch: { droids: [1, 64, 1000, 10_000], want: 100 },
+  scaleDroids: { droids: 10_000, want: 10, thinkMs: 1000 },
+  scaleRanges: { ranges: 1_000_000, droids: 64, want: 100 },
+  replayRanges: 1_000_000,
+  fixed: { workers: 2, rangesPerWorker: 20, seconds: 1 },
+  montecarlo: { files: 4, events: 400 },
+  maxSocketsPerProc: 2500,
+  minProcs: 1,
+};
+
+/** A CI-sized run: same shape, seconds instead of minutes. */
+export const QUICK: BenchConfig = {
+  quick: true,
+  warmupMs: 300,
+  windowMs: 700,
+  ceiling: { droids: 8, rangesPerReply: 10 },
+  dispatch: { droids: [1, 16], want: 100 },
+  scaleDroids: { droids: 100, want: 10, thinkMs: 100 },
+  scaleRanges: { ranges: 20_000, droids: 8, want: 100 },
+  replayRanges: 20_000,
+  fixed: { workers: 2, rangesPerWorker: 2, seconds: 0.3 },
+  montecarlo: null,
+  maxSocketsPerProc: 2500,
+  minProcs: 1,
+};

@@ -1,0 +1,130 @@
+// The socket figures: the raw ceiling, Yoda's dispatch rate per Droid count, and its memory at scale.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Child, type Msg } from './child.js';
+import type { BenchConfig } from './config.js';
+import { runLoad, type LoadResult, type LoadSpec } from './load.js';
+import type { YodaChildConfig } from './yoda-child.js';
+
+/** The raw exchange's figures. */
+export interface CeilingFigures {
+  droids: number;
+  rangesPerReply: number;
+  roundTripsPerSecond: number;
+  rangesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** One row of the dispatch table. */
+export interface DispatchFigures {
+  droids: number;
+  want: number;
+  rangesPerSecond: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  yodaCpuMicrosPerRange: number;
+  yodaRssMB: number;
+  simProcs: number;
+  fdsPerSocket: number;
+}
+
+const MB = 2 ** 20;
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function loadSpec(c: BenchConfig, o: Pick<LoadSpec, 'mode' | 'droids' | 'want' | 'thinkMs'>): LoadSpec {
+  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, maxSocketsPerProc: c.maxSocketsPerProc, minProcs: c.minProcs };
+}
+
+/** Starts a Yoda child serving a synthetic job of `ranges` ranges. */
+async function startYodaChild(name: string, ranges: number): Promise<{ yoda: Child; endpoint: string }> {
+  const config: YodaChildConfig = { ranges, workdir: join(tmpdir(), `yoda-bench-${process.pid}-${name}`), rangesPerFile: 100, eventsPerRange: 100 };
+  const yoda = Child.start('yoda-child', `yoda-${name}`, config);
+  const ready = await yoda.next('ready', 120_000);
+  return { yoda, endpoint: String(ready.endpoint) };
+}
+
+/** Measures the bare ROUTER/DEALER + msgpackr request/reply rate (no Yoda). */
+export async function measureCeiling(c: BenchConfig): Promise<CeilingFigures> {
+  const server = Child.start('ceiling-server', 'ceiling-server', { rangesPerReply: c.ceiling.rangesPerReply });
+  try {
+    const ready = await server.next('ready');
+    const spec = loadSpec(c, { mode: 'raw', droids: c.ceiling.droids, want: c.ceiling.rangesPerReply, thinkMs: 0 });
+    const r = await runLoad(spec, server, String(ready.endpoint), 'ceiling');
+    return {
+      droids: c.ceiling.droids, rangesPerReply: c.ceiling.rangesPerReply, roundTripsPerSecond: round(r.requests / r.seconds, 0),
+      rangesPerSecond: round(r.ranges / r.seconds, 0), p50Ms: round(r.hist.quantile(0.5), 3), p99Ms: round(r.hist.quantile(0.99), 3),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function figures(droids: number, want: number, r: LoadResult): DispatchFigures {
+  const done = Number(r.after.done) - Number(r.before.done);
+  const yodaSeconds = (Number(r.after.at) - Number(r.before.at)) / 1000;
+  return {
+    droids, want, rangesPerSecond: round(done / yodaSeconds, 0), requestsPerSecond: round(r.requests / r.seconds, 0),
+    p50Ms: round(r.hist.quantile(0.5), 3), p99Ms: round(r.hist.quantile(0.99), 3),
+    yodaCpuMicrosPerRange: round((Number(r.after.cpuMicros) - Number(r.before.cpuMicros)) / Math.max(1, done), 2),
+    yodaRssMB: round(Number(r.after.rss) / MB, 1), simProcs: r.procs, fdsPerSocket: round(r.fdsPerSocket, 2),
+  };
+}
+
+/** Dispatch with `droids` closed-loop simulated Droids against a real Yoda (journal on). */
+export async function measureDispatch(c: BenchConfig, droids: number): Promise<DispatchFigures> {
+  // Enough ranges that the job never runs dry during warmup + window, even at 300k ranges/s.
+  const ranges = Math.ceil((300 * (c.warmupMs + c.windowMs) + 1000 * c.dispatch.want * droids / 100) / 100) * 100;
+  const { yoda, endpoint } = await startYodaChild(`dispatch-${droids}`, ranges);
+  try {
+    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids, want: c.dispatch.want, thinkMs: 0 }), yoda, endpoint, `d${droids}`);
+    if (Number(r.after.done) >= ranges) process.stderr.write(`bench: warning: dispatch with ${droids} Droids ran out of ranges\n`);
+    return figures(droids, c.dispatch.want, r);
+  } finally {
+    await yoda.stop();
+  }
+}
+
+/** Yoda's memory and latency with many connected, paced Droids. */
+export async function measureScaleDroids(c: BenchConfig): Promise<DispatchFigures & { thinkMs: number }> {
+  const s = c.scaleDroids;
+  const ranges = Math.ceil((s.droids * s.want * (c.warmupMs + c.windowMs + 5000)) / s.thinkMs / 100) * 100;
+  const { yoda, endpoint } = await startYodaChild('scale-droids', ranges);
+  try {
+    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: s.thinkMs }), yoda, endpoint, 'sd');
+    return { ...figures(s.droids, s.want, r), thinkMs: s.thinkMs };
+  } finally {
+    await yoda.stop();
+  }
+}
+
+/** Yoda's memory over a whole job of many ranges, run to completion. */
+export async function measureScaleRanges(c: BenchConfig): Promise<{ ranges: number; yodaRssMB: number; yodaPeakRssMB: number; seconds: number; rangesPerSecond: number }> {
+  const s = c.scaleRanges;
+  const { yoda, endpoint } = await startYodaChild('scale-ranges', s.ranges);
+  try {
+    let last: Msg = await yoda.ask({ type: 'sample' }, 'sample');
+    const t0 = performance.now();
+    let peak = Number(last.rss);
+    const spec: LoadSpec = { ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }), warmupMs: 0, windowMs: 0 };
+    // Run the load in the background: its window is empty, so poll Yoda until every range is done.
+    const load = runLoadUntil(spec, yoda, endpoint, async () => {
+      while (Number(last.done) < s.ranges) {
+        await sleep(100);
+        last = await yoda.ask({ type: 'sample' }, 'sample');
+        peak = Math.max(peak, Number(last.rss));
+      }
+    });
+    await load;
+    const seconds = (performance.now() - t0) / 1000;
+    return { ranges: s.ranges, yodaRssMB: round(peak / MB, 1), yodaPeakRssMB: round(Number(last.maxRss) / MB, 1), seconds: round(seconds, 2), rangesPerSecond: round(s.ranges / seconds, 0) };
+  } finally {
+    await yoda.stop();
+  }
+}
+
+async function runLoadUntil(spec: LoadSpec, server: Child, endpoint: string, until: () => Promise<void>): Promise<void> {
+  await runLoad({ ...spec, windowMs: 0 }, server, endpoint, 'sr', until);
+}

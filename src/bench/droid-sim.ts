@@ -1,0 +1,123 @@
+// Child process: many simulated Droids (one DEALER each) speaking the real protocol, or the raw ceiling exchange.
+import { readdirSync } from 'node:fs';
+import { Dealer, context } from 'zeromq';
+import { Packr } from 'msgpackr';
+import { decodeYodaMessage, encode, MAX_FRAME_BYTES } from '../protocol/codec.js';
+import { PROTOCOL_VERSION, type RangeResult, type RangeSpec } from '../protocol/messages.js';
+import { childConfig, toParent, type Msg } from './child.js';
+import { Histogram } from './histogram.js';
+
+/** What one droid-sim process simulates. */
+export interface DroidSimConfig {
+  endpoint: string;
+  sockets: number;
+  /** `yoda`: hello, then report/ranges loops; `raw`: a fixed request answered by the ceiling server. */
+  mode: 'yoda' | 'raw';
+  want: number;
+  /** Pause between receiving ranges and reporting them (mean, ms; 0 = closed loop at full speed). */
+  thinkMs: number;
+  name: string;
+}
+
+const c = childConfig<DroidSimConfig>();
+context.maxSockets = Math.max(context.maxSockets, c.sockets + 16);
+const raw = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number' });
+let hist = new Histogram();
+let ranges = 0;
+let requests = 0;
+let errors = 0;
+let running = false;
+const sockets: Dealer[] = [];
+
+function results(list: RangeSpec[], now: number): RangeResult[] {
+  return list.map((r) => ({ i: r.i, id: r.id, ok: true, outputs: [`/scratch/bench/outputs/${r.id}.out`], cpu: 0, wall: 0, start: now, end: now, slot: 0 }));
+}
+
+/** One simulated Droid: waits for `go`, then loops request -> answer until stopped. */
+async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promise<void>): Promise<void> {
+  const request = (done: RangeResult[]) =>
+    c.mode === 'raw' ? raw.pack({ type: 'report', results: [], released: [], want: c.want }) : encode({ type: 'report', results: done, released: [], want: c.want });
+  if (c.mode === 'yoda') {
+    await sock.send(encode({ type: 'hello', version: PROTOCOL_VERSION, droid: key, node: `simnode-${key}`, rank: 0, pid: process.pid, slots: c.want, cores: c.want }));
+    for (;;) {
+      const [frame] = await sock.receive();
+      const d = decodeYodaMessage(frame);
+      if (d.ok && d.message.type === 'welcome') break;
+      if (d.ok && d.message.type === 'refuse') throw new Error(`refused: ${d.message.reason}`);
+    }
+  }
+  welcomed();
+  await go;
+  if (c.thinkMs > 0) await sleep(Math.random() * c.thinkMs);
+  let sentAt = performance.now();
+  await sock.send(request([]));
+  while (running) {
+    const [frame] = await sock.receive();
+    const now = performance.now();
+    let got: RangeSpec[];
+    if (c.mode === 'raw') got = (raw.unpack(frame) as { ranges: RangeSpec[] }).ranges;
+    else {
+      const d = decodeYodaMessage(frame);
+      if (!d.ok) throw new Error(d.why);
+      if (d.message.type === 'end') return;
+      if (d.message.type !== 'ranges') continue; // heartbeat
+      got = d.message.ranges;
+    }
+    hist.add(now - sentAt);
+    requests += 1;
+    ranges += got.length;
+    if (c.thinkMs > 0) await sleep(c.thinkMs * (0.5 + Math.random()));
+    if (!running) return;
+    const done = c.mode === 'raw' ? [] : results(got, Date.now());
+    sentAt = performance.now();
+    await sock.send(request(done));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function main(): Promise<void> {
+  let release!: () => void;
+  const go = new Promise<void>((resolve) => (release = resolve));
+  let welcomed = 0;
+  const allWelcomed = new Promise<void>((resolve) => {
+    const one = () => (welcomed += 1) === c.sockets && resolve();
+    for (let k = 0; k < c.sockets; k++) {
+      const key = `${c.name}-${k}`;
+      const sock = new Dealer({ routingId: key, maxMessageSize: MAX_FRAME_BYTES, linger: 0, reconnectInterval: 200, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+      sock.connect(c.endpoint);
+      sockets.push(sock);
+      droid(sock, key, one, go).catch((e: Error) => {
+        errors += 1;
+        if (errors === 1 && running) toParent({ type: 'error', message: `${key}: ${e.message}` });
+      });
+    }
+  });
+  process.on('message', (m: Msg) => {
+    if (m.type === 'go') {
+      running = true;
+      release();
+    } else if (m.type === 'mark') {
+      hist = new Histogram();
+      ranges = 0;
+      requests = 0;
+      toParent({ type: 'mark' });
+    } else if (m.type === 'collect') {
+      toParent({ type: 'collect', hist: hist.toPairs(), ranges, requests, errors, rss: process.memoryUsage.rss() });
+    } else if (m.type === 'stop') {
+      running = false;
+      for (const s of sockets) s.close();
+      process.exit(0);
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  await allWelcomed;
+  toParent({ type: 'ready', fds: readdirSync('/proc/self/fd').length, sockets: c.sockets });
+}
+
+main().catch((e: Error) => {
+  toParent({ type: 'error', message: e.stack ?? e.message });
+  process.exit(1);
+});

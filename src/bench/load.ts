@@ -1,0 +1,76 @@
+// Drives one load: simulated Droids spread over child processes against a server child, with a measured window.
+import { Child, type Msg } from './child.js';
+import type { DroidSimConfig } from './droid-sim.js';
+import { Histogram } from './histogram.js';
+
+/** One load to apply to a server. */
+export interface LoadSpec {
+  mode: 'yoda' | 'raw';
+  droids: number;
+  want: number;
+  thinkMs: number;
+  warmupMs: number;
+  windowMs: number;
+  /** At most this many DEALER sockets per simulator process (the open-files limit is per process). */
+  maxSocketsPerProc: number;
+  /** At least this many simulator processes (when there are that many Droids). */
+  minProcs: number;
+}
+
+/** What a load measured: client-side latencies and counts, and the server's samples around the window. */
+export interface LoadResult {
+  seconds: number;
+  hist: Histogram;
+  requests: number;
+  /** Ranges the simulated Droids received during the window. */
+  ranges: number;
+  before: Msg;
+  after: Msg;
+  procs: number;
+  /** Open file descriptors of one simulator process, per socket it holds. */
+  fdsPerSocket: number;
+  simRssMB: number;
+  errors: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Splits `n` into `parts` near-equal positive counts. */
+export function split(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, k) => Math.floor(n / parts) + (k < n % parts ? 1 : 0)).filter((x) => x > 0);
+}
+
+/** Runs `spec` against the server child listening on `endpoint`; `tag` names the simulator processes. */
+export async function runLoad(spec: LoadSpec, server: Child, endpoint: string, tag: string): Promise<LoadResult> {
+  const procs = Math.max(Math.min(spec.minProcs, spec.droids), Math.ceil(spec.droids / spec.maxSocketsPerProc));
+  const sims = split(spec.droids, procs).map((sockets, k) => {
+    const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}` };
+    return Child.start('droid-sim', `sim-${tag}-p${k}`, config);
+  });
+  try {
+    const ready = await Promise.all(sims.map((s) => s.next('ready', 60_000 + spec.droids * 20)));
+    const fdsPerSocket = Math.max(...ready.map((r) => Number(r.fds) / Number(r.sockets)));
+    for (const s of sims) s.send({ type: 'go' });
+    await sleep(spec.warmupMs);
+    const [before] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'mark' }, 'mark'))]);
+    const t0 = performance.now();
+    await sleep(spec.windowMs);
+    const [after, ...collected] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'collect' }, 'collect'))]);
+    const seconds = (performance.now() - t0) / 1000;
+    const hist = new Histogram();
+    let requests = 0;
+    let ranges = 0;
+    let errors = 0;
+    let simRss = 0;
+    for (const m of collected) {
+      hist.merge(Histogram.fromPairs(m.hist as [number, number][]));
+      requests += Number(m.requests);
+      ranges += Number(m.ranges);
+      errors += Number(m.errors);
+      simRss = Math.max(simRss, Number(m.rss));
+    }
+    return { seconds, hist, requests, ranges, before, after, procs: sims.length, fdsPerSocket, simRssMB: simRss / 2 ** 20, errors };
+  } finally {
+    await Promise.all(sims.map((s) => s.stop()));
+  }
+}

@@ -1,0 +1,80 @@
+// Child process: one real Yoda (journal on, in a temp work dir) serving a synthetic job, sampled over IPC.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobDescription } from '../job/workdir.js';
+import type { InputFile } from '../job/inputs.js';
+import { silentLogger } from '../util/logger.js';
+import { loadPast, startYoda } from '../yoda/start.js';
+import { childConfig, toParent, type Msg } from './child.js';
+
+/** What the benchmark asks of a Yoda child. */
+export interface YodaChildConfig {
+  ranges: number;
+  workdir: string;
+  /** Ranges per synthetic input file. */
+  rangesPerFile: number;
+  eventsPerRange: number;
+}
+
+/** A job description of `ranges` ranges over synthetic files (never opened: Yoda only names them). */
+export function syntheticJob(c: YodaChildConfig): JobDescription {
+  const files: InputFile[] = [];
+  const count = Math.ceil(c.ranges / c.rangesPerFile);
+  for (let f = 0; f < count; f++) {
+    const n = Math.min(c.rangesPerFile, c.ranges - f * c.rangesPerFile);
+    files.push({ path: join(c.workdir, 'inputs', `EVNT.bench._${String(f).padStart(6, '0')}.pool.root`), events: n * c.eventsPerRange });
+  }
+  const spec = {
+    inputs: [{ files: 'inputs/*.root', events: c.rangesPerFile * c.eventsPerRange }],
+    eventsPerRange: c.eventsPerRange,
+    payload: { mode: 'daemon' as const, command: ['true'], coresPerWorker: 1, env: {}, output: '{range}.out', startTimeoutSeconds: 120 },
+    output: 'outputs',
+    maxAttempts: 3,
+  };
+  return {
+    version: 1, name: 'bench', hash: 'bench00000000000', jobFile: join(c.workdir, 'job.yaml'), baseDir: c.workdir, payloadCwd: c.workdir,
+    spec, files, eventsPerRange: c.eventsPerRange, totalRanges: c.ranges, totalEvents: c.ranges * c.eventsPerRange,
+    outputDir: join(c.workdir, 'outputs'), created: new Date().toISOString(),
+  };
+}
+
+async function main(): Promise<void> {
+  const c = childConfig<YodaChildConfig>();
+  rmSync(c.workdir, { recursive: true, force: true });
+  mkdirSync(join(c.workdir, 'logs'), { recursive: true });
+  const log = silentLogger();
+  const description = syntheticJob(c);
+  const past = loadPast(description, c.workdir, log);
+  const tuning = {
+    heartbeatSeconds: 2, droidTimeoutSeconds: 300, expectedDroids: 1_000_000,
+    joinTimeoutSeconds: 600, leaveTimeoutSeconds: 30, progressSeconds: 3600,
+  };
+  const yoda = await startYoda(description, c.workdir, tuning, 'tcp://127.0.0.1:*', past, log);
+  const cpu0 = process.cpuUsage();
+  const sample = (): Msg => {
+    const cpu = process.cpuUsage(cpu0);
+    const s = yoda.state;
+    return {
+      type: 'sample', at: performance.now(), cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage.rss(),
+      maxRss: process.resourceUsage().maxRSS * 1024, done: s.counts.done, assigned: s.counts.assigned,
+      droids: s.activeCount, dropped: yoda.dropped.frames, phase: s.phase,
+    };
+  };
+  process.on('message', (m: Msg) => {
+    if (m.type === 'sample') toParent(sample());
+    else if (m.type === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      toParent({ type: 'gc' });
+    } else if (m.type === 'stop') {
+      if (process.env.BENCH_KEEP_WORKDIR !== '1') rmSync(c.workdir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  toParent({ type: 'ready', endpoint: yoda.endpoint, pid: process.pid });
+}
+
+main().catch((e: Error) => {
+  toParent({ type: 'error', message: e.stack ?? e.message });
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+// The report's time axis: the spans when something ran, with long idle gaps between allocations collapsed.
+
+/** A span of time drawn on the axis (ms since the epoch). */
+export interface AxisPiece {
+  start: number;
+  end: number;
+}
+
+/** Gaps shorter than this are drawn to scale, whatever the job's length. */
+export const MIN_COLLAPSED_GAP_MS = 60_000;
+
+/**
+ * Merges busy intervals into the pieces of the axis. A gap is collapsed (drawn as a break) when it is
+ * longer than a minute and than 5% of the time covered, so a job spread over several allocations
+ * (hours of queueing in between) stays readable.
+ */
+export function axisPieces(intervals: AxisPiece[]): AxisPiece[] {
+  const sorted = intervals.filter((p) => Number.isFinite(p.start) && Number.isFinite(p.end)).map((p) => ({ start: p.start, end: Math.max(p.start, p.end) }));
+  sorted.sort((a, b) => a.start - b.start);
+  const merged: AxisPiece[] = [];
+  for (const p of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && p.start <= last.end) last.end = Math.max(last.end, p.end);
+    else merged.push({ ...p });
+  }
+  const covered = merged.reduce((s, p) => s + (p.end - p.start), 0);
+  const minGap = Math.max(MIN_COLLAPSED_GAP_MS, 0.05 * covered);
+  const pieces: AxisPiece[] = [];
+  for (const p of merged) {
+    const last = pieces[pieces.length - 1];
+    if (last && p.start - last.end <= minGap) last.end = p.end;
+    else pieces.push({ ...p });
+  }
+  return pieces;
+}
+
+/** Milliseconds covered by the pieces (gaps excluded). */
+export function activeMs(pieces: AxisPiece[]): number {
+  return pieces.reduce((s, p) => s + (p.end - p.start), 0);
+}
+
+const NICE_SECONDS = [
+  0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
+  10800, 21600, 43200, 86400,
+];
+
+/** The smallest "round" duration (1, 2, 5, 10, 15, 30 s, 1, 2, 5 min ...) of at least `seconds`. */
+export function niceSeconds(seconds: number): number {
+  for (const s of NICE_SECONDS) if (s >= seconds) return s;
+  return Math.ceil(seconds / 86400) * 86400;
+}
+
+/** Formats a duration in seconds for people: "0.25 s", "42 s", "3 min 5 s", "2 h 10 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '-';
+  if (seconds < 10) return `${+seconds.toFixed(seconds < 1 ? 3 : 2)} s`;
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  const m = Math.round(seconds / 60);
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Formats an elapsed time for an axis tick whose step is `step` seconds: "0.4 s", "1:30", "2:05:00". */
+export function formatElapsed(seconds: number, step: number): string {
+  if (step < 1 || (seconds < 60 && step < 60)) {
+    const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
+    return `${seconds.toFixed(digits)} s`;
+  }
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  if (h === 0) return `${Math.floor(s / 60)}:${ss}`;
+  return step >= 60 ? `${h}:${mm} h` : `${h}:${mm}:${ss}`;
+}

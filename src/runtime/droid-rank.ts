@@ -1,0 +1,36 @@
+// Every other rank: wait for Yoda's endpoint in the work directory, then run this node's Droid.
+import type { Logger } from 'pino';
+import { readJobDescription, workdirPaths } from '../job/workdir.js';
+import { startDroid, type DroidTuning } from '../droid/start.js';
+import type { DroidResult } from '../droid/client.js';
+import { YodaError } from '../util/errors.js';
+import { waitForEndpoint } from './rendezvous.js';
+import { onStopSignals } from './signals.js';
+
+/** What a Droid-only rank needs to know. */
+export interface DroidRankPlan {
+  workdir: string;
+  jobHash: string;
+  rank: number;
+  node: string;
+  launch: string | null;
+  rendezvousSeconds: number;
+  droid: DroidTuning;
+  graceSeconds: number;
+}
+
+/** Runs the Droid of a rank other than 0 until Yoda ends the job or the Droid fails. */
+export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<DroidResult> {
+  const paths = workdirPaths(p.workdir);
+  const endpoint = await waitForEndpoint(paths.endpoint, p.launch, p.rendezvousSeconds);
+  const description = readJobDescription(p.workdir);
+  if (!description || description.hash !== p.jobHash) {
+    throw new YodaError('RENDEZVOUS', `rank ${p.rank}: ${paths.job} does not describe the job file this rank was given (hash ${description?.hash} vs ${p.jobHash})`, {});
+  }
+  log.info(`rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}`);
+  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.droid, log);
+  const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => droid.drain(reason, grace));
+  const result = await droid.finished;
+  uninstall();
+  return result;
+}

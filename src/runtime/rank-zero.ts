@@ -1,0 +1,50 @@
+// Rank 0: Yoda (the job's owner) and this node's Droid, in one process.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { JobDescription } from '../job/workdir.js';
+import { workdirPaths } from '../job/workdir.js';
+import { loadPast, startYoda, type YodaTuning } from '../yoda/start.js';
+import type { YodaServer } from '../yoda/server.js';
+import { startDroid, type DroidTuning } from '../droid/start.js';
+import type { DroidResult } from '../droid/client.js';
+import { publishEndpoint } from './rendezvous.js';
+import { onStopSignals } from './signals.js';
+
+/** What rank 0 needs to know about this launch. */
+export interface RankZeroPlan {
+  description: JobDescription;
+  workdir: string;
+  node: string;
+  address: string;
+  launch: string | null;
+  yoda: YodaTuning;
+  droid: DroidTuning;
+  graceSeconds: number;
+}
+
+/** How rank 0 ended. */
+export interface RankZeroResult {
+  yoda: YodaServer;
+  exitCode: number;
+  droid: DroidResult;
+}
+
+/** Starts Yoda, publishes its endpoint, runs the local Droid, and waits for both to finish. */
+export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZeroResult> {
+  const paths = workdirPaths(p.workdir);
+  const past = loadPast(p.description, p.workdir, log);
+  const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, past, log);
+  publishEndpoint(paths.endpoint, {
+    endpoint: yoda.endpoint, host: hostname(), pid: process.pid, run: yoda.state.config.run,
+    started: new Date().toISOString(), launch: p.launch,
+  });
+  log.info(`Yoda listens on ${yoda.endpoint}; expecting ${p.yoda.expectedDroids} Droid(s)`);
+  const droid = startDroid(p.description, p.workdir, yoda.endpoint, { rank: 0, node: p.node }, p.droid, log);
+  const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => {
+    yoda.drain(reason, grace);
+    droid.drain(reason, grace);
+  });
+  const [result, droidResult] = await Promise.all([yoda.finished, droid.finished]);
+  uninstall();
+  return { yoda, exitCode: result.exitCode, droid: droidResult };
+}
