@@ -109,22 +109,17 @@ export async function measureScaleRanges(c: BenchConfig): Promise<{ ranges: numb
     const t0 = performance.now();
     let peak = Number(last.rss);
     const spec: LoadSpec = { ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }), warmupMs: 0, windowMs: 0 };
-    // Run the load in the background: its window is empty, so poll Yoda until every range is done.
-    const load = runLoadUntil(spec, yoda, endpoint, async () => {
+    // The load's window lasts until Yoda reports every range done.
+    await runLoad(spec, yoda, endpoint, 'sr', async () => {
       while (Number(last.done) < s.ranges) {
         await sleep(100);
         last = await yoda.ask({ type: 'sample' }, 'sample');
         peak = Math.max(peak, Number(last.rss));
       }
     });
-    await load;
     const seconds = (performance.now() - t0) / 1000;
     return { ranges: s.ranges, yodaRssMB: round(peak / MB, 1), yodaPeakRssMB: round(Number(last.maxRss) / MB, 1), seconds: round(seconds, 2), rangesPerSecond: round(s.ranges / seconds, 0) };
   } finally {
     await yoda.stop();
   }
-}
-
-async function runLoadUntil(spec: LoadSpec, server: Child, endpoint: string, until: () => Promise<void>): Promise<void> {
-  await runLoad({ ...spec, windowMs: 0 }, server, endpoint, 'sr', until);
 }

@@ -40,8 +40,8 @@ export function split(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, k) => Math.floor(n / parts) + (k < n % parts ? 1 : 0)).filter((x) => x > 0);
 }
 
-/** Runs `spec` against the server child listening on `endpoint`; `tag` names the simulator processes. */
-export async function runLoad(spec: LoadSpec, server: Child, endpoint: string, tag: string): Promise<LoadResult> {
+/** Runs `spec` against the server child at `endpoint`; `during`, when given, replaces the window's fixed wait. */
+export async function runLoad(spec: LoadSpec, server: Child, endpoint: string, tag: string, during?: () => Promise<void>): Promise<LoadResult> {
   const procs = Math.max(Math.min(spec.minProcs, spec.droids), Math.ceil(spec.droids / spec.maxSocketsPerProc));
   const sims = split(spec.droids, procs).map((sockets, k) => {
     const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}` };
@@ -54,7 +54,7 @@ export async function runLoad(spec: LoadSpec, server: Child, endpoint: string, t
     await sleep(spec.warmupMs);
     const [before] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'mark' }, 'mark'))]);
     const t0 = performance.now();
-    await sleep(spec.windowMs);
+    await (during ? during() : sleep(spec.windowMs));
     const [after, ...collected] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'collect' }, 'collect'))]);
     const seconds = (performance.now() - t0) / 1000;
     const hist = new Histogram();

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const past = loadPast(description, c.workdir, log);
   const tuning = {
     heartbeatSeconds: 2, droidTimeoutSeconds: 300, expectedDroids: 1_000_000,
-    joinTimeoutSeconds: 600, leaveTimeoutSeconds: 30, progressSeconds: 3600,
+    joinTimeoutSeconds: 600, leaveTimeoutSeconds: 30, progressSeconds: 3600, deadline: null, marginSeconds: 0,
   };
   const yoda = await startYoda(description, c.workdir, tuning, 'tcp://127.0.0.1:*', past, log);
   const cpu0 = process.cpuUsage();

@@ -1,0 +1,41 @@
+// Reads a work directory (job.json, journal.log) and writes its report: the HTML page and the JSON beside it.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readJournal } from '../journal/read.js';
+import { planOf, readJobDescription, workdirPaths } from '../job/workdir.js';
+import { YodaError } from '../util/errors.js';
+import { buildReport } from './build.js';
+import { renderReportHtml } from './html.js';
+import type { ReportModel } from './model.js';
+
+/** Where the page and its JSON go: `out` (default <workdir>/report.html) and the same name ending in .json. */
+export function reportPaths(workdir: string, out?: string): { html: string; json: string } {
+  const html = resolve(out ?? join(workdirPaths(workdir).root, 'report.html'));
+  const json = /\.html?$/i.test(html) ? html.replace(/\.html?$/i, '.json') : `${html}.json`;
+  return { html, json };
+}
+
+/** The report model of the job in `workdir`; errors (BAD_USAGE) when the directory holds no job. */
+export function readReport(workdir: string, now = new Date()): ReportModel {
+  const p = workdirPaths(workdir);
+  const description = readJobDescription(workdir);
+  if (!description) throw new YodaError('BAD_USAGE', `${p.root} holds no job (no job.json): is it the --workdir of a yoda run?`, { dir: p.root });
+  const plan = planOf(description);
+  const { records } = readJournal(p.journal);
+  return buildReport({ description, workdir: p.root, records, eventsOf: (i) => (i < plan.total ? plan.eventsOf(i) : 0), now });
+}
+
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Writes the report of `workdir` to `out` (and its JSON beside it); returns the model and the paths. */
+export function writeReport(workdir: string, out?: string): { model: ReportModel; html: string; json: string } {
+  const model = readReport(workdir);
+  const paths = reportPaths(workdir, out);
+  writeAtomically(paths.json, `${JSON.stringify(model, null, 1)}\n`);
+  writeAtomically(paths.html, renderReportHtml(model));
+  return { model, ...paths };
+}

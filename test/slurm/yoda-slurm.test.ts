@@ -1,0 +1,96 @@
+// Yoda in a real Slurm allocation: sbatch over three nodes, srun, a backfill drain and resubmit, a time limit.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { slurmAvailable, startCluster, type SlurmCluster } from './cluster.js';
+import { checkFlakyOutputs, doneRecords, flakyJob } from '../integration/jobs.js';
+import { CLI, killAll, ROOT, tempDir, waitFor } from '../integration/proc.js';
+
+const available = slurmAvailable();
+if (!available.ok && process.env.CI !== 'true') console.log(`Yoda-on-Slurm tests skipped: ${available.why}`);
+
+const done = (workdir: string) => {
+  try {
+    return doneRecords(workdir).length;
+  } catch {
+    return 0;
+  }
+};
+
+describe.skipIf(!available.ok)('yoda in a real Slurm allocation', () => {
+  let cluster: SlurmCluster;
+  const workdirs: string[] = [];
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 3 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  afterEach(() => killAll(workdirs.splice(0)));
+
+  function setup(o: Parameters<typeof flakyJob>[1]) {
+    const dir = tempDir('yoda-slurm-');
+    const workdir = path.join(dir, 'work');
+    workdirs.push(workdir);
+    return { dir, workdir, job: flakyJob(dir, o) };
+  }
+  const sbatch = (script: string, nodes: number, t: { dir: string; job: string; workdir: string }, extra: string[] = []) =>
+    cluster.sbatch([`-N${nodes}`, '-t', '5', `--export=ALL,YODA=${CLI}`, '-o', path.join(t.dir, 'slurm-%j.out'), ...extra, path.join(ROOT, 'slurm', script), t.job, t.workdir]);
+  const slurmOut = (t: { dir: string }, id: number) => readFileSync(path.join(t.dir, `slurm-${id}.out`), 'utf8');
+
+  it('sbatch -N3 slurm/yoda.sbatch runs one Droid on each of n1..n3 and completes every range once', async () => {
+    const t = setup({ files: 3, events: 30, per: 5 });
+    const id = await sbatch('yoda.sbatch', 3, t);
+    const end = await cluster.waitJob(id, 120_000);
+    const out = slurmOut(t, id);
+    expect(end, out).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    expect(out).toMatch(/starting job flaky .* 18 ranges of 5 events, 18 to do, 3 ranks \(slurm\)/);
+    const joined = readFileSync(path.join(t.workdir, 'logs', 'yoda-rank0.log'), 'utf8').match(/joined from (n\d)/g) ?? [];
+    expect(joined.map((j) => j.slice(-2)).sort()).toEqual(['n1', 'n2', 'n3']);
+    const nodes = new Set(readFileSync(path.join(t.workdir, 'journal.log'), 'utf8').match(/"node":"n\d"/g));
+    expect(nodes.size).toBeGreaterThanOrEqual(2);
+    expect(checkFlakyOutputs(t.workdir, 3, 30)).toEqual([]);
+  });
+
+  it('an interactive srun over two nodes runs the job to the end', async () => {
+    const t = setup({ files: 2, events: 20, per: 5 });
+    const r = await cluster.run('srun', ['-N2', '--ntasks-per-node=1', '-t', '5', CLI, 'run', t.job, '--workdir', t.workdir], { timeoutMs: 120_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/2 ranks \(slurm\)/);
+    expect(checkFlakyOutputs(t.workdir, 2, 20)).toEqual([]);
+  });
+
+  it('backfill: USR1 drains (exit 4), and submitting the same script again completes the rest', async () => {
+    const t = setup({ files: 2, events: 60, per: 5, env: { FLAKY_SLEEP: '0.3' } });
+    const first = await sbatch('yoda-backfill.sbatch', 2, t, ['--time-min=1']);
+    await waitFor('5 ranges done', () => done(t.workdir) >= 5, 90_000);
+    const sig = await cluster.run('scancel', ['--batch', '--signal=USR1', String(first)]);
+    expect(sig.exitCode, sig.stderr).toBe(0);
+    const end1 = await cluster.waitJob(first, 120_000);
+    expect(end1.exitCode, slurmOut(t, first)).toBe('4:0');
+    expect(slurmOut(t, first)).toMatch(/stopped early \(received SIGUSR1\): \d+ range\(s\) left for the next allocation/);
+    const partial = done(t.workdir);
+    expect(partial).toBeLessThan(24);
+    const second = await sbatch('yoda-backfill.sbatch', 2, t, ['--time-min=1']);
+    const end2 = await cluster.waitJob(second, 120_000);
+    expect(end2, slurmOut(t, second)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    expect(slurmOut(t, second)).toMatch(new RegExp(`resuming job flaky .* ${24 - partial} to do`));
+    const ids = doneRecords(t.workdir).map((d) => d.id);
+    expect(new Set(ids).size).toBe(24);
+    expect(ids).toHaveLength(24);
+    expect(checkFlakyOutputs(t.workdir, 2, 60)).toEqual([]);
+  });
+
+  it('holds back ranges that cannot finish before the time limit, and exits 4 before Slurm kills it', async () => {
+    // 1 minute allocation, 10 s margin, ranges of about 12 s on 2 nodes: two rounds fit, a third would not.
+    const t = setup({ files: 1, events: 40, per: 5, env: { FLAKY_SLEEP: '12' } });
+    const r = await cluster.run('srun', ['-N2', '--ntasks-per-node=1', '-t', '1', CLI, 'run', t.job, '--workdir', t.workdir, '--margin', '10'], { timeoutMs: 120_000 });
+    expect(r.exitCode, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/allocation ends at .*a range takes about \d+ s/);
+    expect(r.stderr).not.toMatch(/DUE TO TIME LIMIT/);
+    const journal = readFileSync(path.join(t.workdir, 'journal.log'), 'utf8');
+    expect(journal).not.toMatch(/"t":"fail"/); // nothing was started that had to be killed
+    expect(done(t.workdir)).toBeGreaterThanOrEqual(2);
+    expect(done(t.workdir)).toBeLessThan(8);
+  });
+});
