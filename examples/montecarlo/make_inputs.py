@@ -49,11 +49,13 @@ def file_text(index, events):
     return "".join(lines)
 
 
+# The text of a file, to compare with what would be written.
 def read_text(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
 
 
+# Write (or leave unchanged) every input file.
 def main():
     parser = argparse.ArgumentParser(description="Write the montecarlo example's input files.")
     parser.add_argument("--files", type=int, default=4, help="number of input files (default 4)")

@@ -22,6 +22,12 @@ import random
 import sys
 import time
 
+try:
+    from yoda_payload import PayloadError, serve, write_atomically
+except ImportError:  # run from a checkout without PYTHONPATH: use the repo's python/ directory
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+    from yoda_payload import PayloadError, serve, write_atomically
+
 # Detector: cylindrical layers (radius cm) of silicon in a 2 T solenoid field along z.
 LAYERS = (4.0, 8.0, 12.0, 18.0, 26.0, 36.0, 48.0, 60.0)
 THICKNESS = 0.3  # cm of silicon per layer
@@ -58,6 +64,7 @@ def read_events(path):
     return count, events
 
 
+# The index of the layer whose silicon contains radius r, or -1 in air.
 def layer_at(r):
     for i, radius in enumerate(LAYERS):
         if abs(r - radius) < THICKNESS / 2:
@@ -65,8 +72,8 @@ def layer_at(r):
     return -1
 
 
+# Turn the unit direction u by two small gaussian angles of width theta0 (multiple scattering).
 def kick(rng, ux, uy, uz, theta0):
-    """Turn the unit direction u by two small gaussian angles of width theta0."""
     ax, ay, az = -uy, ux, 0.0
     norm = math.hypot(ax, ay)
     if norm < 1e-9:
@@ -79,8 +86,8 @@ def kick(rng, ux, uy, uz, theta0):
     return vx / norm, vy / norm, vz / norm
 
 
+# Step one particle out of the detector; add its energy loss to edep; return its layer crossings.
 def propagate(rng, px, py, pz, q, edep):
-    """Step one particle out of the detector; add its energy loss to edep; return its hits."""
     p = math.sqrt(px * px + py * py + pz * pz)
     if p == 0.0:
         return 0
@@ -126,8 +133,8 @@ def simulate_event(basename, event, particles):
     return f"{basename} {event} {hits} " + " ".join(f"{e:.6f}" for e in edep) + "\n"
 
 
+# The injected fault kind for this range attempt, if MONTECARLO_FAULTS names one.
 def faults(r):
-    """The injected fault kind for this range attempt, if MONTECARLO_FAULTS names one."""
     for entry in filter(None, os.environ.get("MONTECARLO_FAULTS", "").split(";")):
         kind, _, target = entry.strip().partition("=")
         rid, _, attempt = target.partition("@")
@@ -136,9 +143,8 @@ def faults(r):
     return None
 
 
+# Simulate the events of one range and write them, atomically, to r.output.
 def process(r):
-    from yoda_payload import PayloadError, write_atomically
-
     fault = faults(r)
     if fault == "fail":
         raise PayloadError("ERR_INJECTED", f"injected failure for {r.id} attempt {r.attempt}")
@@ -167,17 +173,13 @@ def process(r):
     return [r.output]
 
 
+# Count events (--count FILE) or serve as a worker.
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--count":
         print(read_events(sys.argv[2])[0])
         return
     if len(sys.argv) != 1:
         sys.exit("usage: payload.py [--count FILE]")
-    try:
-        from yoda_payload import serve
-    except ImportError:  # run from a checkout without PYTHONPATH set
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-        from yoda_payload import serve
     serve(process)
 
 

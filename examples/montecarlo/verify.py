@@ -41,8 +41,8 @@ def read_journal(path):
     return records
 
 
+# (basename, first, last) from a range id like "evgen_001.evgen:0-19", or None.
 def parse_range_id(rid):
-    """(basename, first, last) from an id like "evgen_001.evgen:0-19", or None."""
     name, _, span = str(rid).rpartition(":")
     first, _, last = span.partition("-")
     if name and first.isdigit() and last.isdigit():
@@ -50,13 +50,14 @@ def parse_range_id(rid):
     return None
 
 
-def collect_outputs(done, known, problems):
-    """Map (basename, event) -> list of (line, output path) over all done ranges."""
+# Map (basename, event) -> [(line, output path), ...] over the done ranges; note problems found.
+def collect_outputs(workdir, done, known, problems):
     seen = {}
     for rec in done:
         span = parse_range_id(rec.get("id"))
         in_range = set()
         for out in rec.get("out", []):
+            out = os.path.join(workdir, out)  # outputs are absolute; a relative one is taken in the work directory
             try:
                 with open(out, encoding="utf-8", newline="") as f:
                     lines = f.read().splitlines(keepends=True)
@@ -80,6 +81,7 @@ def collect_outputs(done, known, problems):
     return seen
 
 
+# Check the work directory; return the exit status.
 def main():
     parser = argparse.ArgumentParser(description="Verify a montecarlo work directory.")
     parser.add_argument("workdir")
@@ -106,7 +108,7 @@ def main():
             continue
         by_index[rec["i"]] = rec
         done.append(rec)
-    seen = collect_outputs(done, known, problems)
+    seen = collect_outputs(args.workdir, done, known, problems)
 
     order = [(os.path.basename(p), e) for p, n in files for e in range(n)]
     dups = [k for k in order if len(seen.get(k, ())) > 1]

@@ -21,12 +21,13 @@ export const runCli = defineCommand({
       .option('deadline', { type: 'string', describe: 'when the allocation ends (ISO date-time or epoch seconds); default: asked from Slurm (squeue) or PBS (qstat)' })
       .option('margin', { type: 'number', default: 60, describe: 'seconds before the deadline by which every range must be finished and the journal flushed' })
       .option('rendezvous-timeout', { type: 'number', default: 300, describe: "seconds a rank waits for Yoda's endpoint in the work directory (and Yoda for its first Droid)" })
+      .option('insecure', { type: 'boolean', default: false, describe: 'turn off CURVE authentication between Yoda and Droids (debugging only: anyone who can reach the port could then take ranges)' })
       .option('allow-shared-node', { type: 'boolean', default: false, describe: 'allow several ranks on one node (normally one yoda per node: srun --ntasks-per-node=1)' }),
   handler: (a) =>
     runCommand({
       jobfile: a.jobfile, workdir: a.workdir, fresh: a.fresh, grace: a.grace, heartbeat: a.heartbeat,
       droidTimeout: a['droid-timeout'], progress: a.progress, logLevel: a['log-level'], quiet: a.quiet,
       interface: a.interface, deadline: a.deadline, margin: a.margin, rendezvousTimeout: a['rendezvous-timeout'],
-      allowSharedNode: a['allow-shared-node'],
+      allowSharedNode: a['allow-shared-node'], insecure: a.insecure,
     }),
 });

@@ -33,6 +33,7 @@ export interface RunOptions {
   margin: number;
   rendezvousTimeout: number;
   allowSharedNode: boolean;
+  insecure: boolean;
 }
 
 const say = (line: string) => process.stderr.write(`yoda: ${line}\n`);
@@ -86,7 +87,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     return await runAsRankZero(o, launch, job, workdir, id);
   } catch (e) {
     // Tell the waiting ranks at once instead of letting them time out.
-    if (launch.size > 1) publishEndpoint(endpointPath, { endpoint: '', host: hostname(), pid: process.pid, run: 0, started: new Date().toISOString(), launch: id, error: (e as Error).message });
+    if (launch.size > 1) publishEndpoint(endpointPath, { endpoint: '', host: hostname(), pid: process.pid, run: 0, started: new Date().toISOString(), launch: id, curve: false, error: (e as Error).message });
     throw e;
   }
 }
@@ -111,9 +112,11 @@ async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<
     joinTimeoutSeconds: o.rendezvousTimeout, leaveTimeoutSeconds: o.grace + 30, progressSeconds: o.progress,
     deadline, marginSeconds: o.margin,
   };
-  const r = await runRankZero({ description, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace }, log);
+  const r = await runRankZero({ description, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace, insecure: o.insecure }, log);
   const reason = r.yoda.state.stopReason ?? r.droid.error;
   for (const line of summaryLines(readStatus(workdir), reason)) say(line);
+  const refused = r.yoda.zap?.refusedCount ?? 0;
+  if (refused > 0) say(`refused ${refused} connection(s) without this job's key from ${r.yoda.zap!.refused.size} address(es)`);
   if (r.yoda.dropped.frames > 0) say(`dropped ${r.yoda.dropped.frames} invalid frame(s) from ${r.yoda.dropped.peers.size} peer(s) on Yoda's port (see the log)`);
   const workerLog = reason?.match(/see (\S+\.log)/)?.[1];
   if (r.exitCode === EXIT.failed && workerLog) say(`last lines of ${workerLog}:\n${tail(workerLog, 10)}`);

@@ -9,6 +9,7 @@ import type { WorkerSetup } from '../payload/worker-env.js';
 import type { DroidEffect, DroidEvent } from './effects.js';
 import type { DroidState } from './state.js';
 import { droidStep } from './step.js';
+import type { JobKeys } from '../security/keys.js';
 
 /** How a Droid ended: exit code 0, or 5 with the reason. */
 export interface DroidResult {
@@ -29,9 +30,10 @@ export class DroidClient {
   private readonly ticker: NodeJS.Timeout;
   private closed = false;
 
-  constructor(endpoint: string, readonly state: DroidState, private readonly template: SlotTemplate, private readonly log: Logger) {
+  constructor(endpoint: string, readonly state: DroidState, private readonly template: SlotTemplate, private readonly log: Logger, keys: JobKeys | null) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    this.socket = new Dealer({ routingId: state.config.key, maxMessageSize: MAX_FRAME_BYTES, linger: 2000, reconnectInterval: 200 });
+    const curve = keys ? { curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret } : {};
+    this.socket = new Dealer({ routingId: state.config.key, maxMessageSize: MAX_FRAME_BYTES, linger: 2000, reconnectInterval: 200, ...curve });
     this.socket.connect(endpoint);
     this.outbox = new Outbox((frame) => this.socket.send(frame), (e) => log.debug({ err: e.message }, 'send failed'));
     this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), 100);

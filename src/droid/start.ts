@@ -6,6 +6,7 @@ import { workdirPaths } from '../job/workdir.js';
 import { DroidClient } from './client.js';
 import { createDroidState, type DroidConfig } from './state.js';
 import { allowedCpus, equalSlots } from './equal-slots.js';
+import type { JobKeys } from '../security/keys.js';
 
 /** Knobs of a Droid that the command line may set. */
 export type DroidTuning = Pick<DroidConfig, 'prefetchPerSlot' | 'reportIntervalMs' | 'reportBatch' | 'heartbeatSeconds' | 'maxStartFailures' | 'yodaTimeoutSeconds'>;
@@ -17,7 +18,7 @@ export interface DroidPlace {
 }
 
 /** Starts the Droid for this rank, connected to Yoda's `endpoint`. */
-export function startDroid(d: JobDescription, workdir: string, endpoint: string, place: DroidPlace, tuning: DroidTuning, log: Logger): DroidClient {
+export function startDroid(d: JobDescription, workdir: string, endpoint: string, place: DroidPlace, tuning: DroidTuning, log: Logger, keys: JobKeys | null): DroidClient {
   const paths = workdirPaths(workdir);
   const p = d.spec.payload;
   const slots = equalSlots(allowedCpus(), p.coresPerWorker, p.workers).map((cpus, slot) => ({
@@ -36,5 +37,5 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
     command: p.command, mode: p.mode, cwd: d.payloadCwd, env: p.env, workdir: paths.root,
     outputDir: d.outputDir, outputTemplate: p.output, node: place.node, startTimeoutSeconds: p.startTimeoutSeconds,
   };
-  return new DroidClient(endpoint, createDroidState(config, Date.now()), template, log);
+  return new DroidClient(endpoint, createDroidState(config, Date.now()), template, log, keys);
 }

@@ -6,11 +6,34 @@ const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const HEX = 8;
 
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+function writeHex8(out: Buffer, at: number, value: number): void {
+  for (let h = 0; h < HEX; h++) out[at + h] = HEX_DIGITS[(value >>> (28 - 4 * h)) & 15];
+}
+
 /** Frames one record as a journal line. */
 export function frameRecord(record: JournalRecord): string {
   const json = JSON.stringify(record);
   const crc = crc32(Buffer.from(json, 'utf8')).toString(16).padStart(HEX, '0');
   return `${crc} ${json}\n`;
+}
+
+/** Frames many records' JSON texts (from JSON.stringify) as journal lines, in one buffer. */
+export function frameJsonLines(jsons: readonly string[]): Buffer {
+  let bound = 0;
+  for (let k = 0; k < jsons.length; k++) bound += HEX + 2 + 3 * jsons[k].length; // UTF-8 needs at most 3 bytes per UTF-16 unit
+  const out = Buffer.allocUnsafe(bound);
+  let at = 0;
+  for (let k = 0; k < jsons.length; k++) {
+    const start = at + HEX + 1;
+    const n = out.write(jsons[k], start);
+    writeHex8(out, at, crc32(out.subarray(start, start + n)));
+    out[at + HEX] = SPACE;
+    out[start + n] = NEWLINE;
+    at = start + n + 1;
+  }
+  return out.subarray(0, at);
 }
 
 /** Records read from a journal, and how many leading bytes held them intact. */

@@ -1,18 +1,29 @@
 // Appends journal records with group commit: everything queued while one batch is syncing goes in the next one.
 import { open, type FileHandle } from 'node:fs/promises';
-import { frameRecord } from './frame.js';
+import { frameJsonLines } from './frame.js';
 import type { JournalRecord } from './records.js';
 import { YodaError } from '../util/errors.js';
 
-interface Waiter {
+/** The promise shared by every append of one batch, and how to settle it. */
+interface Batch {
+  promise: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
 /** An append-only journal file; `append` resolves once its records are on disk (fsync). */
 export class JournalWriter {
+  /** JSON text of each queued record, framed when its batch is written. */
   private pending: string[] = [];
-  private waiters: Waiter[] = [];
+  /** The batch queued records join; null when nothing waits. */
+  private next: Batch | null = null;
   private flushing = false;
   private failure: Error | null = null;
   /** Batches written and records written, for benchmarks and logs. */
@@ -39,33 +50,32 @@ export class JournalWriter {
   /** Queues records; the promise resolves when they are durable, rejects if the disk refused them. */
   append(records: JournalRecord[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    for (const r of records) this.pending.push(frameRecord(r));
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      if (!this.flushing) void this.flushLoop();
-    });
+    for (let k = 0; k < records.length; k++) this.pending.push(JSON.stringify(records[k]));
+    const batch = (this.next ??= newBatch());
+    if (!this.flushing) void this.flushLoop();
+    return batch.promise;
   }
 
   private async flushLoop(): Promise<void> {
     this.flushing = true;
-    while (this.waiters.length > 0 && !this.failure) {
-      const text = this.pending.join('');
-      const waiters = this.waiters;
-      const count = this.pending.length;
+    while (this.next !== null && !this.failure) {
+      const batch = this.next;
+      const jsons = this.pending;
+      this.next = null;
       this.pending = [];
-      this.waiters = [];
       try {
-        const data = Buffer.from(text, 'utf8');
+        const data = frameJsonLines(jsons);
         await this.file.write(data);
         await this.file.datasync();
         this.stats.batches += 1;
-        this.stats.records += count;
+        this.stats.records += jsons.length;
         this.stats.bytes += data.length;
-        for (const w of waiters) w.resolve();
+        batch.resolve();
       } catch (e) {
         this.failure = new YodaError('WORKDIR_UNUSABLE', `cannot write the journal ${this.path}: ${(e as Error).message}`, {}, e);
-        for (const w of [...waiters, ...this.waiters]) w.reject(this.failure);
-        this.waiters = [];
+        batch.reject(this.failure);
+        (this.next as Batch | null)?.reject(this.failure);
+        this.next = null;
         this.pending = [];
       }
     }
@@ -74,7 +84,7 @@ export class JournalWriter {
 
   /** Waits for queued records, then closes the file. */
   async close(): Promise<void> {
-    if (this.waiters.length > 0 && !this.failure) await this.append([]).catch(() => undefined);
+    if (this.next !== null && !this.failure) await this.append([]).catch(() => undefined);
     await this.file.close();
   }
 }

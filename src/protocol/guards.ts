@@ -1,65 +1,84 @@
 // Shape checks for decoded frames: anything that fails is dropped and counted, never trusted.
+// They run for every range of every report, so each spec is a fixed list walked without allocating.
 
 type Obj = Record<string, unknown>;
+type Check = (v: unknown) => boolean;
+/** A field: its key, its check, and whether it may be absent. */
+type Field = readonly [key: string, ok: Check, optional?: boolean];
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 
-function fields(o: Obj, spec: Record<string, (v: unknown) => boolean>, optional: string[] = []): string | null {
-  for (const [key, ok] of Object.entries(spec)) {
-    if (o[key] === undefined && optional.includes(key)) continue;
-    if (!ok(o[key])) return `field ${key} has an invalid value`;
+function fields(o: Obj, spec: readonly Field[]): string | null {
+  for (let k = 0; k < spec.length; k++) {
+    const [key, ok, optional] = spec[k];
+    const value = o[key];
+    if (value === undefined && optional) continue;
+    if (!ok(value)) return `field ${key} has an invalid value`;
   }
   return null;
 }
 
-const isStrArray = (v: unknown) => Array.isArray(v) && v.length <= 10_000 && v.every(isStr);
-const isIntArray = (v: unknown) => Array.isArray(v) && v.length <= 1_000_000 && v.every(isInt);
+function arrayOf(v: unknown, max: number, ok: Check): boolean {
+  if (!Array.isArray(v) || v.length > max) return false;
+  for (let k = 0; k < v.length; k++) if (!ok(v[k])) return false;
+  return true;
+}
+
+const isStrArray = (v: unknown) => arrayOf(v, 10_000, isStr);
+const isIntArray = (v: unknown) => arrayOf(v, 1_000_000, isInt);
+
+const RESULT: readonly Field[] = [['i', isInt], ['id', isStr], ['ok', isBool], ['start', isNum], ['end', isNum], ['slot', isInt]];
+const RESULT_OK: readonly Field[] = [['outputs', isStrArray], ['cpu', isNum], ['wall', isNum]];
+const RESULT_FAILED: readonly Field[] = [['code', isStr], ['message', isStr]];
+const RANGE: readonly Field[] = [
+  ['i', isInt], ['id', isStr], ['file', isStr], ['first', isInt], ['last', isInt], ['attempt', isInt], ['guid', isStr, true], ['scope', isStr, true],
+];
+const HELLO: readonly Field[] = [['version', isInt], ['droid', isStr], ['node', isStr], ['rank', isInt], ['pid', isInt], ['slots', isInt], ['cores', isInt]];
+const REPORT: readonly Field[] = [['want', isInt], ['released', isIntArray]];
+const BYE: readonly Field[] = [['reason', isStr], ['error', isStr, true]];
+const JOB: readonly Field[] = [['name', isStr], ['hash', isStr], ['workdir', isStr], ['totalRanges', isInt], ['heartbeatSeconds', isNum]];
+const REFUSE: readonly Field[] = [['reason', isStr]];
+const END: readonly Field[] = [['reason', (x) => x === 'complete' || x === 'drain'], ['graceSeconds', isNum]];
 
 function checkResult(v: unknown): string | null {
   if (!isObj(v)) return 'result is not a map';
-  const base = fields(v, { i: isInt, id: isStr, ok: (x) => typeof x === 'boolean', start: isNum, end: isNum, slot: isInt });
-  if (base) return base;
-  return v.ok
-    ? fields(v, { outputs: isStrArray, cpu: isNum, wall: isNum })
-    : fields(v, { code: isStr, message: isStr });
+  return fields(v, RESULT) ?? fields(v, v.ok ? RESULT_OK : RESULT_FAILED);
 }
 
 function checkRange(v: unknown): string | null {
-  if (!isObj(v)) return 'range is not a map';
-  return fields(
-    v,
-    { i: isInt, id: isStr, file: isStr, first: isInt, last: isInt, attempt: isInt, guid: isStr, scope: isStr },
-    ['guid', 'scope'],
-  );
+  return isObj(v) ? fields(v, RANGE) : 'range is not a map';
 }
 
 function firstProblem(items: unknown, check: (v: unknown) => string | null, max: number): string | null {
   if (!Array.isArray(items)) return 'list expected';
   if (items.length > max) return `list of ${items.length} exceeds ${max}`;
-  for (const item of items) {
-    const p = check(item);
+  for (let k = 0; k < items.length; k++) {
+    const p = check(items[k]);
     if (p) return p;
   }
   return null;
 }
+
+const unknownType = (type: unknown) => `unknown message type ${JSON.stringify(type).slice(0, 40)}`;
 
 /** Returns null when `v` is a valid DroidMessage, else what is wrong with it. */
 export function checkDroidMessage(v: unknown): string | null {
   if (!isObj(v) || !isStr(v.type)) return 'not a message';
   switch (v.type) {
     case 'hello':
-      return fields(v, { version: isInt, droid: isStr, node: isStr, rank: isInt, pid: isInt, slots: isInt, cores: isInt });
+      return fields(v, HELLO);
     case 'report':
-      return fields(v, { want: isInt, released: isIntArray }) ?? firstProblem(v.results, checkResult, 100_000);
+      return fields(v, REPORT) ?? firstProblem(v.results, checkResult, 100_000);
     case 'heartbeat':
       return null;
     case 'bye':
-      return fields(v, { reason: isStr, error: isStr }, ['error']);
+      return fields(v, BYE);
     default:
-      return `unknown message type ${JSON.stringify(v.type).slice(0, 40)}`;
+      return unknownType(v.type);
   }
 }
 
@@ -68,18 +87,16 @@ export function checkYodaMessage(v: unknown): string | null {
   if (!isObj(v) || !isStr(v.type)) return 'not a message';
   switch (v.type) {
     case 'welcome':
-      return isObj(v.job)
-        ? fields(v.job, { name: isStr, hash: isStr, workdir: isStr, totalRanges: isInt, heartbeatSeconds: isNum })
-        : 'field job has an invalid value';
+      return isObj(v.job) ? fields(v.job, JOB) : 'field job has an invalid value';
     case 'refuse':
-      return fields(v, { reason: isStr });
+      return fields(v, REFUSE);
     case 'ranges':
       return firstProblem(v.ranges, checkRange, 1_000_000);
     case 'heartbeat':
       return null;
     case 'end':
-      return fields(v, { reason: (x) => x === 'complete' || x === 'drain', graceSeconds: isNum });
+      return fields(v, END);
     default:
-      return `unknown message type ${JSON.stringify(v.type).slice(0, 40)}`;
+      return unknownType(v.type);
   }
 }

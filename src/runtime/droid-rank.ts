@@ -5,6 +5,7 @@ import { startDroid, type DroidTuning } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
 import { YodaError } from '../util/errors.js';
 import { waitForEndpoint } from './rendezvous.js';
+import { readJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
 
 /** What a Droid-only rank needs to know. */
@@ -28,7 +29,8 @@ export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<Droid
     throw new YodaError('RENDEZVOUS', `rank ${p.rank}: ${paths.job} does not describe the job file this rank was given (hash ${description?.hash} vs ${p.jobHash})`, {});
   }
   log.info(`rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}`);
-  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.droid, log);
+  const keys = endpoint.curve ? readJobKeys(p.workdir) : null;
+  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.droid, log, keys);
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => droid.drain(reason, grace));
   const result = await droid.finished;
   uninstall();

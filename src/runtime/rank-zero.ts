@@ -8,6 +8,7 @@ import type { YodaServer } from '../yoda/server.js';
 import { startDroid, type DroidTuning } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
 import { publishEndpoint } from './rendezvous.js';
+import { createJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
 
 /** What rank 0 needs to know about this launch. */
@@ -20,6 +21,8 @@ export interface RankZeroPlan {
   yoda: YodaTuning;
   droid: DroidTuning;
   graceSeconds: number;
+  /** CURVE authentication off (debugging only). */
+  insecure: boolean;
 }
 
 /** How rank 0 ended. */
@@ -33,13 +36,15 @@ export interface RankZeroResult {
 export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZeroResult> {
   const paths = workdirPaths(p.workdir);
   const past = loadPast(p.description, p.workdir, log);
-  const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, past, log);
+  if (p.insecure) log.warn('--insecure: CURVE authentication is OFF; anyone who can reach this port can take and report ranges');
+  const keys = p.insecure ? null : createJobKeys(p.workdir);
+  const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, past, log, keys);
   publishEndpoint(paths.endpoint, {
     endpoint: yoda.endpoint, host: hostname(), pid: process.pid, run: yoda.state.config.run,
-    started: new Date().toISOString(), launch: p.launch,
+    started: new Date().toISOString(), launch: p.launch, curve: keys !== null,
   });
   log.info(`Yoda listens on ${yoda.endpoint}; expecting ${p.yoda.expectedDroids} Droid(s)`);
-  const droid = startDroid(p.description, p.workdir, yoda.endpoint, { rank: 0, node: p.node }, p.droid, log);
+  const droid = startDroid(p.description, p.workdir, yoda.endpoint, { rank: 0, node: p.node }, p.droid, log, keys);
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => {
     yoda.drain(reason, grace);
     droid.drain(reason, grace);

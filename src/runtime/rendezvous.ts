@@ -11,6 +11,8 @@ export interface EndpointFile {
   started: string;
   /** Shared by every rank of one launch (Slurm job.step, PBS job id...); null when the launcher gives none. */
   launch: string | null;
+  /** Whether Droids must authenticate with the job's CURVE keys (keys/curve.json). */
+  curve: boolean;
   error?: string;
 }
 

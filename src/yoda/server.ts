@@ -7,6 +7,8 @@ import { Outbox } from '../util/outbox.js';
 import type { YodaEffect, YodaEvent } from './effects.js';
 import type { Outcome, YodaState } from './state.js';
 import { step } from './step.js';
+import type { JobKeys } from '../security/keys.js';
+import { ZapHandler } from '../security/zap.js';
 
 /** How a run of Yoda ended. */
 export interface YodaResult {
@@ -29,6 +31,8 @@ export class YodaServer {
     readonly state: YodaState,
     private readonly journal: JournalWriter,
     private readonly log: Logger,
+    /** The authenticator, when CURVE is on. */
+    readonly zap: ZapHandler | null,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.outbox = new Outbox(([to, frame]) => socket.send([to, frame]), (e) => log.debug({ err: e.message }, 'send failed'));
@@ -36,11 +40,13 @@ export class YodaServer {
     void this.receiveLoop();
   }
 
-  /** Binds a ROUTER on `bindAddress` (e.g. tcp://127.0.0.1:*) and starts serving. */
-  static async start(state: YodaState, bindAddress: string, journal: JournalWriter, log: Logger): Promise<YodaServer> {
-    const socket = new Router({ maxMessageSize: MAX_FRAME_BYTES, linger: 2000, mandatory: false, handover: true });
+  /** Binds a ROUTER on `bindAddress` (e.g. tcp://127.0.0.1:*) and starts serving; with keys, only the job's Droids get in. */
+  static async start(state: YodaState, bindAddress: string, journal: JournalWriter, log: Logger, keys: JobKeys | null): Promise<YodaServer> {
+    const zap = keys ? await ZapHandler.start(keys.clientPublic, log) : null;
+    const curve = keys ? { curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic, zapDomain: 'yoda' } : {};
+    const socket = new Router({ maxMessageSize: MAX_FRAME_BYTES, linger: 2000, mandatory: false, handover: true, ...curve });
     await socket.bind(bindAddress);
-    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log);
+    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap);
   }
 
   /** Starts a drain: no new ranges; Droids get `graceSeconds` to finish what they hold. */
@@ -102,6 +108,7 @@ export class YodaServer {
     await this.journal.append([]).catch(() => undefined);
     await this.outbox.drained();
     this.socket.close();
+    this.zap?.close();
     this.resolveFinished(result);
   }
 }

@@ -9,6 +9,7 @@ import { planOf, workdirPaths, type JobDescription } from '../job/workdir.js';
 import { YodaError } from '../util/errors.js';
 import { createYodaState, type YodaConfig } from './state.js';
 import { YodaServer } from './server.js';
+import type { JobKeys } from '../security/keys.js';
 
 /** Knobs of a Yoda run that the command line may set. */
 export type YodaTuning = Omit<YodaConfig, 'jobName' | 'jobHash' | 'workdir' | 'run' | 'maxAttempts'>;
@@ -30,7 +31,7 @@ export function loadPast(description: JobDescription, workdir: string, log: Logg
 }
 
 /** Opens the journal, records this run and starts serving on `bindAddress`. */
-export async function startYoda(description: JobDescription, workdir: string, tuning: YodaTuning, bindAddress: string, past: Past, log: Logger): Promise<YodaServer> {
+export async function startYoda(description: JobDescription, workdir: string, tuning: YodaTuning, bindAddress: string, past: Past, log: Logger, keys: JobKeys | null): Promise<YodaServer> {
   const paths = workdirPaths(workdir);
   const writer = await JournalWriter.open(paths.journal, past.validBytes);
   const run = past.state.runs + 1;
@@ -41,7 +42,7 @@ export async function startYoda(description: JobDescription, workdir: string, tu
   await writer.append(opening);
   const config: YodaConfig = { ...tuning, jobName: description.name, jobHash: description.hash, workdir: paths.root, run, maxAttempts: description.spec.maxAttempts };
   const state = createYodaState(config, planOf(description), past.state, now);
-  const server = await YodaServer.start(state, bindAddress, writer, log);
+  const server = await YodaServer.start(state, bindAddress, writer, log, keys);
   void server.finished.then(() => writer.close());
   return server;
 }

@@ -79,7 +79,9 @@ describe('stopping and resuming', () => {
         return null;
       }
     });
-    const intruder = new Dealer({ routingId: 'intruder', linger: 10_000 });
+    // A peer holding the job's own key (a buggy Droid, say): it gets in, but its garbage is dropped.
+    const keys = JSON.parse(readFileSync(join(t.workdir, 'keys', 'curve.json'), 'utf8'));
+    const intruder = new Dealer({ routingId: 'intruder', linger: 10_000, curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret });
     intruder.connect(endpoint);
     const frames = [Buffer.from([0xc1, 0xff, 0x00]), pack({ type: 'report', results: 'nope' }), pack([1, 2, 3]), pack({ type: 'hello', version: 'x' }), Buffer.alloc(0)];
     for (let k = 0; k < 200; k++) await intruder.send(frames[k % frames.length]);

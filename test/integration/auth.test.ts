@@ -1,0 +1,55 @@
+// Only the job's own Droids get in: a peer without the job's CURVE key can neither take a range nor report one.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { curveKeyPair, Dealer } from 'zeromq';
+import { pack, unpack } from 'msgpackr';
+import { afterEach, describe, expect, it } from 'vitest';
+import { doneRecords, flakyJob } from './jobs.js';
+import { CLI, killAll, start, tempDir, waitFor } from './proc.js';
+
+const workdirs: string[] = [];
+afterEach(() => killAll(workdirs.splice(0)));
+
+describe('CURVE authentication', () => {
+  it('refuses peers without the job key, keeps the secrets private, and the job completes untouched', async () => {
+    const dir = tempDir();
+    const workdir = join(dir, 'work');
+    workdirs.push(workdir);
+    const job = flakyJob(dir, { files: 2, events: 100, per: 5, env: { FLAKY_SLEEP: '0.05' } });
+    const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
+    const ep = await waitFor('the endpoint file', () => {
+      try {
+        return JSON.parse(readFileSync(join(workdir, 'yoda.endpoint.json'), 'utf8')) as { endpoint: string; curve: boolean };
+      } catch {
+        return null;
+      }
+    });
+    expect(ep.curve).toBe(true);
+    expect(statSync(join(workdir, 'keys', 'curve.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(workdir, 'keys')).mode & 0o777).toBe(0o700);
+    const keys = JSON.parse(readFileSync(join(workdir, 'keys', 'curve.json'), 'utf8'));
+    const wrong = curveKeyPair();
+    const peers = [
+      new Dealer({ routingId: 'plain', linger: 0 }), // no CURVE at all
+      new Dealer({ routingId: 'wrong-key', linger: 0, curveServerKey: keys.serverPublic, curvePublicKey: wrong.publicKey, curveSecretKey: wrong.secretKey }),
+    ];
+    const forged = (id: string) => [
+      pack({ type: 'hello', version: 1, droid: id, node: 'evil', rank: 9, pid: 1, slots: 1, cores: 1 }),
+      pack({ type: 'report', results: [{ i: 0, id: 'f0.txt:0-4', ok: true, outputs: ['/etc/passwd'], cpu: 0, wall: 0, start: 0, end: 0, slot: 0 }], released: [], want: 5 }),
+    ];
+    for (const p of peers) {
+      p.receiveTimeout = 1500;
+      p.connect(ep.endpoint);
+      for (const f of forged(String(p.routingId))) p.send(f).catch(() => undefined);
+    }
+    for (const p of peers) await expect(p.receive().then((f) => unpack(f[0]))).rejects.toThrow();
+    for (const p of peers) p.close();
+    expect((await run.exit).code).toBe(0);
+    const out = readFileSync(join(dir, 'yoda.log'), 'utf8');
+    expect(out).toMatch(/refused \d+ connection\(s\) without this job's key from 1 address\(es\)/);
+    const journal = readFileSync(join(workdir, 'journal.log'), 'utf8');
+    expect(journal).not.toContain('evil');
+    expect(journal).not.toContain('/etc/passwd');
+    expect(doneRecords(workdir).every((d) => d.out[0].startsWith(workdir))).toBe(true);
+  });
+});
