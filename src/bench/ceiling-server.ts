@@ -1,5 +1,5 @@
 // Child process: the ceiling's server, a bare ROUTER answering every request with 10 ranges (msgpackr, no Yoda).
-import { Router } from 'zeromq';
+import { Router, curveKeyPair } from 'zeromq';
 import { Packr } from 'msgpackr';
 import type { RangeSpec } from '../protocol/messages.js';
 import { childConfig, toParent, type Msg } from './child.js';
@@ -7,13 +7,19 @@ import { childConfig, toParent, type Msg } from './child.js';
 /** Ranges in every answer of the ceiling server. */
 export interface CeilingConfig {
   rangesPerReply: number;
+  /** Encrypt with CURVE (as Yoda does by default). */
+  curve: boolean;
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number' });
 
 async function main(): Promise<void> {
   const c = childConfig<CeilingConfig>();
-  const socket = new Router({ linger: 0, mandatory: false, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  const keys = c.curve ? { serverPublic: server.publicKey, serverSecret: server.secretKey, clientPublic: client.publicKey, clientSecret: client.secretKey } : null;
+  const curve = keys ? { curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic } : {};
+  const socket = new Router({ linger: 0, mandatory: false, sendHighWaterMark: 0, receiveHighWaterMark: 0, ...curve });
   await socket.bind('tcp://127.0.0.1:*');
   let next = 0;
   const cpu0 = process.cpuUsage();
@@ -24,7 +30,7 @@ async function main(): Promise<void> {
     } else if (m.type === 'stop') process.exit(0);
   });
   process.on('disconnect', () => process.exit(0));
-  toParent({ type: 'ready', endpoint: socket.lastEndpoint, pid: process.pid });
+  toParent({ type: 'ready', endpoint: socket.lastEndpoint, pid: process.pid, keys });
   for await (const [id, frame] of socket) {
     const request = packr.unpack(frame) as { want: number };
     const ranges: RangeSpec[] = [];

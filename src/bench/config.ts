@@ -3,6 +3,8 @@
 /** Every size and duration the benchmark uses. */
 export interface BenchConfig {
   quick: boolean;
+  /** CURVE encryption between Yoda and Droids (on by default in `yoda run`). */
+  curve: boolean;
   warmupMs: number;
   windowMs: number;
   ceiling: { droids: number; rangesPerReply: number };
@@ -25,6 +27,7 @@ export interface BenchConfig {
 /** The full benchmark of issue 6. */
 export const FULL: BenchConfig = {
   quick: false,
+  curve: true,
   warmupMs: 2000,
   windowMs: 5000,
   ceiling: { droids: 64, rangesPerReply: 10 },
@@ -41,6 +44,7 @@ export const FULL: BenchConfig = {
 /** A CI-sized run: same shape, seconds instead of minutes. */
 export const QUICK: BenchConfig = {
   quick: true,
+  curve: true,
   warmupMs: 300,
   windowMs: 700,
   ceiling: { droids: 8, rangesPerReply: 10 },

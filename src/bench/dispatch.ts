@@ -39,20 +39,19 @@ function loadSpec(c: BenchConfig, o: Pick<LoadSpec, 'mode' | 'droids' | 'want' |
 }
 
 /** Starts a Yoda child serving a synthetic job of `ranges` ranges. */
-async function startYodaChild(name: string, ranges: number): Promise<{ yoda: Child; endpoint: string }> {
-  const config: YodaChildConfig = { ranges, workdir: join(tmpdir(), `yoda-bench-${process.pid}-${name}`), rangesPerFile: 100, eventsPerRange: 100 };
+async function startYodaChild(c: BenchConfig, name: string, ranges: number): Promise<{ yoda: Child; ready: Msg }> {
+  const config: YodaChildConfig = { ranges, workdir: join(tmpdir(), `yoda-bench-${process.pid}-${name}`), rangesPerFile: 100, eventsPerRange: 100, curve: c.curve };
   const yoda = Child.start('yoda-child', `yoda-${name}`, config);
-  const ready = await yoda.next('ready', 120_000);
-  return { yoda, endpoint: String(ready.endpoint) };
+  return { yoda, ready: await yoda.next('ready', 120_000) };
 }
 
 /** Measures the bare ROUTER/DEALER + msgpackr request/reply rate (no Yoda). */
 export async function measureCeiling(c: BenchConfig): Promise<CeilingFigures> {
-  const server = Child.start('ceiling-server', 'ceiling-server', { rangesPerReply: c.ceiling.rangesPerReply });
+  const server = Child.start('ceiling-server', 'ceiling-server', { rangesPerReply: c.ceiling.rangesPerReply, curve: c.curve });
   try {
     const ready = await server.next('ready');
     const spec = loadSpec(c, { mode: 'raw', droids: c.ceiling.droids, want: c.ceiling.rangesPerReply, thinkMs: 0 });
-    const r = await runLoad(spec, server, String(ready.endpoint), 'ceiling');
+    const r = await runLoad(spec, server, ready, 'ceiling');
     return {
       droids: c.ceiling.droids, rangesPerReply: c.ceiling.rangesPerReply, roundTripsPerSecond: round(r.requests / r.seconds, 0),
       rangesPerSecond: round(r.ranges / r.seconds, 0), p50Ms: round(r.hist.quantile(0.5), 3), p99Ms: round(r.hist.quantile(0.99), 3),
@@ -77,9 +76,9 @@ function figures(droids: number, want: number, r: LoadResult): DispatchFigures {
 export async function measureDispatch(c: BenchConfig, droids: number): Promise<DispatchFigures> {
   // Enough ranges that the job never runs dry during warmup + window, even at 300k ranges/s.
   const ranges = Math.ceil((300 * (c.warmupMs + c.windowMs) + 1000 * c.dispatch.want * droids / 100) / 100) * 100;
-  const { yoda, endpoint } = await startYodaChild(`dispatch-${droids}`, ranges);
+  const { yoda, ready } = await startYodaChild(c, `dispatch-${droids}`, ranges);
   try {
-    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids, want: c.dispatch.want, thinkMs: 0 }), yoda, endpoint, `d${droids}`);
+    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids, want: c.dispatch.want, thinkMs: 0 }), yoda, ready, `d${droids}`);
     if (Number(r.after.done) >= ranges) process.stderr.write(`bench: warning: dispatch with ${droids} Droids ran out of ranges\n`);
     return figures(droids, c.dispatch.want, r);
   } finally {
@@ -91,9 +90,9 @@ export async function measureDispatch(c: BenchConfig, droids: number): Promise<D
 export async function measureScaleDroids(c: BenchConfig): Promise<DispatchFigures & { thinkMs: number }> {
   const s = c.scaleDroids;
   const ranges = Math.ceil((s.droids * s.want * (c.warmupMs + c.windowMs + 5000)) / s.thinkMs / 100) * 100;
-  const { yoda, endpoint } = await startYodaChild('scale-droids', ranges);
+  const { yoda, ready } = await startYodaChild(c, 'scale-droids', ranges);
   try {
-    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: s.thinkMs }), yoda, endpoint, 'sd');
+    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: s.thinkMs }), yoda, ready, 'sd');
     return { ...figures(s.droids, s.want, r), thinkMs: s.thinkMs };
   } finally {
     await yoda.stop();
@@ -103,14 +102,14 @@ export async function measureScaleDroids(c: BenchConfig): Promise<DispatchFigure
 /** Yoda's memory over a whole job of many ranges, run to completion. */
 export async function measureScaleRanges(c: BenchConfig): Promise<{ ranges: number; yodaRssMB: number; yodaPeakRssMB: number; seconds: number; rangesPerSecond: number }> {
   const s = c.scaleRanges;
-  const { yoda, endpoint } = await startYodaChild('scale-ranges', s.ranges);
+  const { yoda, ready } = await startYodaChild(c, 'scale-ranges', s.ranges);
   try {
     let last: Msg = await yoda.ask({ type: 'sample' }, 'sample');
     const t0 = performance.now();
     let peak = Number(last.rss);
     const spec: LoadSpec = { ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }), warmupMs: 0, windowMs: 0 };
     // The load's window lasts until Yoda reports every range done.
-    await runLoad(spec, yoda, endpoint, 'sr', async () => {
+    await runLoad(spec, yoda, ready, 'sr', async () => {
       while (Number(last.done) < s.ranges) {
         await sleep(100);
         last = await yoda.ask({ type: 'sample' }, 'sample');

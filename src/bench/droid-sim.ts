@@ -4,6 +4,7 @@ import { Dealer, context } from 'zeromq';
 import { Packr } from 'msgpackr';
 import { decodeYodaMessage, encode, MAX_FRAME_BYTES } from '../protocol/codec.js';
 import { PROTOCOL_VERSION, type RangeResult, type RangeSpec } from '../protocol/messages.js';
+import type { JobKeys } from '../security/keys.js';
 import { childConfig, toParent, type Msg } from './child.js';
 import { Histogram } from './histogram.js';
 
@@ -17,6 +18,8 @@ export interface DroidSimConfig {
   /** Pause between receiving ranges and reporting them (mean, ms; 0 = closed loop at full speed). */
   thinkMs: number;
   name: string;
+  /** The job's CURVE keys, or null for plain TCP. */
+  keys: JobKeys | null;
 }
 
 const c = childConfig<DroidSimConfig>();
@@ -82,11 +85,13 @@ async function main(): Promise<void> {
   let release!: () => void;
   const go = new Promise<void>((resolve) => (release = resolve));
   let welcomed = 0;
+  const k = c.keys;
+  const curve = k ? { curveServerKey: k.serverPublic, curvePublicKey: k.clientPublic, curveSecretKey: k.clientSecret } : {};
   const allWelcomed = new Promise<void>((resolve) => {
     const one = () => (welcomed += 1) === c.sockets && resolve();
-    for (let k = 0; k < c.sockets; k++) {
-      const key = `${c.name}-${k}`;
-      const sock = new Dealer({ routingId: key, maxMessageSize: MAX_FRAME_BYTES, linger: 0, reconnectInterval: 200, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+    for (let n = 0; n < c.sockets; n++) {
+      const key = `${c.name}-${n}`;
+      const sock = new Dealer({ routingId: key, maxMessageSize: MAX_FRAME_BYTES, linger: 0, reconnectInterval: 200, sendHighWaterMark: 0, receiveHighWaterMark: 0, ...curve });
       sock.connect(c.endpoint);
       sockets.push(sock);
       droid(sock, key, one, go).catch((e: Error) => {

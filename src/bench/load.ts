@@ -2,6 +2,7 @@
 import { Child, type Msg } from './child.js';
 import type { DroidSimConfig } from './droid-sim.js';
 import { Histogram } from './histogram.js';
+import type { JobKeys } from '../security/keys.js';
 
 /** One load to apply to a server. */
 export interface LoadSpec {
@@ -40,11 +41,13 @@ export function split(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, k) => Math.floor(n / parts) + (k < n % parts ? 1 : 0)).filter((x) => x > 0);
 }
 
-/** Runs `spec` against the server child at `endpoint`; `during`, when given, replaces the window's fixed wait. */
-export async function runLoad(spec: LoadSpec, server: Child, endpoint: string, tag: string, during?: () => Promise<void>): Promise<LoadResult> {
+/** Runs `spec` against the server child that sent `ready` (endpoint, keys); `during`, when given, replaces the window's fixed wait. */
+export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: string, during?: () => Promise<void>): Promise<LoadResult> {
+  const endpoint = String(ready.endpoint);
+  const keys = (ready.keys ?? null) as JobKeys | null;
   const procs = Math.max(Math.min(spec.minProcs, spec.droids), Math.ceil(spec.droids / spec.maxSocketsPerProc));
   const sims = split(spec.droids, procs).map((sockets, k) => {
-    const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}` };
+    const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}`, keys };
     return Child.start('droid-sim', `sim-${tag}-p${k}`, config);
   });
   try {

@@ -5,6 +5,7 @@ import type { JobDescription } from '../job/workdir.js';
 import type { InputFile } from '../job/inputs.js';
 import { silentLogger } from '../util/logger.js';
 import { loadPast, startYoda } from '../yoda/start.js';
+import { createJobKeys } from '../security/keys.js';
 import { childConfig, toParent, type Msg } from './child.js';
 
 /** What the benchmark asks of a Yoda child. */
@@ -14,6 +15,8 @@ export interface YodaChildConfig {
   /** Ranges per synthetic input file. */
   rangesPerFile: number;
   eventsPerRange: number;
+  /** CURVE on, as `yoda run` does by default. */
+  curve: boolean;
 }
 
 /** A job description of `ranges` ranges over synthetic files (never opened: Yoda only names them). */
@@ -49,7 +52,8 @@ async function main(): Promise<void> {
     heartbeatSeconds: 2, droidTimeoutSeconds: 300, expectedDroids: 1_000_000,
     joinTimeoutSeconds: 600, leaveTimeoutSeconds: 30, progressSeconds: 3600, deadline: null, marginSeconds: 0,
   };
-  const yoda = await startYoda(description, c.workdir, tuning, 'tcp://127.0.0.1:*', past, log);
+  const keys = c.curve ? createJobKeys(c.workdir) : null;
+  const yoda = await startYoda(description, c.workdir, tuning, 'tcp://127.0.0.1:*', past, log, keys);
   const cpu0 = process.cpuUsage();
   const sample = (): Msg => {
     const cpu = process.cpuUsage(cpu0);
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
     }
   });
   process.on('disconnect', () => process.exit(0));
-  toParent({ type: 'ready', endpoint: yoda.endpoint, pid: process.pid });
+  toParent({ type: 'ready', endpoint: yoda.endpoint, pid: process.pid, keys });
 }
 
 main().catch((e: Error) => {

@@ -53,7 +53,7 @@ function parseDeadline(text: string): number {
 }
 
 function droidTuning(o: RunOptions): DroidTuning {
-  return { prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: o.heartbeat, maxStartFailures: 3, yodaTimeoutSeconds: o.droidTimeout * 3 };
+  return { prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: o.heartbeat, maxStartFailures: 3, yodaTimeoutSeconds: o.droidTimeout, yodaGiveUpSeconds: o.droidTimeout * 6 };
 }
 
 /** The last `n` lines of a text file, indented. */

@@ -9,7 +9,7 @@ import { allowedCpus, equalSlots } from './equal-slots.js';
 import type { JobKeys } from '../security/keys.js';
 
 /** Knobs of a Droid that the command line may set. */
-export type DroidTuning = Pick<DroidConfig, 'prefetchPerSlot' | 'reportIntervalMs' | 'reportBatch' | 'heartbeatSeconds' | 'maxStartFailures' | 'yodaTimeoutSeconds'>;
+export type DroidTuning = Pick<DroidConfig, 'prefetchPerSlot' | 'reportIntervalMs' | 'reportBatch' | 'heartbeatSeconds' | 'maxStartFailures' | 'yodaTimeoutSeconds' | 'yodaGiveUpSeconds'>;
 
 /** Where this Droid runs. */
 export interface DroidPlace {
@@ -32,6 +32,7 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
     pid: process.pid,
     slots,
     startTimeoutSeconds: p.startTimeoutSeconds,
+    rangeTimeoutSeconds: p.rangeTimeoutSeconds ?? null,
   };
   const template = {
     command: p.command, mode: p.mode, cwd: d.payloadCwd, env: p.env, workdir: paths.root,

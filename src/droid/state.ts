@@ -18,8 +18,12 @@ export interface DroidConfig {
   startTimeoutSeconds: number;
   /** A slot whose worker fails to start this many times in a row is retired. */
   maxStartFailures: number;
-  /** Yoda silent for this long: the Droid stops. */
+  /** Yoda silent for this long: workers finish what they hold, nothing new starts, the Droid waits for Yoda... */
   yodaTimeoutSeconds: number;
+  /** ...and silent this long: the Droid stops its workers and exits with an error. */
+  yodaGiveUpSeconds: number;
+  /** A range held longer than this is a hang: its worker's whole process tree is killed (null: no limit). */
+  rangeTimeoutSeconds: number | null;
 }
 
 /** Life of one slot's worker process. */
@@ -58,6 +62,8 @@ export interface DroidState {
   firstPendingAt: number | null;
   lastSentToYoda: number;
   lastHeardFromYoda: number;
+  /** Yoda has been silent past yodaTimeoutSeconds (warned once). */
+  yodaSilent: boolean;
   drainDeadline: number | null;
   /** Set once the Droid decided to stop with an error. */
   error: string | null;
@@ -78,6 +84,7 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     firstPendingAt: null,
     lastSentToYoda: now,
     lastHeardFromYoda: now,
+    yodaSilent: false,
     drainDeadline: null,
     error: null,
   };

@@ -18,6 +18,8 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
     }
     case 'yoda':
       s.lastHeardFromYoda = now;
+      if (s.yodaSilent) out.push({ type: 'log', level: 'info', msg: 'Yoda is back' });
+      s.yodaSilent = false;
       onYoda(s, e.msg, now, out);
       break;
     case 'worker':
@@ -86,12 +88,19 @@ function releaseQueue(s: DroidState): void {
 }
 
 function startDrain(s: DroidState, graceSeconds: number, now: number, out: DroidEffect[]): void {
-  if (s.phase === 'draining' || s.phase === 'stopped') return;
-  s.phase = 'draining';
-  s.drainDeadline = now + graceSeconds * 1000;
-  releaseQueue(s);
-  for (const slot of s.slots) if (slot.phase !== 'busy') stopSlot(slot, now, out);
-  out.push({ type: 'log', level: 'info', msg: `draining: ${s.slots.filter((x) => x.phase === 'busy').length} busy workers have ${graceSeconds} s to finish` });
+  if (s.phase === 'stopped') return;
+  const deadline = now + graceSeconds * 1000;
+  if (s.phase === 'draining') {
+    // A second signal or a shorter grace: bring the deadline forward.
+    s.drainDeadline = Math.min(s.drainDeadline ?? deadline, deadline);
+  } else {
+    s.phase = 'draining';
+    s.drainDeadline = deadline;
+    releaseQueue(s);
+    for (const slot of s.slots) if (slot.phase === 'waiting' || slot.phase === 'starting') stopSlot(slot, now, out);
+    out.push({ type: 'log', level: 'info', msg: `draining: ${s.slots.filter((x) => x.phase === 'busy').length} busy workers have ${graceSeconds} s to finish` });
+  }
+  if (now >= s.drainDeadline) for (const slot of s.slots) if (slot.phase === 'busy') stopSlot(slot, now, out, true);
 }
 
 function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, out: DroidEffect[]): void {
@@ -137,15 +146,41 @@ function onTick(s: DroidState, now: number, out: DroidEffect[]): void {
       slot.stopBy = now + 5_000;
     } else if (slot.phase === 'busy' && s.phase === 'draining' && s.drainDeadline !== null && now >= s.drainDeadline) {
       stopSlot(slot, now, out, true);
+    } else if (slot.phase === 'busy' && c.rangeTimeoutSeconds !== null) {
+      checkHang(s, slot, c.rangeTimeoutSeconds, now, out);
     }
   }
   if (s.firstPendingAt !== null && now - s.firstPendingAt >= c.reportIntervalMs) flush(s, 0, now, out);
   if (s.phase !== 'connecting' && now - s.lastSentToYoda >= c.heartbeatSeconds * 1000) send(s, { type: 'heartbeat' }, now, out);
-  if (now - s.lastHeardFromYoda > c.yodaTimeoutSeconds * 1000 && !s.error) {
-    s.error = s.phase === 'connecting' ? `no answer from Yoda within ${c.yodaTimeoutSeconds} s` : `Yoda silent for ${c.yodaTimeoutSeconds} s`;
-    out.push({ type: 'log', level: 'error', msg: `${s.error}: stopping this Droid` });
-    startDrain(s, 0, now, out);
+  checkYoda(s, now, out);
+}
+
+function checkHang(s: DroidState, slot: SlotState, limitSeconds: number, now: number, out: DroidEffect[]): void {
+  const oldest = Math.min(...[...slot.holding.values()].map((h) => h.since));
+  if (now - oldest <= limitSeconds * 1000) return;
+  out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: range held for more than ${limitSeconds} s (payload.rangeTimeoutSeconds): killing the worker's process tree; see ${slot.log}` });
+  clearHolding(s, slot, 'ERR_RANGE_TIMEOUT', `no result within ${limitSeconds} s: the worker was killed; see ${slot.log}`, now);
+  stopSlot(slot, now, out, true);
+}
+
+/** Yoda silent: after yodaTimeout nothing new is asked for (workers finish what they hold); after yodaGiveUp, stop. */
+function checkYoda(s: DroidState, now: number, out: DroidEffect[]): void {
+  const c = s.config;
+  const silent = now - s.lastHeardFromYoda;
+  if (s.error) return;
+  if (s.phase === 'connecting' && silent > c.yodaGiveUpSeconds * 1000) {
+    s.error = `no answer from Yoda within ${c.yodaGiveUpSeconds} s`;
+  } else if (s.phase !== 'connecting' && silent > c.yodaGiveUpSeconds * 1000) {
+    s.error = `lost Yoda: silent for ${c.yodaGiveUpSeconds} s`;
+  } else {
+    if (silent > c.yodaTimeoutSeconds * 1000 && !s.yodaSilent) {
+      s.yodaSilent = true;
+      out.push({ type: 'log', level: 'warn', msg: `Yoda silent for ${c.yodaTimeoutSeconds} s: workers finish what they hold; waiting for Yoda up to ${c.yodaGiveUpSeconds} s` });
+    }
+    return;
   }
+  out.push({ type: 'log', level: 'error', msg: `${s.error}: stopping this Droid's workers and exiting` });
+  startDrain(s, 0, now, out);
 }
 
 function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): void {

@@ -24,6 +24,7 @@ const payload = z.strictObject({
   cwd: z.string().optional(),
   output: z.string().min(1).default('{range}.out'),
   startTimeoutSeconds: z.number().positive().default(120),
+  rangeTimeoutSeconds: z.number().positive().optional(),
 });
 
 /** The job file as validated, defaults applied. */

@@ -181,6 +181,11 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
 }
 
 function startDrain(s: YodaState, reason: string, graceSeconds: number, now: number, out: YodaEffect[]): void {
+  if (s.phase === 'draining' && graceSeconds === 0) {
+    // A second signal: every Droid stops now.
+    for (const d of s.droids.values()) if (!d.gone) out.push({ type: 'send', to: d.key, msg: { type: 'end', reason: 'drain', graceSeconds: 0 } });
+    return;
+  }
   if (s.phase !== 'running') return;
   s.phase = 'draining';
   s.phaseSince = now;

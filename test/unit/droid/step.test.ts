@@ -8,7 +8,7 @@ const config: DroidConfig = {
   key: 'd0', node: 'n0', rank: 0, pid: 42,
   slots: [0, 1].map((slot) => ({ slot, cpus: [slot], log: `/w/logs/workers/n0.${slot}.log` })),
   prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: 1, startTimeoutSeconds: 5,
-  maxStartFailures: 3, yodaTimeoutSeconds: 30,
+  maxStartFailures: 3, yodaTimeoutSeconds: 30, yodaGiveUpSeconds: 120, rangeTimeoutSeconds: 60,
 };
 const range = (i: number): RangeSpec => ({ i, id: `f:${i}`, file: '/f', first: i * 10, last: i * 10 + 9, attempt: 1 });
 
@@ -110,5 +110,36 @@ describe('Droid state machine', () => {
     const broken = d.on({ type: 'worker', slot: 1, report: { type: 'done', id: 'nope', outputs: [], cpu: 0, wall: 0 } });
     expect(ofType(broken, 'killWorker')).toEqual([{ type: 'killWorker', slot: 1 }]);
     expect(d.s.results.map((r) => !r.ok && r.code)).toEqual(['ERR_FATAL_CONFIG', 'ERR_WORKER_PROTOCOL']);
+  });
+
+  it('kills the process tree of a worker that holds a range past rangeTimeoutSeconds and fails it with ERR_RANGE_TIMEOUT', () => {
+    const d = new Droid();
+    d.welcome();
+    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } });
+    d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
+    d.on({ type: 'yoda', msg: { type: 'heartbeat' } }, 59_000);
+    expect(ofType(d.on({ type: 'tick' }, 500), 'killWorker')).toEqual([]);
+    const out = d.on({ type: 'tick' }, 1_000);
+    expect(ofType(out, 'killWorker')).toEqual([{ type: 'killWorker', slot: 0 }]);
+    expect(d.s.results).toEqual([expect.objectContaining({ i: 0, ok: false, code: 'ERR_RANGE_TIMEOUT' })]);
+    d.on({ type: 'workerExited', slot: 0, code: null, signal: 'SIGKILL' });
+    expect(d.s.results).toHaveLength(1); // the kill does not fail the range a second time
+  });
+
+  it('keeps its workers going while Yoda is briefly silent, and gives up after yodaGiveUpSeconds', () => {
+    const d = new Droid();
+    d.s.config = { ...config, rangeTimeoutSeconds: null };
+    d.welcome();
+    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } });
+    d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
+    const warn = d.on({ type: 'tick' }, 31_000);
+    expect(ofType(warn, 'log').map((l) => l.msg).join()).toMatch(/Yoda silent for 30 s: workers finish what they hold/);
+    expect(ofType(warn, 'killWorker')).toEqual([]);
+    expect(d.s.phase).toBe('running');
+    const stop = d.on({ type: 'tick' }, 90_000);
+    expect(d.s.error).toMatch(/lost Yoda: silent for 120 s/);
+    expect(ofType(stop, 'killWorker')).toEqual([{ type: 'killWorker', slot: 0 }]);
   });
 });
