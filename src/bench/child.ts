@@ -40,7 +40,7 @@ export class Child {
   /** Forks dist/bench/<module>.js with `config`; BENCH_PROF=<name-prefix> profiles matching children. */
   static start(module: string, name: string, config: unknown): Child {
     const prof = process.env.BENCH_PROF;
-    const execArgv = ['--expose-gc', ...(process.env.BENCH_IMPORT && name.startsWith('yoda') ? ['--import', process.env.BENCH_IMPORT] : [])];
+    const execArgv = ['--expose-gc'];
     if (prof && name.startsWith(prof)) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench-profiles'}`);
     const proc = fork(join(BENCH_DIR, `${module}.js`), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     return new Child(name, proc);

@@ -28,6 +28,10 @@ export interface DispatchFigures {
   yodaRssMB: number;
   simProcs: number;
   fdsPerSocket: number;
+  /** Yoda's CPU per range by thread kind (main, zmq, v8 GC helpers, libuv), microseconds. */
+  yodaThreads: Record<string, number>;
+  /** Records per journal batch (group commit) during the window. */
+  recordsPerBatch: number;
 }
 
 const MB = 2 ** 20;
@@ -69,7 +73,20 @@ function figures(droids: number, want: number, r: LoadResult): DispatchFigures {
     p50Ms: round(r.hist.quantile(0.5), 3), p99Ms: round(r.hist.quantile(0.99), 3),
     yodaCpuMicrosPerRange: round((Number(r.after.cpuMicros) - Number(r.before.cpuMicros)) / Math.max(1, done), 2),
     yodaRssMB: round(Number(r.after.rss) / MB, 1), simProcs: r.procs, fdsPerSocket: round(r.fdsPerSocket, 2),
+    yodaThreads: perRange(r.before.threads, r.after.threads, done), recordsPerBatch: round(delta(r, 'records') / Math.max(1, delta(r, 'batches')), 1),
   };
+}
+
+function delta(r: LoadResult, key: 'records' | 'batches'): number {
+  const get = (m: Msg) => (m.journal as Record<string, number>)[key];
+  return get(r.after) - get(r.before);
+}
+
+function perRange(before: unknown, after: unknown, done: number): Record<string, number> {
+  const b = before as Record<string, number>;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after as Record<string, number>)) out[k] = round((v - (b[k] ?? 0)) / Math.max(1, done), 2);
+  return out;
 }
 
 /** Dispatch with `droids` closed-loop simulated Droids against a real Yoda (journal on). */

@@ -1,6 +1,5 @@
 import { FULL } from './config.js';
 import { measureCeiling, measureDispatch } from './dispatch.js';
-export const DEBUG = true;
 const c = { ...FULL, warmupMs: 1000, windowMs: 3000, minProcs: Number(process.env.MINPROCS ?? 1), curve: process.env.CURVE !== "0" };
 const which = process.argv[2] ?? 'ceiling';
 if (which === 'ceiling') {

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import type { JobDescription } from '../job/workdir.js';
 import type { InputFile } from '../job/inputs.js';
 import { silentLogger } from '../util/logger.js';
+import type { JournalWriter } from '../journal/writer.js';
 import { loadPast, startYoda } from '../yoda/start.js';
 import { createJobKeys } from '../security/keys.js';
 import { childConfig, toParent, type Msg } from './child.js';
+import { threadCpuMicros } from './threads.js';
 
 /** What the benchmark asks of a Yoda child. */
 export interface YodaChildConfig {
@@ -54,6 +56,8 @@ async function main(): Promise<void> {
   };
   const keys = c.curve ? createJobKeys(c.workdir) : null;
   const yoda = await startYoda(description, c.workdir, tuning, 'tcp://127.0.0.1:*', past, log, keys);
+  // The server keeps its writer private; the benchmark reads its counters (batches, records, bytes).
+  const journal = (yoda as unknown as { journal: JournalWriter }).journal;
   const cpu0 = process.cpuUsage();
   const sample = (): Msg => {
     const cpu = process.cpuUsage(cpu0);
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
     return {
       type: 'sample', at: performance.now(), cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage.rss(),
       maxRss: process.resourceUsage().maxRSS * 1024, done: s.counts.done, assigned: s.counts.assigned,
-      droids: s.activeCount, dropped: yoda.dropped.frames, phase: s.phase,
+      droids: s.activeCount, threads: threadCpuMicros(), journal: { ...journal.stats }, dropped: yoda.dropped.frames, phase: s.phase,
     };
   };
   process.on('message', (m: Msg) => {

@@ -1,0 +1,54 @@
+// The shipped examples run end to end (so they never rot), and the Node payload helper works.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkFlakyOutputs, doneRecords, flakyJob } from './jobs.js';
+import { killAll, ROOT, tempDir, yoda } from './proc.js';
+
+const workdirs: string[] = [];
+afterEach(() => killAll(workdirs.splice(0)));
+
+describe('examples', () => {
+  it('montecarlo: the default job runs end to end and verify.py finds it byte-identical to a serial simulation', async () => {
+    execFileSync('python3', [join(ROOT, 'examples/montecarlo/make_inputs.py')], { stdio: 'ignore' });
+    const dir = tempDir();
+    const workdir = join(dir, 'work');
+    workdirs.push(workdir);
+    const r = await yoda(['run', join(ROOT, 'examples/montecarlo/job.yaml'), '--workdir', workdir], { log: join(dir, 'run.log') });
+    expect(r.code, r.output).toBe(0);
+    const verify = execFileSync('python3', [join(ROOT, 'examples/montecarlo/verify.py'), workdir], { encoding: 'utf8' });
+    expect(verify).toMatch(/^OK montecarlo: 80 done ranges, 1600 events/m);
+    // verify.py can fail: a corrupted output is caught.
+    const first = doneRecords(workdir)[0].out[0];
+    writeFileSync(first, readFileSync(first, 'utf8').replace(/\d\.\d{6}/, '9.999999'));
+    expect(() => execFileSync('python3', [join(ROOT, 'examples/montecarlo/verify.py'), workdir], { stdio: 'pipe' })).toThrow();
+  });
+
+  it('checksum: command mode runs one process per range and writes every event once', async () => {
+    const dir = tempDir();
+    const workdir = join(dir, 'work');
+    workdirs.push(workdir);
+    const r = await yoda(['run', join(ROOT, 'examples/checksum/job.yaml'), '--workdir', workdir], { log: join(dir, 'run.log') });
+    expect(r.code, r.output).toBe(0);
+    const done = doneRecords(workdir);
+    expect(done).toHaveLength(10); // 35 + 52 lines in ranges of 10
+    const lines = done.flatMap((d) => readFileSync(d.out[0], 'utf8').trim().split('\n'));
+    expect(lines).toHaveLength(87);
+    expect(new Set(lines.map((l) => l.split(' ').slice(0, 2).join(' '))).size).toBe(87);
+    rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it('the Node payload helper speaks the worker protocol', async () => {
+    const dir = tempDir();
+    const workdir = join(dir, 'work');
+    workdirs.push(workdir);
+    const job = flakyJob(dir, { files: 2, events: 30, per: 5 });
+    const spec = readFileSync(job, 'utf8').replace(/command:\n(\s+)- python3\n\s+- .*flaky.py/, `command:\n$1- node\n$1- ${join(ROOT, 'test/fixtures/payloads/node-payload.mjs')}`);
+    writeFileSync(job, spec);
+    expect(spec).toContain('node-payload.mjs');
+    const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });
+    expect(r.code, r.output).toBe(0);
+    expect(checkFlakyOutputs(workdir, 2, 30)).toEqual([]);
+  });
+});
