@@ -64,14 +64,9 @@ export class JournalWriter {
       this.next = null;
       this.pending = [];
       try {
-        const t0 = performance.now();
         const data = frameJsonLines(jsons);
-        const t1 = performance.now();
         await this.file.write(data);
-        const t2 = performance.now();
         await this.file.datasync();
-        const t3 = performance.now();
-        if (process.env.JDEBUG) console.error(`batch ${jsons.length} frame ${(t1 - t0).toFixed(1)} write ${(t2 - t1).toFixed(1)} sync ${(t3 - t2).toFixed(1)}`);
         this.stats.batches += 1;
         this.stats.records += jsons.length;
         this.stats.bytes += data.length;

@@ -7,7 +7,7 @@ import { loadPast, startYoda, type YodaTuning } from '../yoda/start.js';
 import type { YodaServer } from '../yoda/server.js';
 import { startDroid, type DroidTuning } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
-import { publishEndpoint } from './rendezvous.js';
+import { clearEndpoint, publishEndpoint } from './rendezvous.js';
 import { createJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
 
@@ -51,5 +51,6 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
   });
   const [result, droidResult] = await Promise.all([yoda.finished, droid.finished]);
   uninstall();
+  clearEndpoint(paths.endpoint);
   return { yoda, exitCode: result.exitCode, droid: droidResult };
 }

@@ -1,5 +1,7 @@
 // Small job files for integration tests, written into a temp directory.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseJournal } from '../../src/journal/frame.js';
+import type { JournalRecord } from '../../src/journal/records.js';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ROOT } from './proc.js';
@@ -25,11 +27,13 @@ export function flakyJob(dir: string, o: { files?: number; events?: number; per?
 
 /** Every done record of a work directory's journal (parsing the framed lines directly). */
 export function doneRecords(workdir: string): { i: number; id: string; out: string[] }[] {
-  return readFileSync(join(workdir, 'journal.log'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line.slice(9)) as { t: string; i: number; id: string; out: string[] })
-    .filter((r) => r.t === 'done');
+  return journalRecords(workdir).flatMap((r) => (r.t === 'done' ? [r] : []));
+}
+
+/** The intact records of a work directory's journal ([] before it exists); a torn tail is skipped. */
+export function journalRecords(workdir: string): JournalRecord[] {
+  const path = join(workdir, 'journal.log');
+  return existsSync(path) ? parseJournal(readFileSync(path)).records : [];
 }
 
 /** Checks every event of every input appears exactly once across the done outputs; returns problems found. */
