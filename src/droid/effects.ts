@@ -14,6 +14,7 @@ export type DroidEvent =
   | { type: 'worker'; slot: number; report: WorkerReport }
   | { type: 'workerBroken'; slot: number; why: string }
   | { type: 'workerExited'; slot: number; code: number | null; signal: string | null }
+  | { type: 'workerOverMemory'; slot: number; rssMB: number; limitMB: number }
   | { type: 'tick' }
   | { type: 'drain'; reason: string; graceSeconds: number };
 

@@ -45,10 +45,10 @@ export function pushResult(s: DroidState, result: RangeResult, now: number): voi
   s.firstPendingAt ??= now;
 }
 
-/** Fails every range a worker holds, with `code` (an attempt is burned) or releases them when draining. */
-export function clearHolding(s: DroidState, slot: SlotState, code: string, message: string, now: number): void {
+/** Fails every range a worker holds, with `code` (an attempt is burned) or releases them when `release` (draining). */
+export function clearHolding(s: DroidState, slot: SlotState, code: string, message: string, now: number, release = s.phase === 'draining'): void {
   for (const { range, since } of slot.holding.values()) {
-    if (s.phase === 'draining') s.released.push(range.i);
+    if (release) s.released.push(range.i);
     else pushResult(s, { i: range.i, id: range.id, ok: false, code, message, start: since, end: now, slot: slot.slot }, now);
   }
   slot.holding.clear();
@@ -74,4 +74,19 @@ export function onWorkerExit(s: DroidState, slot: SlotState, code: number | null
   slot.phase = 'none';
   slot.restartAt = now;
   slot.lastStartError = null;
+}
+
+/** Kills a worker whose process tree's resident memory passed its slot's limit; its ranges fail with ERR_MEMORY_LIMIT. */
+export function onOverMemory(s: DroidState, slot: SlotState, rssMB: number, limitMB: number, now: number, out: DroidEffect[]): void {
+  if (!isLive(slot)) return;
+  const what = `the worker's process tree uses ${rssMB} MB of resident memory, over the slot's limit of ${limitMB} MB (payload.memoryLimitMBPerCore)`;
+  out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: ${what}: killing it${slot.holding.size > 0 ? ` and failing its ${slot.holding.size} range(s) with ERR_MEMORY_LIMIT` : ''}; see ${slot.log}` });
+  if (slot.phase === 'starting') {
+    slot.lastStartError = `${what} before it was ready`;
+    out.push({ type: 'killWorker', slot: slot.slot });
+    return;
+  }
+  // The payload's own doing: the ranges fail (an attempt is burned) even while draining.
+  clearHolding(s, slot, 'ERR_MEMORY_LIMIT', `${what}: it was killed; see ${slot.log}`, now, false);
+  stopSlot(slot, now, out, true);
 }

@@ -2,7 +2,7 @@
 import { PROTOCOL_VERSION, type YodaMessage } from '../protocol/messages.js';
 import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
 import type { DroidState, SlotState } from './state.js';
-import { clearHolding, feedSlot, isLive, onWorkerExit, pushResult, startSlot, stopSlot } from './slots.js';
+import { clearHolding, feedSlot, isLive, onOverMemory, onWorkerExit, pushResult, startSlot, stopSlot } from './slots.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -30,6 +30,9 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
       break;
     case 'workerExited':
       if (slot) onWorkerExit(s, slot, e.code, e.signal, now, out);
+      break;
+    case 'workerOverMemory':
+      if (slot) onOverMemory(s, slot, e.rssMB, e.limitMB, now, out);
       break;
     case 'tick':
       onTick(s, now, out);

@@ -15,17 +15,55 @@ const input = z
     message: 'give exactly one of events (a number) or eventsCommand (a command printing the count)',
   });
 
-const payload = z.strictObject({
-  mode: z.enum(['daemon', 'command']).default('daemon'),
-  command: argv,
-  coresPerWorker: z.int().positive().default(1),
-  workers: z.int().positive().optional(),
-  env: z.record(z.string(), z.string()).default({}),
-  cwd: z.string().optional(),
-  output: z.string().min(1).default('{range}.out'),
-  startTimeoutSeconds: z.number().positive().default(120),
-  rangeTimeoutSeconds: z.number().positive().optional(),
+// One kind of worker slot: its width in cores (or a whole socket / NUMA node / the rest of the node),
+// how many (omitted: as many as fit in what the other kinds leave) and GPUs per slot.
+const slotKind = z.strictObject({
+  cores: z.union([z.int().positive(), z.enum(['socket', 'numa', 'node'])]),
+  count: z.int().positive().optional(),
+  gpus: z.int().min(0).optional(),
 });
+
+// `slots` replaces coresPerWorker (+ workers); checked on the raw object since coresPerWorker has a default.
+function onePacking(v: unknown, ctx: z.core.$RefinementCtx): unknown {
+  if (typeof v !== 'object' || v === null || !('slots' in v)) return v;
+  for (const other of ['coresPerWorker', 'workers'] as const) {
+    if (other in v) ctx.addIssue({ code: 'custom', path: ['slots'], message: `give either slots or ${other}, not both (slots: [{cores: N}] is what coresPerWorker: N means)`, input: v });
+  }
+  return v;
+}
+
+// Packing fields are optional without zod defaults so that job files written before they existed keep
+// their hash (and resume); their defaults are applied in src/node/job-plan.ts and listed here.
+const payload = z.preprocess(
+  onePacking,
+  z.strictObject({
+    mode: z.enum(['daemon', 'command']).default('daemon'),
+    command: argv,
+    /** Cores of every worker slot (= slots: [{cores: N}]); the node is filled with such slots. */
+    coresPerWorker: z.int().positive().default(1),
+    /** With coresPerWorker: at most this many workers per node. */
+    workers: z.int().positive().optional(),
+    /** Several worker widths on one node, e.g. [{cores: 16, count: 1}, {cores: 1}]. */
+    slots: z.array(slotKind).min(1).optional(),
+    /** compact (default): fill NUMA domains in order; scatter: round-robin over sockets and NUMA domains. */
+    placement: z.enum(['compact', 'scatter']).optional(),
+    /** one-per-core (default): pin one hardware thread per core; all-threads: every SMT sibling. */
+    smt: z.enum(['one-per-core', 'all-threads']).optional(),
+    /** Cores per node kept free of workers (default 0); the Droid (and Yoda on rank 0) is pinned to them. */
+    reserveCores: z.int().min(0).optional(),
+    /** GPUs given to each slot (default: GPUs not managed, workers see what the Droid sees). */
+    gpusPerWorker: z.int().min(0).optional(),
+    /** A worker whose process tree's resident memory passes this x its cores (MB) is killed: ERR_MEMORY_LIMIT. */
+    memoryLimitMBPerCore: z.number().positive().optional(),
+    /** Variable telling the payload its CPU count (default ATHENA_PROC_NUMBER). */
+    coreCountVariable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: z.string().optional(),
+    output: z.string().min(1).default('{range}.out'),
+    startTimeoutSeconds: z.number().positive().default(120),
+    rangeTimeoutSeconds: z.number().positive().optional(),
+  }),
+);
 
 /** The job file as validated, defaults applied. */
 export const jobFileSchema = z.strictObject({

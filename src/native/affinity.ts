@@ -14,11 +14,19 @@ export interface Affinity {
   pinAllThreads(pid: number, cpus: number[]): Promise<number>;
 }
 
+/** The calling thread's affinity, synchronously (native only): a process spawned from this thread inherits it. */
+export interface CallingThreadAffinity {
+  get(): number[];
+  set(cpus: number[]): void;
+}
+
 /** Which implementation loadAffinity chose; `why` says why the addon is not used (log it once). */
 export interface LoadedAffinity {
   impl: Affinity;
   native: boolean;
   why?: string;
+  /** Present with the native addon only. */
+  thread?: CallingThreadAffinity;
 }
 
 /** Options for loadAffinity: force the taskset fallback, or load the addon from another path. */
@@ -141,7 +149,7 @@ export function loadAffinity(opts: LoadAffinityOptions = {}): LoadedAffinity {
     const path = opts.addonPath ?? addonPath();
     if (!existsSync(path)) throw new Error(`${path} is missing (build it with: node scripts/build-native.mjs)`);
     const addon = createRequire(import.meta.url)(path) as Addon;
-    result = { impl: nativeAffinity(addon), native: true };
+    result = { impl: nativeAffinity(addon), native: true, thread: { get: () => addon.getAffinity(0), set: (cpus) => addon.setAffinity(0, cpus) } };
   } catch (e) {
     result = { impl: tasksetAffinity(), native: false, why: `native affinity addon not loaded: ${(e as Error).message}` };
   }

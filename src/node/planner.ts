@@ -19,6 +19,8 @@ export interface PlanRequest {
   policy: 'compact' | 'scatter';
   smt: 'one-per-core' | 'all-threads';
   reserve: number;
+  /** Names used in messages: of each worker request (default `workers[i]`) and of the reserve (default `reserve`). */
+  labels?: { workers?: string[]; reserve?: string };
 }
 
 /** One worker slot: core ids (Topology.cores), the logical CPUs to pin, and its GPU indexes. */
@@ -55,19 +57,19 @@ interface Placed {
   gpus: Gpu[];
 }
 
-const describe = (w: WorkerRequest, i: number) =>
-  `workers[${i}] {cores: ${JSON.stringify(w.cores)}${w.count === undefined ? '' : `, count: ${w.count}`}${w.gpus ? `, gpus: ${w.gpus}` : ''}}`;
+const describe = (w: WorkerRequest, i: number, req: PlanRequest) =>
+  `${req.labels?.workers?.[i] ?? `workers[${i}]`} {cores: ${JSON.stringify(w.cores)}${w.count === undefined ? '' : `, count: ${w.count}`}${w.gpus ? `, gpus: ${w.gpus}` : ''}}`;
 
 function validate(req: PlanRequest): void {
   const bad = (why: string) => new YodaError('BAD_JOB_FILE', `slot plan: ${why}`, { request: req });
   if (req.workers.length === 0) throw bad('no workers requested');
-  if (!Number.isInteger(req.reserve) || req.reserve < 0) throw bad(`reserve must be a whole number >= 0, not ${req.reserve}`);
+  if (!Number.isInteger(req.reserve) || req.reserve < 0) throw bad(`${req.labels?.reserve ?? 'reserve'} must be a whole number >= 0, not ${req.reserve}`);
   req.workers.forEach((w, i) => {
     const named = w.cores === 'socket' || w.cores === 'numa' || w.cores === 'node';
-    if (!named && !(Number.isInteger(w.cores) && (w.cores as number) > 0)) throw bad(`${describe(w, i)}: cores must be a positive integer, 'socket', 'numa' or 'node'`);
-    if (w.count !== undefined && !(Number.isInteger(w.count) && w.count > 0)) throw bad(`${describe(w, i)}: count must be a positive integer`);
-    if (w.gpus !== undefined && !(Number.isInteger(w.gpus) && w.gpus >= 0)) throw bad(`${describe(w, i)}: gpus must be a whole number >= 0`);
-    if (w.cores === 'node' && (w.count ?? 1) !== 1) throw bad(`${describe(w, i)}: there is only one node`);
+    if (!named && !(Number.isInteger(w.cores) && (w.cores as number) > 0)) throw bad(`${describe(w, i, req)}: cores must be a positive integer, 'socket', 'numa' or 'node'`);
+    if (w.count !== undefined && !(Number.isInteger(w.count) && w.count > 0)) throw bad(`${describe(w, i, req)}: count must be a positive integer`);
+    if (w.gpus !== undefined && !(Number.isInteger(w.gpus) && w.gpus >= 0)) throw bad(`${describe(w, i, req)}: gpus must be a whole number >= 0`);
+    if (w.cores === 'node' && (w.count ?? 1) !== 1) throw bad(`${describe(w, i, req)}: there is only one node`);
   });
 }
 
@@ -87,7 +89,7 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
   const usable = topo.cores.filter((c) => threads(c).length > 0);
   const coreById = new Map(usable.map((c) => [c.id, c]));
   if (req.reserve >= usable.length) {
-    throw new YodaError('BAD_JOB_FILE', `slot plan: reserve ${req.reserve} leaves no core for workers: ${usable.length} cores are allowed (CPUs ${formatCpuList(topo.allowed)})`, { reserve: req.reserve, cores: usable.length });
+    throw new YodaError('BAD_JOB_FILE', `slot plan: ${req.labels?.reserve ?? 'reserve'} ${req.reserve} leaves no core for workers: ${usable.length} cores are allowed (CPUs ${formatCpuList(topo.allowed)})`, { reserve: req.reserve, cores: usable.length });
   }
   // The reserve comes from the end (last socket's last cores) so that slot 0 starts at core 0 and
   // every NUMA domain but the last stays whole: taking it from the front would shift all slots
@@ -170,7 +172,7 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
       } else {
         const run = pickRun(width);
         if (!run) return false;
-        if (width <= widest) warnings.push(`a ${width}-core slot of ${describe(w, i)} spans NUMA nodes ${run.map((x) => x.id).join(',')}: no single NUMA node had ${width} free cores left`);
+        if (width <= widest) warnings.push(`a ${width}-core slot of ${describe(w, i, req)} spans NUMA nodes ${run.map((x) => x.id).join(',')}: no single NUMA node had ${width} free cores left`);
         cores = [];
         for (const x of run) cores.push(...take(x, Math.min(x.free.length, width - cores.length)));
       }
@@ -187,7 +189,7 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
     const got = placed.length - before;
     if (got === 0 || (w.count !== undefined && got < w.count)) {
       const need = typeof w.cores === 'number' ? `${w.cores} cores` : `a whole free ${w.cores}`;
-      throw new YodaError('BAD_JOB_FILE', `slot plan: ${describe(w, i)} cannot be met: slot ${got + 1} needs ${need}${w.gpus ? ` and ${w.gpus} GPU(s)` : ''}, but ${available()}`, { worker: w, placed: got });
+      throw new YodaError('BAD_JOB_FILE', `slot plan: ${describe(w, i, req)} cannot be met: slot ${got + 1} needs ${need}${w.gpus ? ` and ${w.gpus} GPU(s)` : ''}, but ${available()}`, { worker: w, placed: got });
     }
   }
 

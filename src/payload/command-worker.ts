@@ -23,14 +23,20 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
   let stopped = false;
   const run = async (r: RangeSpec) => {
     const output = outputPath(w, r);
-    const argv = typeof w.command === 'string' ? [fillPlaceholders(w.command, r, output)] : w.command.map((a) => fillPlaceholders(a, r, output));
+    const argv = typeof w.command === 'string' ? ['/bin/sh', '-c', fillPlaceholders(w.command, r, output)] : w.command.map((a) => fillPlaceholders(a, r, output));
     closeQuietly(openWorkerLog(w, `range ${r.id}: ${argv.join(' ')}`));
     const started = Date.now();
     const toLog = { file: w.log, append: true } as const;
-    const sub = execa(argv[0], argv.slice(1), {
-      cwd: w.cwd, env: workerEnv(w), extendEnv: false, shell: typeof w.command === 'string',
-      stdin: 'ignore', stdout: toLog, stderr: toLog, detached: true, reject: false,
-    });
+    let sub;
+    try {
+      sub = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => execa(p, a, {
+        cwd: w.cwd, env: workerEnv(w), extendEnv: false,
+        stdin: 'ignore', stdout: toLog, stderr: toLog, detached: true, reject: false,
+      }));
+    } catch (e) {
+      events.report({ type: 'failed', id: r.id, code: 'ERR_COMMAND_START', message: `could not start the command on CPUs ${w.cpus.join(',')}: ${(e as Error).message}` });
+      return void (stopped ? events.exited(0, null) : events.report({ type: 'ready' }));
+    }
     running = { pid: sub.pid };
     const result = await sub;
     running = null;

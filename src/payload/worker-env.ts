@@ -4,6 +4,8 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RangeSpec } from '../protocol/messages.js';
 import { safeRangeName } from '../job/plan.js';
+import type { Pinner } from './pinned-spawn.js';
+import type { SlotEnv } from './slot-env.js';
 
 /** What a Droid knows to start the workers of one slot. */
 export interface WorkerSetup {
@@ -16,7 +18,14 @@ export interface WorkerSetup {
   outputTemplate: string;
   node: string;
   slot: number;
+  /** CPUs the worker (every thread of it, and its children) runs on. */
   cpus: number[];
+  /** GPU indexes (as this Droid numbers them) of the slot. */
+  gpus: number[];
+  /** The slot's variables (OpenMP, core count, GPUs), below payload.env in precedence. */
+  slotEnv: SlotEnv;
+  /** Starts the worker's processes already pinned to `cpus`. */
+  pinner: Pinner;
   log: string;
   startTimeoutSeconds: number;
 }
@@ -26,11 +35,13 @@ export const PYTHON_HELPER_DIR = resolve(dirname(fileURLToPath(import.meta.url))
 
 /** The environment of a worker process. */
 export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const width = String(Math.max(1, w.cpus.length));
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const [k, v] of Object.entries(w.slotEnv)) {
+    if (v === null) delete env[k];
+    else env[k] = v;
+  }
   return {
-    ...base,
-    OMP_NUM_THREADS: width,
-    ATHENA_PROC_NUMBER: width,
+    ...env,
     ...w.env,
     PYTHONPATH: [PYTHON_HELPER_DIR, base.PYTHONPATH, w.env.PYTHONPATH].filter(Boolean).join(delimiter),
     YODA_CONTROL_FD: '3',
@@ -38,6 +49,7 @@ export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env)
     YODA_SLOT: String(w.slot),
     YODA_NODE: w.node,
     YODA_CPUS: w.cpus.join(','),
+    YODA_GPUS: w.gpus.join(','),
     YODA_WORKDIR: w.workdir,
     YODA_OUTPUT_DIR: w.outputDir,
   };

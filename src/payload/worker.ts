@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { WorkerReport } from '../droid/effects.js';
 import type { RangeSpec } from '../protocol/messages.js';
+import { formatCpuList } from '../native/affinity.js';
 import { MAX_CONTROL_LINE, NO_MORE_EVENTS_LINE, parseWorkerLine, rangesLine } from './control.js';
 import { closeQuietly, openWorkerLog, outputPath, resolveOutput, workerEnv, type WorkerSetup } from './worker-env.js';
 
@@ -32,6 +33,15 @@ export function killGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIG
   }
 }
 
+/** A worker that could not be started: it reports why, then exits, as a real one would. */
+export function notStarted(why: string, events: WorkerEvents): WorkerHandle {
+  setImmediate(() => {
+    events.broken(why);
+    events.exited(127, null);
+  });
+  return { pid: undefined, feed: () => undefined, stop: () => undefined, kill: () => undefined };
+}
+
 /** Checks a done report's outputs exist; turns it into ERR_OUTPUT_MISSING otherwise. */
 async function checkOutputs(w: WorkerSetup, r: WorkerReport): Promise<WorkerReport> {
   if (r.type !== 'done') return r;
@@ -48,11 +58,14 @@ async function checkOutputs(w: WorkerSetup, r: WorkerReport): Promise<WorkerRepo
 
 /** Starts a daemon-mode worker in its own process group, its stdout and stderr going to the slot log. */
 export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerHandle {
-  const [program, ...args] = typeof w.command === 'string' ? ['/bin/sh', '-c', w.command] : w.command;
-  const log = openWorkerLog(w, `starting worker: ${JSON.stringify(w.command)} in ${w.cwd}`);
+  const argv = typeof w.command === 'string' ? ['/bin/sh', '-c', w.command] : w.command;
+  const program = argv[0];
+  const log = openWorkerLog(w, `starting worker: ${JSON.stringify(w.command)} in ${w.cwd} on CPUs ${formatCpuList(w.cpus)} (${w.pinner.how})`);
   let child: ChildProcess;
   try {
-    child = spawn(program, args, { cwd: w.cwd, env: workerEnv(w), stdio: ['ignore', log, log, 'pipe'], detached: true });
+    child = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => spawn(p, a, { cwd: w.cwd, env: workerEnv(w), stdio: ['ignore', log, log, 'pipe'], detached: true }));
+  } catch (e) {
+    return notStarted(`could not start it on CPUs ${formatCpuList(w.cpus)}: ${(e as Error).message}`, events);
   } finally {
     closeQuietly(log);
   }

@@ -1,4 +1,5 @@
 // Small job files for integration tests, written into a temp directory.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseJournal } from '../../src/journal/frame.js';
 import type { JournalRecord } from '../../src/journal/records.js';
@@ -50,4 +51,29 @@ export function checkFlakyOutputs(workdir: string, files: number, events: number
     }
   }
   return problems;
+}
+
+/** A small montecarlo job in `dir` (inputs made by examples/montecarlo/make_inputs.py); verify with verify.py. */
+export function montecarloJob(dir: string, o: { files?: number; events?: number; per?: number; env?: Record<string, string> } = {}): string {
+  const example = join(ROOT, 'examples', 'montecarlo');
+  execFileSync('python3', [join(example, 'make_inputs.py'), '--files', String(o.files ?? 2), '--events', String(o.events ?? 60), '--out', join(dir, 'inputs')], { stdio: 'ignore' });
+  const job = {
+    name: 'mc-test',
+    inputs: [{ files: 'inputs/*.evgen', eventsCommand: ['python3', join(example, 'payload.py'), '--count', '{file}'] }],
+    eventsPerRange: o.per ?? 5,
+    payload: { command: ['python3', join(example, 'payload.py')], env: o.env ?? {} },
+  };
+  const path = join(dir, 'job.yaml');
+  writeFileSync(path, stringify(job));
+  return path;
+}
+
+/** Runs examples/montecarlo/verify.py on a work directory; returns its exit code and output. */
+export function verifyMontecarlo(workdir: string): { code: number; output: string } {
+  try {
+    return { code: 0, output: execFileSync('python3', [join(ROOT, 'examples', 'montecarlo', 'verify.py'), workdir], { encoding: 'utf8', stdio: 'pipe' }) };
+  } catch (e) {
+    const err = e as { status: number; stdout: string; stderr: string };
+    return { code: err.status, output: `${err.stdout}${err.stderr}` };
+  }
 }
