@@ -19,9 +19,11 @@ export interface BenchConfig {
   fixed: { workers: number; rangesPerWorker: number; seconds: number };
   /** Montecarlo example sizes (make_inputs.py arguments and eventsPerRange override), when it exists. */
   montecarlo: { files: number; events: number } | null;
-  /** DEALER sockets per simulator process, and at least this many simulator processes. */
+  /** DEALER sockets per simulator process (each uses ~2 fds; the limit is 20,000), at least this many processes. */
   maxSocketsPerProc: number;
   minProcs: number;
+  /** Connections each simulator process sets up at once (Yoda's listen backlog is ZeroMQ's default of 100). */
+  joining: number;
 }
 
 /** The full benchmark of issue 6. */
@@ -37,8 +39,9 @@ export const FULL: BenchConfig = {
   replayRanges: 1_000_000,
   fixed: { workers: 2, rangesPerWorker: 20, seconds: 1 },
   montecarlo: { files: 4, events: 400 },
-  maxSocketsPerProc: 2500,
+  maxSocketsPerProc: 5000,
   minProcs: 1,
+  joining: 32,
 };
 
 /** A CI-sized run: same shape, seconds instead of minutes. */
@@ -54,6 +57,7 @@ export const QUICK: BenchConfig = {
   replayRanges: 20_000,
   fixed: { workers: 2, rangesPerWorker: 2, seconds: 0.3 },
   montecarlo: null,
-  maxSocketsPerProc: 2500,
+  maxSocketsPerProc: 5000,
   minProcs: 1,
+  joining: 32,
 };

@@ -27,6 +27,8 @@ export interface DispatchFigures {
   yodaCpuMicrosPerRange: number;
   yodaRssMB: number;
   simProcs: number;
+  /** Seconds until every simulated Droid was welcomed. */
+  joinSeconds: number;
   fdsPerSocket: number;
   /** Yoda's CPU per range by thread kind (main, zmq, v8 GC helpers, libuv), microseconds. */
   yodaThreads: Record<string, number>;
@@ -39,7 +41,7 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function loadSpec(c: BenchConfig, o: Pick<LoadSpec, 'mode' | 'droids' | 'want' | 'thinkMs'>): LoadSpec {
-  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, maxSocketsPerProc: c.maxSocketsPerProc, minProcs: c.minProcs };
+  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, maxSocketsPerProc: c.maxSocketsPerProc, minProcs: c.minProcs, joining: c.joining };
 }
 
 /** Starts a Yoda child serving a synthetic job of `ranges` ranges. */
@@ -72,7 +74,7 @@ function figures(droids: number, want: number, r: LoadResult): DispatchFigures {
     droids, want, rangesPerSecond: round(done / yodaSeconds, 0), requestsPerSecond: round(r.requests / r.seconds, 0),
     p50Ms: round(r.hist.quantile(0.5), 3), p99Ms: round(r.hist.quantile(0.99), 3),
     yodaCpuMicrosPerRange: round((Number(r.after.cpuMicros) - Number(r.before.cpuMicros)) / Math.max(1, done), 2),
-    yodaRssMB: round(Number(r.after.rss) / MB, 1), simProcs: r.procs, fdsPerSocket: round(r.fdsPerSocket, 2),
+    yodaRssMB: round(Number(r.after.rss) / MB, 1), simProcs: r.procs, joinSeconds: round(r.joinSeconds, 1), fdsPerSocket: round(r.fdsPerSocket, 2),
     yodaThreads: perRange(r.before.threads, r.after.threads, done), recordsPerBatch: round(delta(r, 'records') / Math.max(1, delta(r, 'batches')), 1),
   };
 }

@@ -18,6 +18,8 @@ export interface DroidSimConfig {
   /** Pause between receiving ranges and reporting them (mean, ms; 0 = closed loop at full speed). */
   thinkMs: number;
   name: string;
+  /** At most this many connections being set up at once (Yoda's listen backlog is ZeroMQ's default, 100). */
+  joining: number;
   /** The job's CURVE keys, or null for plain TCP. */
   keys: JobKeys | null;
 }
@@ -36,8 +38,25 @@ function results(list: RangeSpec[], now: number): RangeResult[] {
   return list.map((r) => ({ i: r.i, id: r.id, ok: true, outputs: [`/scratch/bench/outputs/${r.id}.out`], cpu: 0, wall: 0, start: now, end: now, slot: 0 }));
 }
 
-/** One simulated Droid: waits for `go`, then loops request -> answer until stopped. */
+/** A counting semaphore: at most `n` holders at once. */
+function limiter(n: number): { take: () => Promise<void>; give: () => void } {
+  const queue: (() => void)[] = [];
+  return {
+    take: () => (n > 0 ? ((n -= 1), Promise.resolve()) : new Promise<void>((resolve) => queue.push(resolve))),
+    give: () => {
+      const next = queue.shift();
+      if (next) next();
+      else n += 1;
+    },
+  };
+}
+
+const joining = limiter(c.joining);
+
+/** One simulated Droid: connects, says hello, waits for `go`, then loops request -> answer until stopped. */
 async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promise<void>): Promise<void> {
+  await joining.take();
+  sock.connect(c.endpoint);
   const request = (done: RangeResult[]) =>
     c.mode === 'raw' ? raw.pack({ type: 'report', results: [], released: [], want: c.want }) : encode({ type: 'report', results: done, released: [], want: c.want });
   if (c.mode === 'yoda') {
@@ -49,6 +68,7 @@ async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promis
       if (d.ok && d.message.type === 'refuse') throw new Error(`refused: ${d.message.reason}`);
     }
   }
+  joining.give();
   welcomed();
   await go;
   if (c.thinkMs > 0) await sleep(Math.random() * c.thinkMs);
@@ -85,6 +105,7 @@ async function main(): Promise<void> {
   let release!: () => void;
   const go = new Promise<void>((resolve) => (release = resolve));
   let welcomed = 0;
+  const started = performance.now();
   const k = c.keys;
   const curve = k ? { curveServerKey: k.serverPublic, curvePublicKey: k.clientPublic, curveSecretKey: k.clientSecret } : {};
   const allWelcomed = new Promise<void>((resolve) => {
@@ -92,7 +113,6 @@ async function main(): Promise<void> {
     for (let n = 0; n < c.sockets; n++) {
       const key = `${c.name}-${n}`;
       const sock = new Dealer({ routingId: key, maxMessageSize: MAX_FRAME_BYTES, linger: 0, reconnectInterval: 200, sendHighWaterMark: 0, receiveHighWaterMark: 0, ...curve });
-      sock.connect(c.endpoint);
       sockets.push(sock);
       droid(sock, key, one, go).catch((e: Error) => {
         errors += 1;
@@ -119,7 +139,7 @@ async function main(): Promise<void> {
   });
   process.on('disconnect', () => process.exit(0));
   await allWelcomed;
-  toParent({ type: 'ready', fds: readdirSync('/proc/self/fd').length, sockets: c.sockets });
+  toParent({ type: 'ready', fds: readdirSync('/proc/self/fd').length, sockets: c.sockets, joinMs: performance.now() - started });
 }
 
 main().catch((e: Error) => {

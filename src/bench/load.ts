@@ -16,6 +16,8 @@ export interface LoadSpec {
   maxSocketsPerProc: number;
   /** At least this many simulator processes (when there are that many Droids). */
   minProcs: number;
+  /** Connections each simulator process sets up at once. */
+  joining: number;
 }
 
 /** What a load measured: client-side latencies and counts, and the server's samples around the window. */
@@ -28,6 +30,8 @@ export interface LoadResult {
   before: Msg;
   after: Msg;
   procs: number;
+  /** Seconds until every simulated Droid was welcomed. */
+  joinSeconds: number;
   /** Open file descriptors of one simulator process, per socket it holds. */
   fdsPerSocket: number;
   simRssMB: number;
@@ -47,12 +51,13 @@ export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: st
   const keys = (ready.keys ?? null) as JobKeys | null;
   const procs = Math.max(Math.min(spec.minProcs, spec.droids), Math.ceil(spec.droids / spec.maxSocketsPerProc));
   const sims = split(spec.droids, procs).map((sockets, k) => {
-    const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}`, keys };
+    const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}`, keys, joining: spec.joining };
     return Child.start('droid-sim', `sim-${tag}-p${k}`, config);
   });
   try {
     const ready = await Promise.all(sims.map((s) => s.next('ready', 60_000 + spec.droids * 20)));
     const fdsPerSocket = Math.max(...ready.map((r) => Number(r.fds) / Number(r.sockets)));
+    const joinSeconds = Math.max(...ready.map((r) => Number(r.joinMs))) / 1000;
     for (const s of sims) s.send({ type: 'go' });
     await sleep(spec.warmupMs);
     const [before] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'mark' }, 'mark'))]);
@@ -72,7 +77,7 @@ export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: st
       errors += Number(m.errors);
       simRss = Math.max(simRss, Number(m.rss));
     }
-    return { seconds, hist, requests, ranges, before, after, procs: sims.length, fdsPerSocket, simRssMB: simRss / 2 ** 20, errors };
+    return { seconds, hist, requests, ranges, before, after, procs: sims.length, joinSeconds, fdsPerSocket, simRssMB: simRss / 2 ** 20, errors };
   } finally {
     await Promise.all(sims.map((s) => s.stop()));
   }

@@ -18,7 +18,7 @@ if (which === 'watch') {
     console.log(((performance.now() - t0) / 1000).toFixed(1), 'done', s.done, 'assigned', s.assigned, 'droids', s.droids, 'rss', Math.round(Number(s.rss) / 2 ** 20), JSON.stringify(s.threads));
   }, 1000);
   const { runLoad } = await import('./load.js');
-  const r = await runLoad({ mode: 'yoda', droids, want: Number(process.argv[4] ?? 100), thinkMs: 0, warmupMs: 5000, windowMs: 10000, maxSocketsPerProc: 2500, minProcs: 1 }, yoda, ready, 'w');
+  const r = await runLoad({ mode: 'yoda', droids, want: Number(process.argv[4] ?? 100), thinkMs: 0, warmupMs: 5000, windowMs: 10000, maxSocketsPerProc: 5000, minProcs: 1, joining: 32 }, yoda, ready, 'w');
   clearInterval(timer);
   console.log(r.requests, r.ranges, r.hist.quantile(0.5), r.errors);
   await yoda.stop();

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { runCli } from './run-command.js';
 import { statusCli } from './status.js';
 import { reportCli } from './report.js';
+import { planCli } from './plan.js';
 import type { YodaCommand } from './command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
@@ -17,7 +18,7 @@ const EPILOG = `Exit codes of "yoda run":
   1  internal error (a bug: please report it with logs/ from the work directory)`;
 
 // Every subcommand; add new ones here.
-const commands = [runCli, statusCli, reportCli] as unknown as YodaCommand<never>[];
+const commands = [runCli, statusCli, reportCli, planCli] as unknown as YodaCommand<never>[];
 
 async function main(argv: string[]): Promise<number> {
   let code = EXIT.complete as number;

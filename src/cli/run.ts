@@ -16,6 +16,7 @@ import { runDroidRank } from '../runtime/droid-rank.js';
 import type { DroidTuning } from '../droid/start.js';
 import { summaryLines } from './summary.js';
 import { EXIT } from './exit-codes.js';
+import { LiveLine } from '../util/live-line.js';
 
 /** Options of `yoda run`. */
 export interface RunOptions {
@@ -95,7 +96,8 @@ export async function runCommand(o: RunOptions): Promise<number> {
 async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<typeof loadJob>, workdir: string, id: string | null): Promise<number> {
   clearEndpoint(workdirPaths(workdir).endpoint);
   const { description, resumed, setAside } = await openWorkdir(workdir, job, o.fresh);
-  const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: 0, node: launch.node, level: o.logLevel, console: !o.quiet });
+  const live = !o.quiet && process.stderr.isTTY ? new LiveLine() : null;
+  const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: 0, node: launch.node, level: o.logLevel, console: !o.quiet, consoleStream: live?.stream() });
   if (setAside) say(`set the previous job's journal aside in ${setAside}`);
   const deadline = o.deadline ? parseDeadline(o.deadline) : (await allocationEnd(process.env))?.getTime() ?? null;
   const address = launch.size > 1 || o.interface ? await chooseAddress(o.interface) : '127.0.0.1';
@@ -112,7 +114,7 @@ async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<
     joinTimeoutSeconds: o.rendezvousTimeout, leaveTimeoutSeconds: o.grace + 30, progressSeconds: o.progress,
     deadline, marginSeconds: o.margin,
   };
-  const r = await runRankZero({ description, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace, insecure: o.insecure }, log);
+  const r = await runRankZero({ description, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace, insecure: o.insecure, live }, log);
   const reason = r.yoda.state.stopReason ?? r.droid.error;
   for (const line of summaryLines(readStatus(workdir), reason)) say(line);
   const refused = r.yoda.zap?.refusedCount ?? 0;

@@ -1,5 +1,6 @@
 // The lines printed when a run ends, and by `yoda status` as a table.
 import type { JobStatus } from '../status/job-status.js';
+import { duration } from '../yoda/progress.js';
 
 const pct = (a: number, b: number) => (b === 0 ? '100' : ((100 * a) / b).toFixed(1));
 
@@ -36,10 +37,16 @@ export function statusTable(s: JobStatus): string {
     ['ranges', `${r.done} done, ${r.assigned} running, ${r.ready} ready, ${r.failed} awaiting retry, ${r.fatal} fatal, of ${r.total}`],
     ['events', `${s.events.done} of ${s.events.total} done (${pct(s.events.done, s.events.total)}%)`],
     ['runs', s.lastRun ? `${s.runs}; last on ${s.lastRun.host} started ${s.lastRun.startedAt}${s.lastRun.endedAt ? `, ended ${s.lastRun.endedAt} (exit ${s.lastRun.exitCode})` : ''}` : 'none yet'],
+    ['rate', `${s.rate.eventsPerSecond} events/s in the last run${s.state === 'running' && s.rate.etaSeconds !== null ? `, about ${duration(s.rate.etaSeconds)} to go` : ''}`],
+    ['allocation', s.allocation ? `ends ${s.allocation.endsAt} (${duration(s.allocation.secondsLeft)} left)` : 'end not known'],
     ['payload CPU', `${s.cpuSeconds.toFixed(1)} s`],
     ['outputs', s.job.outputDir],
   ];
   const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
+  if (s.nodes.length > 0) {
+    lines.push('nodes (last run):', `  ${'node'.padEnd(16)} ${'ranges'.padStart(7)} ${'events'.padStart(9)} ${'events/s'.padStart(9)} ${'failures'.padStart(8)}`);
+    for (const n of s.nodes) lines.push(`  ${n.node.padEnd(16)} ${String(n.ranges).padStart(7)} ${String(n.events).padStart(9)} ${n.eventsPerSecond.toFixed(1).padStart(9)} ${String(n.failures).padStart(8)}`);
+  }
   if (s.fatal.length > 0) {
     lines.push('fatal ranges:');
     for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);

@@ -6,6 +6,10 @@ import { Outbox } from '../util/outbox.js';
 import { startDaemonWorker, type WorkerEvents, type WorkerHandle } from '../payload/worker.js';
 import { startCommandWorker } from '../payload/command-worker.js';
 import type { WorkerSetup } from '../payload/worker-env.js';
+import type { SlotEnv } from '../payload/slot-env.js';
+import type { LoadedAffinity } from '../native/affinity.js';
+import { removeNodeFile, writeNodeFile, type NodeFile } from './node-file.js';
+import { WorkerWatch } from './watch.js';
 import type { DroidEffect, DroidEvent } from './effects.js';
 import type { DroidState } from './state.js';
 import { droidStep } from './step.js';
@@ -18,7 +22,18 @@ export interface DroidResult {
 }
 
 /** Worker settings shared by every slot of a Droid. */
-export type SlotTemplate = Omit<WorkerSetup, 'slot' | 'cpus' | 'log'>;
+export type SlotTemplate = Omit<WorkerSetup, 'slot' | 'cpus' | 'gpus' | 'slotEnv' | 'log'>;
+
+/** What the shell needs beside the state: worker settings, per-slot variables, pinning, where to publish workers. */
+export interface DroidShell {
+  template: SlotTemplate;
+  slotEnv: Map<number, SlotEnv>;
+  /** Cores (not hardware threads) of each slot, for the node file. */
+  slotCores: Map<number, number>;
+  affinity: LoadedAffinity;
+  /** <workdir>/nodes/<node>.rank<k>.json and the Droid's part of it. */
+  nodeFile: { path: string; host: string };
+}
 
 /** A running Droid. */
 export class DroidClient {
@@ -27,16 +42,27 @@ export class DroidClient {
   private readonly socket: Dealer;
   private readonly outbox: Outbox<Buffer>;
   private readonly workers = new Map<number, WorkerHandle>();
+  private readonly started = new Map<number, string>();
   private readonly ticker: NodeJS.Timeout;
+  private readonly watch: WorkerWatch;
   private closed = false;
 
-  constructor(endpoint: string, readonly state: DroidState, private readonly template: SlotTemplate, private readonly log: Logger, keys: JobKeys | null) {
+  constructor(endpoint: string, readonly state: DroidState, private readonly shell: DroidShell, private readonly log: Logger, keys: JobKeys | null) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     const curve = keys ? { curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret } : {};
     this.socket = new Dealer({ routingId: state.config.key, maxMessageSize: MAX_FRAME_BYTES, linger: 2000, reconnectInterval: 200, ...curve });
     this.socket.connect(endpoint);
     this.outbox = new Outbox((frame) => this.socket.send(frame), (e) => log.debug({ err: e.message }, 'send failed'));
     this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), 100);
+    this.watch = new WorkerWatch({
+      workers: () => this.watched(),
+      overMemory: (slot, pid, rssMB, limitMB) => {
+        if (this.workers.get(slot)?.pid === pid) this.dispatch({ type: 'workerOverMemory', slot, rssMB, limitMB });
+      },
+      affinity: shell.affinity.impl,
+      log,
+    });
+    this.publishWorkers();
     void this.receiveLoop();
     this.dispatch({ type: 'connected' });
   }
@@ -79,6 +105,8 @@ export class DroidClient {
       broken: (why) => this.dispatch({ type: 'workerBroken', slot, why }),
       exited: (code, signal) => {
         this.workers.delete(slot);
+        this.started.delete(slot);
+        this.publishWorkers();
         this.dispatch({ type: 'workerExited', slot, code, signal });
       },
     };
@@ -90,10 +118,12 @@ export class DroidClient {
         this.outbox.push(encode(e.msg));
         break;
       case 'startWorker': {
-        const slot = this.state.slots.find((s) => s.slot === e.slot)!;
-        const setup: WorkerSetup = { ...this.template, slot: slot.slot, cpus: slot.cpus, log: slot.log };
+        const slot = this.state.config.slots.find((s) => s.slot === e.slot)!;
+        const setup: WorkerSetup = { ...this.shell.template, slot: slot.slot, cpus: slot.cpus, gpus: slot.gpus, slotEnv: this.shell.slotEnv.get(slot.slot) ?? {}, log: slot.log };
         const start = setup.mode === 'command' ? startCommandWorker : startDaemonWorker;
         this.workers.set(e.slot, start(setup, this.workerEvents(e.slot)));
+        this.started.set(e.slot, new Date().toISOString());
+        this.publishWorkers();
         break;
       }
       case 'feedWorker':
@@ -114,9 +144,43 @@ export class DroidClient {
     }
   }
 
+  // The live workers, for the memory and pinning watch.
+  private watched() {
+    return this.state.config.slots.flatMap(({ slot, cpus, memoryLimitMB }) => {
+      const pid = this.workers.get(slot)?.pid;
+      return pid ? [{ slot, pid, cpus, limitMB: memoryLimitMB }] : [];
+    });
+  }
+
+  // Rewrites the node file `yoda status` reads (on worker start and exit; never per range).
+  private publishWorkers(): void {
+    if (this.closed) return;
+    const c = this.state.config;
+    const f: NodeFile = {
+      node: c.node, host: this.shell.nodeFile.host, rank: c.rank, droid: c.key, droidPid: c.pid,
+      pinning: this.shell.affinity.native ? 'native' : 'taskset', writtenAt: new Date().toISOString(),
+      workers: c.slots.filter((s) => this.workers.has(s.slot)).map((s) => ({
+        node: c.node, slot: s.slot, pid: this.workers.get(s.slot)!.pid ?? null, cpus: s.cpus, gpus: s.gpus,
+        cores: this.shell.slotCores.get(s.slot) ?? s.cpus.length, mode: this.shell.template.mode,
+        startedAt: this.started.get(s.slot) ?? f.writtenAt, log: s.log, memoryLimitMB: s.memoryLimitMB,
+      })),
+    };
+    try {
+      writeNodeFile(this.shell.nodeFile.path, f);
+    } catch (e) {
+      this.log.debug({ err: (e as Error).message }, `could not write ${this.shell.nodeFile.path}`);
+    }
+  }
+
   private async close(result: DroidResult): Promise<void> {
     this.closed = true;
     clearInterval(this.ticker);
+    this.watch.stop();
+    try {
+      removeNodeFile(this.shell.nodeFile.path);
+    } catch {
+      // a work directory gone read-only: `yoda status` drops the file once this Droid's pid is gone
+    }
     this.killAll();
     await this.outbox.drained();
     this.socket.close();

@@ -1,11 +1,19 @@
-// Starting the Droid of one rank: cut the node into slots and connect to Yoda.
+// Starting the Droid of one rank: plan the node's worker slots, choose how to pin, and connect to Yoda.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../job/workdir.js';
-import { DroidClient } from './client.js';
+import { formatCpuList, loadAffinity, type LoadedAffinity } from '../native/affinity.js';
+import { readTopology } from '../node/read-topology.js';
+import { DEFAULT_CORE_COUNT_VARIABLE, managesGpus, memoryLimitMB, planForPayload } from '../node/job-plan.js';
+import { formatPlan } from '../node/plan-format.js';
+import type { SlotPlan } from '../node/planner.js';
+import { createPinner, findTaskset } from '../payload/pinned-spawn.js';
+import { slotEnv } from '../payload/slot-env.js';
+import { DroidClient, type DroidShell } from './client.js';
+import { nodeFilePath } from './node-file.js';
 import { createDroidState, type DroidConfig } from './state.js';
-import { allowedCpus, equalSlots } from './equal-slots.js';
 import type { JobKeys } from '../security/keys.js';
 
 /** Knobs of a Droid that the command line may set. */
@@ -17,12 +25,46 @@ export interface DroidPlace {
   node: string;
 }
 
-/** Starts the Droid for this rank, connected to Yoda's `endpoint`. */
+/** The pinning implementation: the addon, unless YODA_AFFINITY=taskset forces the fallback. */
+export function droidAffinity(env: NodeJS.ProcessEnv = process.env): LoadedAffinity {
+  return loadAffinity({ forceFallback: env.YODA_AFFINITY === 'taskset' });
+}
+
+// Says once how workers are pinned, and what the plan is.
+function announce(plan: SlotPlan, map: string, affinity: LoadedAffinity, taskset: string | null, place: DroidPlace, log: Logger): void {
+  if (!affinity.native) {
+    if (taskset) log.warn(`${affinity.why}: workers are started through "${taskset} -c <cpus>" instead`);
+    else log.error(`${affinity.why}, and taskset is not on PATH: workers cannot be pinned and will fail to start (install util-linux or build the addon)`);
+  }
+  const widths = [...new Set(plan.slots.map((s) => s.width))].join(',');
+  log.info(`node ${place.node}: ${plan.slots.length} worker slot(s) of ${widths} core(s) on CPUs ${formatCpuList(plan.slots.flatMap((s) => s.cpus))}` +
+    `${plan.reserved.length > 0 ? `, CPUs ${formatCpuList(plan.reserved)} reserved` : ''}; workers start pinned (${affinity.native ? 'native addon' : 'taskset'})`);
+  log.debug(`slot plan:\n${map}`);
+  for (const w of plan.warnings) log.warn(`slot plan: ${w}`);
+}
+
+// The reserved cores are the Droid's (and, on rank 0, Yoda's): pin every thread of this process to them.
+function pinSelf(affinity: LoadedAffinity, cpus: number[], rank: number, log: Logger): void {
+  const who = rank === 0 ? 'Yoda and this Droid' : 'this Droid';
+  affinity.impl.pinAllThreads(process.pid, cpus).then(
+    (n) => log.info(`pinned ${who} (${n} threads) to the reserved CPUs ${formatCpuList(cpus)}`),
+    (e: Error) => log.warn(`could not pin ${who} to the reserved CPUs ${formatCpuList(cpus)}: ${e.message}`),
+  );
+}
+
+/** Starts the Droid for this rank, connected to Yoda's `endpoint`; throws BAD_JOB_FILE when the node cannot hold the slots. */
 export function startDroid(d: JobDescription, workdir: string, endpoint: string, place: DroidPlace, tuning: DroidTuning, log: Logger, keys: JobKeys | null): DroidClient {
   const paths = workdirPaths(workdir);
   const p = d.spec.payload;
-  const slots = equalSlots(allowedCpus(), p.coresPerWorker, p.workers).map((cpus, slot) => ({
-    slot, cpus, log: join(paths.workerLogs, `${place.node}.${slot}.log`),
+  const topo = readTopology();
+  for (const w of topo.warnings) log.warn(`topology: ${w}`);
+  const plan = planForPayload(topo, p);
+  const affinity = droidAffinity();
+  const taskset = affinity.native ? null : findTaskset();
+  announce(plan, formatPlan(plan, topo), affinity, taskset, place, log);
+  if (plan.reserved.length > 0) pinSelf(affinity, plan.reserved, place.rank, log);
+  const slots = plan.slots.map((s) => ({
+    slot: s.slot, cpus: s.cpus, gpus: s.gpus, log: join(paths.workerLogs, `${place.node}.${s.slot}.log`), memoryLimitMB: memoryLimitMB(p, s.width),
   }));
   const config: DroidConfig = {
     ...tuning,
@@ -34,9 +76,16 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
     startTimeoutSeconds: p.startTimeoutSeconds,
     rangeTimeoutSeconds: p.rangeTimeoutSeconds ?? null,
   };
-  const template = {
-    command: p.command, mode: p.mode, cwd: d.payloadCwd, env: p.env, workdir: paths.root,
-    outputDir: d.outputDir, outputTemplate: p.output, node: place.node, startTimeoutSeconds: p.startTimeoutSeconds,
+  const envOptions = { coreCountVariable: p.coreCountVariable ?? DEFAULT_CORE_COUNT_VARIABLE, manageGpus: managesGpus(p) };
+  const shell: DroidShell = {
+    template: {
+      command: p.command, mode: p.mode, cwd: d.payloadCwd, env: p.env, workdir: paths.root, outputDir: d.outputDir,
+      outputTemplate: p.output, node: place.node, startTimeoutSeconds: p.startTimeoutSeconds, pinner: createPinner(affinity, taskset ?? 'taskset'),
+    },
+    slotEnv: new Map(plan.slots.map((s) => [s.slot, slotEnv(s, topo, envOptions)])),
+    slotCores: new Map(plan.slots.map((s) => [s.slot, s.width])),
+    affinity,
+    nodeFile: { path: nodeFilePath(workdir, place.node, place.rank), host: hostname() },
   };
-  return new DroidClient(endpoint, createDroidState(config, Date.now()), template, log, keys);
+  return new DroidClient(endpoint, createDroidState(config, Date.now()), shell, log, keys);
 }

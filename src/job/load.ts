@@ -81,3 +81,9 @@ export function loadJob(jobFilePath: string, env: NodeJS.ProcessEnv = process.en
     .slice(0, 16);
   return { jobFile, baseDir, name, spec, payloadCwd, inputs, hash };
 }
+
+/** Reads and validates a job file's fields only: no input is looked for, no program checked (for `yoda plan`). */
+export function readJobSpec(jobFilePath: string): JobFile {
+  const jobFile = resolve(jobFilePath);
+  return validateJobFile(parseJobText(readJobText(jobFile), jobFile), jobFile);
+}

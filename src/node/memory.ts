@@ -25,17 +25,21 @@ export function parseVmRssKB(status: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** The processes of a worker: its process group (the worker leads it) and every descendant of its leader. */
+/** The processes of a worker: its process group (the worker leads it) and every descendant of those. */
 export function processTree(table: ProcEntry[], root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const p of table) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-  const members = new Set(table.filter((p) => p.pgid === root).map((p) => p.pid));
-  const todo = table.some((p) => p.pid === root) ? [root] : [];
+  for (const p of table) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const members = new Set<number>();
+  const todo = table.filter((p) => p.pgid === root || p.pid === root).map((p) => p.pid);
   while (todo.length > 0) {
     const pid = todo.pop()!;
-    if (members.has(pid) && pid !== root) continue;
+    if (members.has(pid)) continue;
     members.add(pid);
-    todo.push(...(children.get(pid) ?? []).filter((c) => !members.has(c)));
+    todo.push(...(children.get(pid) ?? []));
   }
   return [...members].sort((a, b) => a - b);
 }

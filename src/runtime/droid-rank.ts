@@ -30,7 +30,7 @@ export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<Droid
   }
   log.info(`rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}`);
   const keys = endpoint.curve ? readJobKeys(p.workdir) : null;
-  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.droid, log, keys);
+  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.droid, log.child({ role: 'droid' }), keys);
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => droid.drain(reason, grace));
   const result = await droid.finished;
   uninstall();

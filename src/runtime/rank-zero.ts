@@ -10,6 +10,8 @@ import type { DroidResult } from '../droid/client.js';
 import { clearEndpoint, publishEndpoint } from './rendezvous.js';
 import { createJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
+import { progressLine } from '../yoda/progress.js';
+import type { LiveLine } from '../util/live-line.js';
 
 /** What rank 0 needs to know about this launch. */
 export interface RankZeroPlan {
@@ -23,6 +25,8 @@ export interface RankZeroPlan {
   graceSeconds: number;
   /** CURVE authentication off (debugging only). */
   insecure: boolean;
+  /** A terminal line to keep the live progress in (only when a person watches a TTY). */
+  live: LiveLine | null;
 }
 
 /** How rank 0 ended. */
@@ -38,18 +42,21 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
   const past = loadPast(p.description, p.workdir, log);
   if (p.insecure) log.warn('--insecure: CURVE authentication is OFF; anyone who can reach this port can take and report ranges');
   const keys = p.insecure ? null : createJobKeys(p.workdir);
-  const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, past, log, keys);
+  const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, past, log.child({ role: 'yoda' }), keys);
   publishEndpoint(paths.endpoint, {
     endpoint: yoda.endpoint, host: hostname(), pid: process.pid, run: yoda.state.config.run,
-    started: new Date().toISOString(), launch: p.launch, curve: keys !== null,
+    started: new Date().toISOString(), launch: p.launch, curve: keys !== null, deadline: p.yoda.deadline,
   });
   log.info(`Yoda listens on ${yoda.endpoint}; expecting ${p.yoda.expectedDroids} Droid(s)`);
-  const droid = startDroid(p.description, p.workdir, yoda.endpoint, { rank: 0, node: p.node }, p.droid, log, keys);
+  const droid = startDroid(p.description, p.workdir, yoda.endpoint, { rank: 0, node: p.node }, p.droid, log.child({ role: 'droid' }), keys);
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => {
     yoda.drain(reason, grace);
     droid.drain(reason, grace);
   });
+  const live = p.live ? setInterval(() => p.live?.update(`yoda: ${progressLine(yoda.state, Date.now())}`), 1000) : null;
   const [result, droidResult] = await Promise.all([yoda.finished, droid.finished]);
+  if (live) clearInterval(live);
+  p.live?.done();
   uninstall();
   clearEndpoint(paths.endpoint);
   return { yoda, exitCode: result.exitCode, droid: droidResult };

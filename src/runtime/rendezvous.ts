@@ -13,6 +13,8 @@ export interface EndpointFile {
   launch: string | null;
   /** Whether Droids must authenticate with the job's CURVE keys (keys/curve.json). */
   curve: boolean;
+  /** When the allocation ends (epoch ms), when known. */
+  deadline?: number | null;
   error?: string;
 }
 

@@ -1,11 +1,13 @@
 // The status of a job, read from its work directory: while it runs and after it ended.
-import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { replayJournalFile } from '../journal/read.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
 import { planOf, readJobDescription, workdirPaths, type JobDescription } from '../job/workdir.js';
 import { YodaError } from '../util/errors.js';
-import type { EndpointFile } from '../runtime/rendezvous.js';
+import { liveWorkers, type WorkerStatus } from './workers.js';
+import { readEndpoint, type EndpointFile } from '../runtime/rendezvous.js';
+import type { ParsedJournal } from '../journal/frame.js';
+import { latestRunStats, type NodeStats } from './nodes.js';
 
 /** Where a job stands. `stopped` = drained with ranges left (resumable); `interrupted` = killed mid-run. */
 export type JobState = 'new' | 'running' | 'complete' | 'fatal' | 'stopped' | 'failed' | 'interrupted';
@@ -22,13 +24,20 @@ export interface JobStatus {
   fatal: { range: string; code: string; message: string }[];
   recentFailures: { range: string; attempt: number; code: string; message: string; node: string }[];
   cpuSeconds: number;
+  /** Events per second in the latest run, and its estimated time to completion at that rate. */
+  rate: { eventsPerSecond: number; etaSeconds: number | null };
+  /** What each node did in the latest run. */
+  nodes: NodeStats[];
+  /** When the allocation of a running job ends, when known. */
+  allocation: { endsAt: string; secondsLeft: number } | null;
   journal: { droppedBytes: number; duplicateDone: number };
+  /** Live workers of the Droids that run now: node, slot, pid, cpus, gpus (from <workdir>/nodes). */
+  workers: WorkerStatus[];
 }
 
-function yodaAlive(workdir: string): boolean | null {
-  const path = workdirPaths(workdir).endpoint;
-  if (!existsSync(path)) return false;
-  const ep = JSON.parse(readFileSync(path, 'utf8')) as EndpointFile;
+/** Whether the run that published the endpoint is alive (null: on another host, cannot tell). */
+function yodaAlive(ep: EndpointFile | null): boolean | null {
+  if (!ep) return false;
   if (ep.host !== hostname()) return null;
   try {
     process.kill(ep.pid, 0);
@@ -49,7 +58,8 @@ function stateOf(j: JournalState, total: number, alive: boolean | null): JobStat
 }
 
 /** Builds the status from job.json and the journal (with the journal already replayed). */
-export function statusOf(workdir: string, d: JobDescription, j: JournalState, droppedBytes: number, alive: boolean | null): JobStatus {
+export function statusOf(workdir: string, d: JobDescription, j: JournalState, parsed: ParsedJournal, endpoint: EndpointFile | null, now = Date.now()): JobStatus {
+  const alive = yodaAlive(endpoint);
   const plan = planOf(d);
   let eventsDone = 0;
   let failed = 0;
@@ -60,8 +70,12 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, dr
   const lastFailure = new Map(j.failureLog.map((f) => [f.i, f]));
   const fatal = [...lastFailure.values()].filter((f) => j.state[f.i] === RangeState.fatal).map((f) => ({ range: f.id, code: f.code, message: f.msg }));
   const run = j.lastRun;
+  const latest = latestRunStats(parsed.records, plan, now);
+  const state = stateOf(j, d.totalRanges, alive);
+  const remaining = d.totalEvents - eventsDone;
+  const deadline = state === 'running' ? endpoint?.deadline ?? null : null;
   return {
-    state: stateOf(j, d.totalRanges, alive),
+    state,
     job: { name: d.name, hash: d.hash, jobFile: d.jobFile, workdir: workdirPaths(workdir).root, outputDir: d.outputDir },
     ranges: { total: d.totalRanges, done: j.counts.done, ready: j.counts.ready - failed, assigned: j.counts.assigned, failed, fatal: j.counts.fatal },
     events: { total: d.totalEvents, done: eventsDone },
@@ -73,7 +87,11 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, dr
     fatal,
     recentFailures: j.failureLog.slice(-20).map((f) => ({ range: f.id, attempt: f.attempt, code: f.code, message: f.msg, node: f.node })),
     cpuSeconds: Math.round(j.cpuSeconds * 1000) / 1000,
-    journal: { droppedBytes, duplicateDone: j.duplicateDone },
+    rate: { eventsPerSecond: latest.eventsPerSecond, etaSeconds: latest.eventsPerSecond > 0 && remaining > 0 ? Math.round(remaining / latest.eventsPerSecond) : null },
+    nodes: latest.nodes,
+    allocation: deadline ? { endsAt: new Date(deadline).toISOString(), secondsLeft: Math.max(0, Math.round((deadline - now) / 1000)) } : null,
+    journal: { droppedBytes: parsed.droppedBytes, duplicateDone: j.duplicateDone },
+    workers: liveWorkers(workdir),
   };
 }
 
@@ -82,5 +100,5 @@ export function readStatus(workdir: string): JobStatus {
   const d = readJobDescription(workdir);
   if (!d) throw new YodaError('BAD_USAGE', `${workdirPaths(workdir).root} holds no job (no job.json): is it the --workdir of a yoda run?`, {});
   const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges);
-  return statusOf(workdir, d, state, parsed.droppedBytes, yodaAlive(workdir));
+  return statusOf(workdir, d, state, parsed, readEndpoint(workdirPaths(workdir).endpoint));
 }

@@ -13,6 +13,8 @@ export interface LogOptions {
   console: boolean;
   /** Level of the stderr lines (default: the file's level); other ranks print only warnings. */
   consoleLevel?: string;
+  /** Where console lines go instead of stderr (a LiveLine on a terminal). */
+  consoleStream?: NodeJS.WritableStream;
 }
 
 /** A logger writing JSON lines to the rank's log file and, optionally, readable lines to stderr. */
@@ -23,7 +25,7 @@ export function createLogger(o: LogOptions): Logger {
     const tty = process.stderr.isTTY === true;
     streams.push({
       level: (o.consoleLevel ?? o.level) as pino.Level,
-      stream: pretty({ destination: 2, sync: true, colorize: tty, ignore: 'pid,hostname,rank,node,progress', translateTime: 'SYS:HH:MM:ss', singleLine: true }),
+      stream: pretty({ destination: o.consoleStream ?? 2, sync: true, colorize: tty, ignore: 'pid,hostname,rank,node,role,progress', messageFormat: '{if role}{role}: {end}{msg}', translateTime: 'SYS:HH:MM:ss', singleLine: true }),
     });
   }
   return pino({ level: o.level, base: { rank: o.rank, node: o.node } }, pino.multistream(streams));

@@ -55,6 +55,8 @@ export interface YodaState {
   owner: (string | undefined)[];
   ready: IndexQueue;
   counts: { ready: number; assigned: number; done: number; fatal: number };
+  /** Events of the done ranges: in all runs, and in this run (for rates). */
+  events: { total: number; done: number; doneThisRun: number };
   droids: Map<string, DroidInfo>;
   /** Droids connected and not gone. */
   activeCount: number;
@@ -79,9 +81,13 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
   const rangeState = new Uint8Array(total);
   const ready = new IndexQueue(total);
   const counts = { ready: 0, assigned: 0, done: 0, fatal: 0 };
+  const events = { total: plan.totalEvents, done: 0, doneThisRun: 0 };
   for (let i = 0; i < total; i++) {
     const s = past.state[i];
-    if (s === RangeState.done) counts.done += 1;
+    if (s === RangeState.done) {
+      counts.done += 1;
+      events.done += plan.eventsOf(i);
+    }
     else if (s === RangeState.fatal) counts.fatal += 1;
     else {
       ready.push(i);
@@ -97,6 +103,7 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     owner: new Array(total),
     ready,
     counts,
+    events,
     droids: new Map(),
     activeCount: 0,
     phase: 'running',

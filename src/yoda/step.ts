@@ -4,6 +4,7 @@ import { RangeState } from '../journal/replay.js';
 import { EXIT_CODES, type YodaEffect, type YodaEvent } from './effects.js';
 import { makeReady, serve, serveParked } from './dispatch.js';
 import type { DroidInfo, Outcome, YodaState } from './state.js';
+import { progressLine } from './progress.js';
 
 /** Applies one event to Yoda's state. */
 export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
@@ -112,6 +113,9 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
     s.durations.sumMs += Math.max(0, r.end - r.start);
     s.rangeState[r.i] = RangeState.done;
     s.counts.done += 1;
+    const events = s.plan.eventsOf(r.i);
+    s.events.done += events;
+    s.events.doneThisRun += events;
     d.done += 1;
     out.push({ type: 'journal', records: [{ t: 'done', i: r.i, id: r.id, out: r.outputs, cpu: r.cpu, wall: r.wall, attempt, ...where }] });
     return;
@@ -167,8 +171,7 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
   }
   if (now - s.lastProgressAt >= c.progressSeconds * 1000) {
     s.lastProgressAt = now;
-    const k = s.counts;
-    out.push({ type: 'log', level: 'info', msg: `progress: ${k.done}/${s.plan.total} ranges done, ${k.assigned} running, ${k.ready} ready, ${k.fatal} fatal; ${s.activeCount} Droids`, data: { progress: k } });
+    out.push({ type: 'log', level: 'info', msg: `progress: ${progressLine(s, now)}`, data: { progress: s.counts } });
   }
   if (s.phase === 'running' && s.droids.size === 0 && now - s.startedAt > c.joinTimeoutSeconds * 1000) {
     s.stopReason = `no Droid joined within ${c.joinTimeoutSeconds} s`;
