@@ -13,6 +13,7 @@ export function answerCap(s: YodaState): number {
 export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out: YodaEffect[]): void {
   if (s.phase !== 'running' || d.gone || want <= 0) return;
   if (s.counts.ready === 0) {
+    if (d.parkedWant === 0) mayBeParked.set(s, (mayBeParked.get(s) ?? 0) + 1);
     d.parkedWant = want;
     return;
   }
@@ -44,13 +45,22 @@ export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out
   out.push({ type: 'send', to: d.key, msg: { type: 'ranges', ranges } });
 }
 
+/**
+ * An upper bound on the Droids with a parked request, per state: serveParked runs after every report,
+ * and walking 10,000 Droids each time is what it must avoid. Parking counts up here; un-parking elsewhere
+ * (a dropped Droid) leaves the bound high until the next walk recounts it.
+ */
+const mayBeParked = new WeakMap<YodaState, number>();
+
 /** Serves parked requests after ranges became ready again. */
 export function serveParked(s: YodaState, now: number, out: YodaEffect[]): void {
-  if (s.counts.ready === 0) return;
+  if (s.counts.ready === 0 || mayBeParked.get(s) === 0) return;
+  let parked = 0;
   for (const d of s.droids.values()) {
-    if (d.parkedWant > 0 && !d.gone) serve(s, d, d.parkedWant, now, out);
-    if (s.counts.ready === 0) return;
+    if (d.parkedWant > 0 && !d.gone && s.counts.ready > 0) serve(s, d, d.parkedWant, now, out);
+    if (d.parkedWant > 0 && !d.gone) parked += 1;
   }
+  mayBeParked.set(s, parked);
 }
 
 /** Puts a range back in the ready queue (no attempt burned by this call). */

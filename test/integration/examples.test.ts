@@ -19,6 +19,13 @@ describe('examples', () => {
     expect(r.code, r.output).toBe(0);
     const verify = execFileSync('python3', [join(ROOT, 'examples/montecarlo/verify.py'), workdir], { encoding: 'utf8' });
     expect(verify).toMatch(/^OK montecarlo: 80 done ranges, 1600 events/m);
+    const table = (await yoda(['status', workdir], { log: join(dir, 'status.log') })).output;
+    expect(table).toMatch(/^state\s+complete$/m);
+    expect(table).toMatch(/^events\s+1600 of 1600 done \(100.0%\)$/m);
+    expect(table).toMatch(/^nodes \(last run\):\n\s+node\s+ranges\s+events\s+events\/s\s+failures\n\s+\S+\s+80\s+1600\s/m);
+    const json = JSON.parse((await yoda(['status', workdir, '--json'], { log: join(dir, 'status.json.log') })).output);
+    expect(json).toMatchObject({ state: 'complete', ranges: { total: 80, done: 80, ready: 0, assigned: 0, failed: 0, fatal: 0 }, events: { total: 1600, done: 1600 } });
+    expect(json.nodes[0]).toMatchObject({ ranges: 80, events: 1600 });
     // verify.py can fail: a corrupted output is caught.
     const first = doneRecords(workdir)[0].out[0];
     writeFileSync(first, readFileSync(first, 'utf8').replace(/\d\.\d{6}/, '9.999999'));

@@ -33,6 +33,10 @@ describe('stopping and resuming', () => {
     const status = JSON.parse((await yoda(['status', t.workdir, '--json'], { log: join(t.dir, 's1.log') })).output);
     expect(status.state).toBe('running');
     expect(status.ranges.assigned).toBeGreaterThan(0);
+    expect(status.rate.eventsPerSecond).toBeGreaterThan(0);
+    const table = (await yoda(['status', t.workdir], { log: join(t.dir, 's1.txt') })).output;
+    expect(table).toMatch(/^state\s+running$/m);
+    expect(table).toMatch(/^rate\s+[\d.]+ events\/s in the last run, about [\d:]+ to go$/m);
     killGroup(run.child.pid);
     for (const g of workerGroups(t.workdir)) killGroup(g);
     await run.exit;

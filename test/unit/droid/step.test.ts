@@ -6,7 +6,7 @@ import type { DroidMessage, RangeSpec } from '../../../src/protocol/messages.js'
 
 const config: DroidConfig = {
   key: 'd0', node: 'n0', rank: 0, pid: 42,
-  slots: [0, 1].map((slot) => ({ slot, cpus: [slot], log: `/w/logs/workers/n0.${slot}.log` })),
+  slots: [0, 1].map((slot) => ({ slot, cpus: [slot], gpus: [], log: `/w/logs/workers/n0.${slot}.log`, memoryLimitMB: 100 })),
   prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: 1, startTimeoutSeconds: 5,
   maxStartFailures: 3, yodaTimeoutSeconds: 30, yodaGiveUpSeconds: 120, rangeTimeoutSeconds: 60,
 };
@@ -141,5 +141,34 @@ describe('Droid state machine', () => {
     const stop = d.on({ type: 'tick' }, 90_000);
     expect(d.s.error).toMatch(/lost Yoda: silent for 120 s/);
     expect(ofType(stop, 'killWorker')).toEqual([{ type: 'killWorker', slot: 0 }]);
+  });
+  it('kills a worker over its memory limit and fails the range it holds with ERR_MEMORY_LIMIT, even while draining', () => {
+    const d = new Droid();
+    d.welcome();
+    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0), range(1)] } });
+    d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
+    d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
+    const out = d.on({ type: 'workerOverMemory', slot: 0, rssMB: 310, limitMB: 100 });
+    expect(ofType(out, 'killWorker')).toEqual([{ type: 'killWorker', slot: 0 }]);
+    expect(ofType(out, 'log')[0].msg).toMatch(/slot 0: .* 310 MB .* limit of 100 MB .*failing its 1 range\(s\) with ERR_MEMORY_LIMIT; see \/w\/logs\/workers\/n0.0.log/);
+    expect(d.s.results).toEqual([expect.objectContaining({ i: 0, ok: false, code: 'ERR_MEMORY_LIMIT', message: expect.stringContaining('310 MB') })]);
+    expect(d.on({ type: 'workerOverMemory', slot: 0, rssMB: 320, limitMB: 100 }).filter((e) => e.type === 'killWorker')).toHaveLength(1);
+    d.on({ type: 'workerExited', slot: 0, code: null, signal: 'SIGKILL' });
+    expect(d.s.results).toHaveLength(1);
+    expect(ofType(d.on({ type: 'tick' }, 10), 'startWorker')).toEqual([{ type: 'startWorker', slot: 0 }]);
+    d.on({ type: 'drain', reason: 'test', graceSeconds: 30 });
+    d.on({ type: 'workerOverMemory', slot: 1, rssMB: 200, limitMB: 100 });
+    expect(d.s.results.map((r) => [r.i, !r.ok && r.code])).toEqual([[0, 'ERR_MEMORY_LIMIT'], [1, 'ERR_MEMORY_LIMIT']]);
+  });
+
+  it('counts a worker over its memory limit before it was ready as a failed start, and ignores a slot without a worker', () => {
+    const d = new Droid();
+    d.welcome();
+    const out = d.on({ type: 'workerOverMemory', slot: 1, rssMB: 150, limitMB: 100 });
+    expect(ofType(out, 'killWorker')).toEqual([{ type: 'killWorker', slot: 1 }]);
+    const exit = d.on({ type: 'workerExited', slot: 1, code: null, signal: 'SIGKILL' });
+    expect(ofType(exit, 'log')[0].msg).toMatch(/slot 1: .*150 MB.* before it was ready \(1\/3\)/);
+    expect(d.on({ type: 'workerOverMemory', slot: 1, rssMB: 150, limitMB: 100 })).toEqual([]);
+    expect(d.s.results).toEqual([]);
   });
 });
