@@ -32,6 +32,8 @@ let ranges = 0;
 let requests = 0;
 let errors = 0;
 let running = false;
+/** Droids that have had fewer than two answers since `go` (the load is not steady before every Droid cycled). */
+let warming = c.sockets;
 const sockets: Dealer[] = [];
 
 function results(list: RangeSpec[], now: number): RangeResult[] {
@@ -73,6 +75,7 @@ async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promis
   await go;
   if (c.thinkMs > 0) await sleep(Math.random() * c.thinkMs);
   let sentAt = performance.now();
+  let answers = 0;
   await sock.send(request([]));
   while (running) {
     const [frame] = await sock.receive();
@@ -87,6 +90,7 @@ async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promis
       got = d.message.ranges;
     }
     hist.add(now - sentAt);
+    if (++answers === 2) warming -= 1;
     requests += 1;
     ranges += got.length;
     if (c.thinkMs > 0) await sleep(c.thinkMs * (0.5 + Math.random()));
@@ -129,6 +133,8 @@ async function main(): Promise<void> {
       ranges = 0;
       requests = 0;
       toParent({ type: 'mark' });
+    } else if (m.type === 'progress') {
+      toParent({ type: 'progress', warming });
     } else if (m.type === 'collect') {
       toParent({ type: 'collect', hist: hist.toPairs(), ranges, requests, errors, rss: process.memoryUsage.rss() });
     } else if (m.type === 'stop') {

@@ -60,6 +60,12 @@ export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: st
     const joinSeconds = Math.max(...ready.map((r) => Number(r.joinMs))) / 1000;
     for (const s of sims) s.send({ type: 'go' });
     await sleep(spec.warmupMs);
+    // Warm until every Droid has had two answers: with 10,000 Droids one cycle takes seconds.
+    for (let t = 0; t < 120_000; t += 250) {
+      const progress = await Promise.all(sims.map((s) => s.ask({ type: 'progress' }, 'progress')));
+      if (progress.every((p) => Number(p.warming) === 0)) break;
+      await sleep(250);
+    }
     const [before] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'mark' }, 'mark'))]);
     const t0 = performance.now();
     await (during ? during() : sleep(spec.windowMs));

@@ -16,6 +16,8 @@ export class RangePlan {
   /** Index of the first range of each file, plus the total at the end. */
   private readonly starts: number[];
   private readonly tags: string[];
+  /** The file of the last lookup: the next range is most often in it. */
+  private lastFile = 0;
 
   constructor(readonly files: InputFile[], readonly eventsPerRange: number, baseDir: string) {
     this.starts = [0];
@@ -35,8 +37,10 @@ export class RangePlan {
     return this.files.reduce((sum, f) => sum + f.events, 0);
   }
 
-  /** The file index holding range `i` (binary search over the file starts). */
+  /** The file index holding range `i` (binary search over the file starts; ranges come mostly in order). */
   fileOf(i: number): number {
+    const last = this.lastFile;
+    if (this.starts[last] <= i && i < this.starts[last + 1]) return last;
     let lo = 0;
     let hi = this.files.length - 1;
     while (lo < hi) {
@@ -44,6 +48,7 @@ export class RangePlan {
       if (this.starts[mid] <= i) lo = mid;
       else hi = mid - 1;
     }
+    this.lastFile = lo;
     return lo;
   }
 

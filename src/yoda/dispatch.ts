@@ -4,6 +4,13 @@ import type { RangeSpec } from '../protocol/messages.js';
 import type { YodaEffect } from './effects.js';
 import type { DroidInfo, YodaState } from './state.js';
 
+/**
+ * An upper bound on the Droids with a parked request, per state: serveParked runs after every report,
+ * and walking 10,000 Droids each time is what it must avoid. Parking counts up here; un-parking elsewhere
+ * (a dropped Droid) leaves the bound high until the next walk recounts it.
+ */
+const mayBeParked = new WeakMap<YodaState, number>();
+
 /** How many ranges one answer may carry: ceil(ready / active Droids), Raythena's tail rule. */
 export function answerCap(s: YodaState): number {
   return Math.max(1, Math.ceil(s.counts.ready / Math.max(1, s.activeCount)));
@@ -44,13 +51,6 @@ export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out
   out.push({ type: 'journal', records: [{ t: 'assign', at: now, droid: d.key, r: indexes, a: attempts }] });
   out.push({ type: 'send', to: d.key, msg: { type: 'ranges', ranges } });
 }
-
-/**
- * An upper bound on the Droids with a parked request, per state: serveParked runs after every report,
- * and walking 10,000 Droids each time is what it must avoid. Parking counts up here; un-parking elsewhere
- * (a dropped Droid) leaves the bound high until the next walk recounts it.
- */
-const mayBeParked = new WeakMap<YodaState, number>();
 
 /** Serves parked requests after ranges became ready again. */
 export function serveParked(s: YodaState, now: number, out: YodaEffect[]): void {

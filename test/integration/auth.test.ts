@@ -5,7 +5,7 @@ import { curveKeyPair, Dealer } from 'zeromq';
 import { pack, unpack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords, flakyJob } from './jobs.js';
-import { CLI, killAll, start, tempDir, waitFor } from './proc.js';
+import { CLI, killAll, start, tempDir, yodaEndpoint } from './proc.js';
 
 const workdirs: string[] = [];
 afterEach(() => killAll(workdirs.splice(0)));
@@ -17,17 +17,11 @@ describe('CURVE authentication', () => {
     workdirs.push(workdir);
     const job = flakyJob(dir, { files: 2, events: 100, per: 5, env: { FLAKY_SLEEP: '0.05' } });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
-    const ep = await waitFor('the endpoint file', () => {
-      try {
-        return JSON.parse(readFileSync(join(workdir, 'yoda.endpoint.json'), 'utf8')) as { endpoint: string; curve: boolean };
-      } catch {
-        return null;
-      }
-    });
+    const ep = await yodaEndpoint(workdir);
     expect(ep.curve).toBe(true);
     expect(statSync(join(workdir, 'keys', 'curve.json')).mode & 0o777).toBe(0o600);
     expect(statSync(join(workdir, 'keys')).mode & 0o777).toBe(0o700);
-    const keys = JSON.parse(readFileSync(join(workdir, 'keys', 'curve.json'), 'utf8'));
+    const keys = ep.keys;
     const wrong = curveKeyPair();
     const peers = [
       new Dealer({ routingId: 'plain', linger: 0 }), // no CURVE at all

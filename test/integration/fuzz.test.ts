@@ -5,7 +5,7 @@ import { Dealer } from 'zeromq';
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords, montecarloJob, verifyMontecarlo } from './jobs.js';
-import { CLI, killAll, start, tempDir, waitFor } from './proc.js';
+import { CLI, killAll, start, tempDir, yodaEndpoint } from './proc.js';
 
 const FRAMES = Number(process.env.YODA_FUZZ_FRAMES ?? 100_000);
 const workdirs: string[] = [];
@@ -54,14 +54,8 @@ describe('hostile frames', () => {
     workdirs.push(workdir);
     const job = montecarloJob(dir, { files: 2, events: 80, per: 5, env: { MONTECARLO_SLEEP: '0.01' } });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
-    const ep = await waitFor('the endpoint file', () => {
-      try {
-        return JSON.parse(readFileSync(join(workdir, 'yoda.endpoint.json'), 'utf8')) as { endpoint: string };
-      } catch {
-        return null;
-      }
-    });
-    const keys = JSON.parse(readFileSync(join(workdir, 'keys', 'curve.json'), 'utf8'));
+    const ep = await yodaEndpoint(workdir);
+    const keys = ep.keys;
     const fuzzer = new Dealer({ routingId: 'fuzzer', linger: 30_000, sendHighWaterMark: 0, curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret });
     fuzzer.connect(ep.endpoint);
     const drain = (async () => {

@@ -80,3 +80,15 @@ export async function waitFor<T>(what: string, check: () => T | undefined | null
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Waits for Yoda's endpoint file in `workdir` and returns it, with the job's client keys when CURVE is on. */
+export async function yodaEndpoint(workdir: string): Promise<{ endpoint: string; curve: boolean; keys: { serverPublic: string; clientPublic: string; clientSecret: string } }> {
+  const ep = await waitFor('the endpoint file', () => {
+    try {
+      return JSON.parse(readFileSync(join(workdir, 'yoda.endpoint.json'), 'utf8')) as { endpoint: string; curve: boolean };
+    } catch {
+      return null;
+    }
+  });
+  return { ...ep, keys: ep.curve ? JSON.parse(readFileSync(join(workdir, 'keys', 'curve.json'), 'utf8')) : null };
+}

@@ -4,7 +4,7 @@ import { Dealer } from 'zeromq';
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFlakyOutputs, doneRecords, flakyJob } from './jobs.js';
-import { CLI, killAll, killGroup, start, tempDir, waitFor, workerGroups, yoda } from './proc.js';
+import { CLI, killAll, killGroup, start, tempDir, waitFor, workerGroups, yoda, yodaEndpoint } from './proc.js';
 
 const workdirs: string[] = [];
 afterEach(() => killAll(workdirs.splice(0)));
@@ -75,16 +75,7 @@ describe('stopping and resuming', () => {
   it('drops undecodable and ill-shaped frames on Yoda\'s port, counts them, and the job still completes', async () => {
     const t = setup();
     const run = start(process.execPath, [CLI, 'run', t.job, '--workdir', t.workdir], { log: t.log });
-    const endpointFile = join(t.workdir, 'yoda.endpoint.json');
-    const { endpoint } = await waitFor('the endpoint file', () => {
-      try {
-        return JSON.parse(readFileSync(endpointFile, 'utf8')) as { endpoint: string };
-      } catch {
-        return null;
-      }
-    });
-    // A peer holding the job's own key (a buggy Droid, say): it gets in, but its garbage is dropped.
-    const keys = JSON.parse(readFileSync(join(t.workdir, 'keys', 'curve.json'), 'utf8'));
+    const { endpoint, keys } = await yodaEndpoint(t.workdir);
     const intruder = new Dealer({ routingId: 'intruder', linger: 10_000, curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret });
     intruder.connect(endpoint);
     const frames = [Buffer.from([0xc1, 0xff, 0x00]), pack({ type: 'report', results: 'nope' }), pack([1, 2, 3]), pack({ type: 'hello', version: 'x' }), Buffer.alloc(0)];
