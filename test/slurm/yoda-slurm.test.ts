@@ -1,9 +1,10 @@
 // Yoda in a real Slurm allocation: sbatch over three nodes, srun, a backfill drain and resubmit, a time limit.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { slurmAvailable, startCluster, type SlurmCluster } from './cluster.js';
-import { checkFlakyOutputs, doneRecords, flakyJob } from '../integration/jobs.js';
+import { checkFlakyOutputs, doneRecords, flakyJob, montecarloJob, verifyMontecarlo } from '../integration/jobs.js';
 import { CLI, killAll, ROOT, tempDir, waitFor } from '../integration/proc.js';
 
 const available = slurmAvailable();
@@ -38,18 +39,22 @@ describe.skipIf(!available.ok)('yoda in a real Slurm allocation', () => {
     cluster.sbatch([`-N${nodes}`, '-t', '5', `--export=ALL,YODA=${CLI}`, '-o', path.join(t.dir, 'slurm-%j.out'), ...extra, path.join(ROOT, 'slurm', script), t.job, t.workdir]);
   const slurmOut = (t: { dir: string }, id: number) => readFileSync(path.join(t.dir, `slurm-${id}.out`), 'utf8');
 
-  it('sbatch -N3 slurm/yoda.sbatch runs one Droid on each of n1..n3 and completes every range once', async () => {
-    const t = setup({ files: 3, events: 30, per: 5 });
+  it('sbatch -N3 slurm/yoda.sbatch examples/montecarlo/job.yaml: one Droid on each of n1..n3, verify.py passes', async () => {
+    execFileSync('python3', [path.join(ROOT, 'examples/montecarlo/make_inputs.py')], { stdio: 'ignore' });
+    const dir = tempDir('yoda-slurm-');
+    const t = { dir, workdir: path.join(dir, 'work'), job: path.join(ROOT, 'examples/montecarlo/job.yaml') };
+    workdirs.push(t.workdir);
     const id = await sbatch('yoda.sbatch', 3, t);
-    const end = await cluster.waitJob(id, 120_000);
+    const end = await cluster.waitJob(id, 300_000);
     const out = slurmOut(t, id);
     expect(end, out).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
-    expect(out).toMatch(/starting job flaky .* 18 ranges of 5 events, 18 to do, 3 ranks \(slurm\)/);
+    expect(out).toMatch(/starting job montecarlo .* 80 ranges of 20 events, 80 to do, 3 ranks \(slurm\)/);
     const joined = readFileSync(path.join(t.workdir, 'logs', 'yoda-rank0.log'), 'utf8').match(/joined from (n\d)/g) ?? [];
     expect(joined.map((j) => j.slice(-2)).sort()).toEqual(['n1', 'n2', 'n3']);
     const nodes = new Set(readFileSync(path.join(t.workdir, 'journal.log'), 'utf8').match(/"node":"n\d"/g));
-    expect(nodes.size).toBeGreaterThanOrEqual(2);
-    expect(checkFlakyOutputs(t.workdir, 3, 30)).toEqual([]);
+    expect(nodes).toEqual(new Set(['"node":"n1"', '"node":"n2"', '"node":"n3"']));
+    const v = verifyMontecarlo(t.workdir);
+    expect(v.code, v.output).toBe(0);
   });
 
   it('an interactive srun over two nodes runs the job to the end', async () => {
@@ -60,8 +65,10 @@ describe.skipIf(!available.ok)('yoda in a real Slurm allocation', () => {
     expect(checkFlakyOutputs(t.workdir, 2, 20)).toEqual([]);
   });
 
-  it('backfill: USR1 drains (exit 4), and submitting the same script again completes the rest', async () => {
-    const t = setup({ files: 2, events: 60, per: 5, env: { FLAKY_SLEEP: '0.3' } });
+  it('backfill: USR1 drains (exit 4), and submitting the same script again completes the rest; verify.py passes', async () => {
+    const dir = tempDir('yoda-slurm-');
+    const t = { dir, workdir: path.join(dir, 'work'), job: montecarloJob(dir, { files: 2, events: 60, per: 5, env: { MONTECARLO_SLEEP: '0.06' } }) };
+    workdirs.push(t.workdir);
     const first = await sbatch('yoda-backfill.sbatch', 2, t, ['--time-min=1']);
     await waitFor('5 ranges done', () => done(t.workdir) >= 5, 90_000);
     const sig = await cluster.run('scancel', ['--batch', '--signal=USR1', String(first)]);
@@ -74,11 +81,12 @@ describe.skipIf(!available.ok)('yoda in a real Slurm allocation', () => {
     const second = await sbatch('yoda-backfill.sbatch', 2, t, ['--time-min=1']);
     const end2 = await cluster.waitJob(second, 120_000);
     expect(end2, slurmOut(t, second)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
-    expect(slurmOut(t, second)).toMatch(new RegExp(`resuming job flaky .* ${24 - partial} to do`));
+    expect(slurmOut(t, second)).toMatch(new RegExp(`resuming job mc-test .* ${24 - partial} to do`));
     const ids = doneRecords(t.workdir).map((d) => d.id);
     expect(new Set(ids).size).toBe(24);
     expect(ids).toHaveLength(24);
-    expect(checkFlakyOutputs(t.workdir, 2, 60)).toEqual([]);
+    const v = verifyMontecarlo(t.workdir);
+    expect(v.code, v.output).toBe(0);
   });
 
   it('holds back ranges that cannot finish before the time limit, and exits 4 before Slurm kills it', async () => {
