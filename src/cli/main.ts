@@ -24,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
   let code = EXIT.complete as number;
   await yargs(argv)
     .scriptName('yoda')
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .usage('$0 <command> [options]\n\nRuns event-parallel jobs inside an HPC allocation: Yoda (rank 0) hands out event ranges, a Droid on every node feeds payload workers, and every finished range is recorded so a killed job resumes where it stopped.')
     .command(commands.map((c) => ({
       command: c.command,

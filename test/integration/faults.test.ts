@@ -18,7 +18,7 @@ const journal = (workdir: string) => journalRecords(workdir) as unknown as Rec[]
 
 /** Starts rank `rank` of a 2-rank launch on this machine (PMI variables, as mpiexec would set them). */
 const rank = (rank: number, job: string, workdir: string, log: string, extra: string[] = []) =>
-  start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--allow-shared-node', '--droid-timeout', '3', ...extra], {
+  start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--allow-shared-node', ...(extra.length ? extra : ['--droid-timeout', '3'])], {
     log, env: { PMI_RANK: String(rank), PMI_SIZE: '2' },
   });
 
@@ -45,6 +45,23 @@ describe('faults', () => {
       expect(attempts.map(([, a]) => a)).toEqual([1, 1]); // handed out again with the same attempt number
     }
     expect(checkFlakyOutputs(workdir, 2, 60)).toEqual([]);
+  });
+
+  it('a Droid that loses Yoda lets its workers finish, waits a while, then stops them and exits 5 saying why', async () => {
+    const dir = tempDir();
+    const workdir = join(dir, 'work');
+    workdirs.push(workdir);
+    const job = flakyJob(dir, { files: 2, events: 60, per: 5, env: { FLAKY_SLEEP: '0.5' } });
+    const r0 = rank(0, job, workdir, join(dir, 'rank0.log'), ['--droid-timeout', '1']);
+    const r1 = rank(1, job, workdir, join(dir, 'rank1.log'), ['--droid-timeout', '1']);
+    await waitFor('rank 1 holding ranges', () => journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')), 60_000);
+    killGroup(r0.child.pid);
+    const { code } = await r1.exit;
+    const out = readFileSync(join(dir, 'rank1.log'), 'utf8');
+    expect(code, out).toBe(5);
+    expect(out).toMatch(/Yoda silent for 1 s: workers finish what they hold; waiting for Yoda up to 6 s/);
+    expect(out).toMatch(/lost Yoda: silent for 6 s/);
+    expect(workerGroups(workdir)).toEqual([]);
   });
 
   it('a hung payload is killed with its whole process tree at the range time limit, and the range is retried', async () => {
