@@ -21,6 +21,14 @@ export function fillPlaceholders(arg: string, r: RangeSpec, output: string): str
 export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): WorkerHandle {
   let running: { pid: number | undefined } | null = null;
   let stopped = false;
+  // Killed by the Droid, which has already decided the fate of the range: no report, just one exit.
+  let killed = false;
+  let ended = false;
+  const exit = (code: number | null, signal: string | null) => {
+    if (ended) return;
+    ended = true;
+    events.exited(code, signal);
+  };
   const run = async (r: RangeSpec) => {
     const output = outputPath(w, r);
     const argv = typeof w.command === 'string' ? ['/bin/sh', '-c', fillPlaceholders(w.command, r, output)] : w.command.map((a) => fillPlaceholders(a, r, output));
@@ -35,11 +43,12 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
       }));
     } catch (e) {
       events.report({ type: 'failed', id: r.id, code: 'ERR_COMMAND_START', message: `could not start the command on CPUs ${w.cpus.join(',')}: ${(e as Error).message}` });
-      return void (stopped ? events.exited(0, null) : events.report({ type: 'ready' }));
+      return void (stopped ? exit(0, null) : events.report({ type: 'ready' }));
     }
     running = { pid: sub.pid };
     const result = await sub;
     running = null;
+    if (killed) return exit(null, result.signal ?? 'SIGKILL');
     const wall = (Date.now() - started) / 1000;
     if (result.exitCode === 0) {
       const present = await stat(output).then(() => true, () => false);
@@ -52,7 +61,7 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
       const how = result.signal ? `ERR_SIGNAL_${result.signal.replace(/^SIG/, '')}` : result.failed && result.exitCode === undefined ? 'ERR_COMMAND_START' : `ERR_EXIT_${result.exitCode}`;
       events.report({ type: 'failed', id: r.id, code: how, message: `${String(result.shortMessage ?? '').split('\n')[0].slice(0, 300)}; see ${w.log}` });
     }
-    if (stopped) events.exited(0, null);
+    if (stopped) exit(0, null);
     else events.report({ type: 'ready' });
   };
   setImmediate(() => events.report({ type: 'ready' }));
@@ -63,12 +72,14 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
     feed: (ranges) => void run(ranges[0]),
     stop: () => {
       stopped = true;
-      if (!running) setImmediate(() => events.exited(0, null));
+      if (!running) setImmediate(() => exit(0, null));
     },
     kill: () => {
       stopped = true;
-      if (running) killGroup(running.pid);
-      else setImmediate(() => events.exited(null, 'SIGKILL'));
+      if (running) {
+        killed = true;
+        killGroup(running.pid);
+      } else setImmediate(() => exit(null, 'SIGKILL'));
     },
   };
 }

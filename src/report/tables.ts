@@ -80,7 +80,7 @@ export function paramsTable(m: ReportModel): string {
     ['work directory', `<code>${esc(j.workdir)}</code>`],
     ['outputs', `<code>${esc(j.outputDir)}</code>`],
     ['inputs', `${count(j.inputFiles)} file(s), ${count(j.totalEvents)} events, ${count(j.totalRanges)} ranges of ${count(j.eventsPerRange)} events`],
-    ['payload', `<code>${esc(cmd)}</code> <span class="dim">(${esc(p.mode)} mode, ${p.coresPerWorker} core(s) per worker${p.workers ? `, ${p.workers} workers` : ''})</span>`],
+    ['payload', `<code>${esc(cmd)}</code> <span class="dim">(${esc(p.mode)} mode, ${p.slots ? `slots ${esc(p.slots.map((x) => `${x.count ?? 'fill'} x ${x.cores}`).join(' + '))}` : `${p.coresPerWorker} core(s) per worker`}${p.workers ? `, ${p.workers} workers` : ''})</span>`],
     ['max attempts', String(j.spec.maxAttempts)],
     ['created', esc(stamp(j.created))],
     ['utilization', `${pct(m.totals.utilization)} of the worker time the allocations offered`],

@@ -1,0 +1,86 @@
+// Starting processes already pinned (native addon: the spawning thread pinned around spawn; fallback: taskset),
+// and the Droid's watch: a thread moved off its slot is pinned back, a tree over its memory limit is reported.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadAffinity, parseCpuList } from '../../src/native/affinity.js';
+import { createPinner, findTaskset, tasksetArgv } from '../../src/payload/pinned-spawn.js';
+import { WorkerWatch } from '../../src/droid/watch.js';
+import { waitFor } from './proc.js';
+
+const allowedOf = (status: string) => parseCpuList(/^Cpus_allowed_list:\s*(.*)$/m.exec(status)![1]);
+const selfAllowed = allowedOf(readFileSync('/proc/self/status', 'utf8'));
+const last = [selfAllowed[selfAllowed.length - 1]];
+const native = loadAffinity();
+
+let children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children) c.kill('SIGKILL');
+  children = [];
+});
+
+// The CPUs a process started through `pinner` reports for itself (grep reads its own /proc status).
+function childCpus(how: 'native' | 'taskset'): number[] {
+  const pinner = createPinner(how === 'native' ? native : loadAffinity({ forceFallback: true }), findTaskset() ?? 'taskset');
+  const out = pinner.spawn(last, ['grep', 'Cpus_allowed_list', '/proc/self/status'], ([p, ...a]) => spawnSync(p, a, { encoding: 'utf8' }));
+  return allowedOf(out.stdout);
+}
+
+function logger(lines: string[]): Logger {
+  const keep = (msg: unknown) => void lines.push(String(msg));
+  return { warn: keep, info: keep, debug: keep, error: keep } as unknown as Logger;
+}
+
+describe('pinned spawn', () => {
+  it.runIf(native.native)('native: the child starts on the CPUs, and the Droid thread gets its own mask back', () => {
+    const before = native.thread!.get();
+    expect(childCpus('native')).toEqual(last);
+    expect(native.thread!.get()).toEqual(before);
+  });
+
+  it('taskset: the command runs under taskset -c', () => {
+    expect(tasksetArgv([0, 1, 2, 5], ['python3', '-u', 'x.py'])).toEqual(['taskset', '-c', '0-2,5', 'python3', '-u', 'x.py']);
+    expect(childCpus('taskset')).toEqual(last);
+  });
+
+  it.runIf(native.native)('native: CPUs this process may not use are refused before anything starts', () => {
+    const pinner = createPinner(native);
+    let started = false;
+    expect(() => pinner.spawn([4095], ['true'], () => (started = true))).toThrow();
+    expect(started).toBe(false);
+  });
+});
+
+describe('worker watch', () => {
+  it('pins back a thread that left the slot CPUs and reports a tree over its memory limit once', async () => {
+    const child = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(80 << 20, 1); setInterval(() => b[0]++, 100)'], { stdio: 'ignore', detached: true });
+    children.push(child);
+    const pid = child.pid!;
+    const rssKB = () => Number(/VmRSS:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    const masks = () => readdirSync(`/proc/${pid}/task`).map((tid) => allowedOf(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')).join(','));
+    await waitFor('the child to hold its memory', () => rssKB() > 80 * 1024);
+    execFileSync('taskset', ['-a', '-p', '-c', String(selfAllowed[0]), String(pid)]); // every thread off the slot (when the node has 2+ CPUs)
+    const lines: string[] = [];
+    const over: [number, number, number, number][] = [];
+    const slotCpus = last;
+    const watch = new WorkerWatch({
+      workers: () => [{ slot: 3, pid, cpus: slotCpus, limitMB: 50 }],
+      overMemory: (...a) => over.push(a),
+      affinity: native.impl,
+      log: logger(lines),
+      intervalMs: 100,
+      firstPinCheckMs: 0,
+    });
+    try {
+      await waitFor('the watch to pin every thread back', () => masks().every((m) => m === slotCpus.join(',')), 10_000);
+      await waitFor('the memory report', () => over.length > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      watch.stop();
+    }
+    expect(over).toEqual([[3, pid, expect.any(Number), 50]]);
+    expect(over[0][2]).toBeGreaterThan(80);
+    if (selfAllowed[0] !== slotCpus[0]) expect(lines.join('\n')).toMatch(/slot 3: \d+ thread\(s\) of process \d+ may run outside the slot's CPUs .*: pinning them back/);
+  });
+});
