@@ -17,6 +17,8 @@ import type { DroidTuning } from '../droid/start.js';
 import { summaryLines } from './summary.js';
 import { EXIT } from './exit-codes.js';
 import { LiveLine } from '../util/live-line.js';
+import { planForPayload } from '../node/job-plan.js';
+import { readTopology } from '../node/read-topology.js';
 
 /** Options of `yoda run`. */
 export interface RunOptions {
@@ -72,6 +74,8 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const shared = checkOneRankPerNode(launch, o.allowSharedNode);
   if (shared) throw new YodaError('BAD_USAGE', shared, {});
   const job = loadJob(o.jobfile);
+  // Check the node can hold the slots asked for before anything starts (a clear exit 2 on every rank).
+  planForPayload(readTopology(), job.spec.payload);
   const workdir = chooseWorkdir(o, job.spec.workdir, job.baseDir, job.name);
   const id = launchId(process.env);
   if (launch.rank !== 0) {

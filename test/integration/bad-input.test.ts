@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flakyJob } from './jobs.js';
@@ -64,6 +64,13 @@ describe('bad input gets a clear error, exit code 2, and nothing started', () =>
     const r = await runWith(GOOD().replace('[python3, x.py]', '[no-such-simulator, --fast]'), { 'in/a.txt': 'x\n' });
     expect(r.code).toBe(2);
     expect(r.output).toContain('payload.command: program "no-such-simulator" was not found on PATH');
+  });
+
+  it('refuses slots this node cannot hold before creating anything', async () => {
+    const r = await runWith(GOOD().replace('[python3, x.py]', '[python3, x.py], coresPerWorker: 4096'), { 'in/a.txt': 'x\n' });
+    expect(r.code).toBe(2);
+    expect(r.output).toMatch(/payload.coresPerWorker \{cores: 4096\} cannot be met: .* cores are free/);
+    expect(existsSync(join(r.dir, 'work'))).toBe(false);
   });
 
   it('refuses a different job on an existing work directory, and --fresh sets the old journal aside', async () => {
