@@ -34,7 +34,7 @@ export const FULL: BenchConfig = {
   windowMs: 5000,
   ceiling: { droids: 64, rangesPerReply: 10 },
   dispatch: { droids: [1, 64, 1000, 10_000], want: 100 },
-  scaleDroids: { droids: 10_000, want: 10, thinkMs: 1000 },
+  scaleDroids: { droids: 10_000, want: 10, thinkMs: 2000 },
   scaleRanges: { ranges: 1_000_000, droids: 64, want: 100 },
   replayRanges: 1_000_000,
   fixed: { workers: 2, rangesPerWorker: 20, seconds: 1 },

@@ -5,6 +5,7 @@ import { Child, type Msg } from './child.js';
 import type { BenchConfig } from './config.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
 import type { YodaChildConfig } from './yoda-child.js';
+import type { RangesScaleFigures } from './results.js';
 
 /** The raw exchange's figures. */
 export interface CeilingFigures {
@@ -41,7 +42,7 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function loadSpec(c: BenchConfig, o: Pick<LoadSpec, 'mode' | 'droids' | 'want' | 'thinkMs'>): LoadSpec {
-  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, maxSocketsPerProc: c.maxSocketsPerProc, minProcs: c.minProcs, joining: c.joining };
+  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, steady: true, maxSocketsPerProc: c.maxSocketsPerProc, minProcs: c.minProcs, joining: c.joining };
 }
 
 /** Starts a Yoda child serving a synthetic job of `ranges` ranges. */
@@ -93,8 +94,9 @@ function perRange(before: unknown, after: unknown, done: number): Record<string,
 
 /** Dispatch with `droids` closed-loop simulated Droids against a real Yoda (journal on). */
 export async function measureDispatch(c: BenchConfig, droids: number): Promise<DispatchFigures> {
-  // Enough ranges that the job never runs dry during warmup + window, even at 300k ranges/s.
-  const ranges = Math.ceil((300 * (c.warmupMs + c.windowMs) + 1000 * c.dispatch.want * droids / 100) / 100) * 100;
+  // Enough ranges that the job never runs dry: warmup + window at up to 300k ranges/s, plus every Droid's
+  // first two answers (the warmup waits for them) and the answers in flight.
+  const ranges = Math.ceil((300 * (c.warmupMs + c.windowMs) + 3 * droids * c.dispatch.want) / 100) * 100;
   const { yoda, ready } = await startYodaChild(c, `dispatch-${droids}`, ranges);
   try {
     const r = await runLoad(loadSpec(c, { mode: 'yoda', droids, want: c.dispatch.want, thinkMs: 0 }), yoda, ready, `d${droids}`);
@@ -119,16 +121,17 @@ export async function measureScaleDroids(c: BenchConfig): Promise<DispatchFigure
 }
 
 /** Yoda's memory over a whole job of many ranges, run to completion. */
-export async function measureScaleRanges(c: BenchConfig): Promise<{ ranges: number; yodaRssMB: number; yodaPeakRssMB: number; seconds: number; rangesPerSecond: number }> {
+export async function measureScaleRanges(c: BenchConfig): Promise<RangesScaleFigures> {
   const s = c.scaleRanges;
   const { yoda, ready } = await startYodaChild(c, 'scale-ranges', s.ranges);
   try {
     let last: Msg = await yoda.ask({ type: 'sample' }, 'sample');
-    const t0 = performance.now();
+    let t0 = performance.now();
     let peak = Number(last.rss);
-    const spec: LoadSpec = { ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }), warmupMs: 0, windowMs: 0 };
-    // The load's window lasts until Yoda reports every range done.
+    const spec: LoadSpec = { ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }), warmupMs: 0, steady: false };
+    // The load's window opens when every Droid has joined and lasts until Yoda has every range done.
     await runLoad(spec, yoda, ready, 'sr', async () => {
+      t0 = performance.now();
       while (Number(last.done) < s.ranges) {
         await sleep(100);
         last = await yoda.ask({ type: 'sample' }, 'sample');

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       sockets.push(sock);
       droid(sock, key, one, go).catch((e: Error) => {
         errors += 1;
-        if (errors === 1 && running) toParent({ type: 'error', message: `${key}: ${e.message}` });
+        if (errors === 1) toParent({ type: 'error', message: `${key}: ${e.message}` });
       });
     }
   });

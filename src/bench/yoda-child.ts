@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { JobDescription } from '../job/workdir.js';
 import type { InputFile } from '../job/inputs.js';
 import { silentLogger } from '../util/logger.js';
-import type { JournalWriter } from '../journal/writer.js';
 import { loadPast, startYoda } from '../yoda/start.js';
 import { createJobKeys } from '../security/keys.js';
 import { childConfig, toParent, type Msg } from './child.js';
@@ -57,7 +56,6 @@ async function main(): Promise<void> {
   const keys = c.curve ? createJobKeys(c.workdir) : null;
   const yoda = await startYoda(description, c.workdir, tuning, 'tcp://127.0.0.1:*', past, log, keys);
   // The server keeps its writer private; the benchmark reads its counters (batches, records, bytes).
-  const journal = (yoda as unknown as { journal: JournalWriter }).journal;
   const cpu0 = process.cpuUsage();
   const sample = (): Msg => {
     const cpu = process.cpuUsage(cpu0);
@@ -65,7 +63,7 @@ async function main(): Promise<void> {
     return {
       type: 'sample', at: performance.now(), cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage.rss(),
       maxRss: process.resourceUsage().maxRSS * 1024, done: s.counts.done, assigned: s.counts.assigned,
-      droids: s.activeCount, threads: threadCpuMicros(), journal: { ...journal.stats }, dropped: yoda.dropped.frames, phase: s.phase,
+      droids: s.activeCount, threads: threadCpuMicros(), journal: { ...yoda.journalStats }, dropped: yoda.dropped.frames, phase: s.phase,
     };
   };
   process.on('message', (m: Msg) => {

@@ -206,7 +206,9 @@ function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
     const want = usable.length * (1 + s.config.prefetchPerSlot) - s.queue.length - inWork;
     if (want > 0) return flush(s, want, now, out);
   }
-  if (s.results.length >= s.config.reportBatch || (s.released.length > 0 && s.phase !== 'running')) flush(s, 0, now, out);
+  // A worker waits and nothing is queued: these results may be the last ones Yoda waits for, so send them now.
+  const idle = s.results.length > 0 && s.queue.length === 0 && s.slots.some((x) => x.phase === 'waiting');
+  if (idle || s.results.length >= s.config.reportBatch || (s.released.length > 0 && s.phase !== 'running')) flush(s, 0, now, out);
   if ((s.phase === 'draining' || s.phase === 'ending') && !s.slots.some(isLive)) {
     if (s.results.length > 0 || s.released.length > 0) flush(s, 0, now, out);
     send(s, { type: 'bye', reason: s.error ? 'error' : s.phase === 'ending' ? 'job complete' : 'drained', ...(s.error ? { error: s.error } : {}) }, now, out);

@@ -19,15 +19,19 @@ export function frameRecord(record: JournalRecord): string {
   return `${crc} ${json}\n`;
 }
 
+/** Node's own UTF-8 writer under Buffer#write (stable since Node 0.x, used by msgpackr): skips write()'s argument checks. */
+type Utf8Writer = Buffer & { utf8Write?: (text: string, offset: number) => number };
+
 /** Frames many records' JSON texts (from JSON.stringify) as journal lines, in one buffer. */
 export function frameJsonLines(jsons: readonly string[]): Buffer {
   let bound = 0;
   for (let k = 0; k < jsons.length; k++) bound += HEX + 2 + 3 * jsons[k].length; // UTF-8 needs at most 3 bytes per UTF-16 unit
-  const out = Buffer.allocUnsafe(bound);
+  const out: Utf8Writer = Buffer.allocUnsafe(bound);
+  const fast = typeof out.utf8Write === 'function';
   let at = 0;
   for (let k = 0; k < jsons.length; k++) {
     const start = at + HEX + 1;
-    const n = out.write(jsons[k], start);
+    const n = fast ? out.utf8Write!(jsons[k], start) : out.write(jsons[k], start);
     writeHex8(out, at, crc32(out.subarray(start, start + n)));
     out[at + HEX] = SPACE;
     out[start + n] = NEWLINE;
@@ -44,29 +48,50 @@ export interface ParsedJournal {
   droppedBytes: number;
 }
 
-/** Parses journal bytes, stopping at the first incomplete or corrupt line. */
-export function parseJournal(bytes: Buffer): ParsedJournal {
-  const records: JournalRecord[] = [];
+/** Calls `onRecord` with each intact record in order, up to the first incomplete or corrupt line; returns the intact length. */
+export function scanJournal(bytes: Buffer, onRecord: (record: JournalRecord) => void): number {
   let pos = 0;
   while (pos < bytes.length) {
     const eol = bytes.indexOf(NEWLINE, pos);
     if (eol < 0) break;
     const record = parseLine(bytes, pos, eol);
     if (record === null) break;
-    records.push(record);
+    onRecord(record);
     pos = eol + 1;
   }
-  return { records, validBytes: pos, droppedBytes: bytes.length - pos };
+  return pos;
+}
+
+/** Parses journal bytes, stopping at the first incomplete or corrupt line. */
+export function parseJournal(bytes: Buffer): ParsedJournal {
+  const records: JournalRecord[] = [];
+  const validBytes = scanJournal(bytes, (r) => records.push(r));
+  return { records, validBytes, droppedBytes: bytes.length - validBytes };
+}
+
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let d = 0; d < 16; d++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(d)] = d;
+}
+
+/** The 8 hex digits at `at` as a number, or -1 when one is not a hex digit. */
+function readHex8(bytes: Buffer, at: number): number {
+  let value = 0;
+  for (let h = 0; h < HEX; h++) {
+    const digit = HEX_VALUE[bytes[at + h]];
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 function parseLine(bytes: Buffer, start: number, end: number): JournalRecord | null {
   if (end - start < HEX + 3 || bytes[start + HEX] !== SPACE) return null;
-  const expected = Number.parseInt(bytes.toString('latin1', start, start + HEX), 16);
-  if (Number.isNaN(expected)) return null;
-  const json = bytes.subarray(start + HEX + 1, end);
-  if (crc32(json) !== expected) return null;
+  const expected = readHex8(bytes, start);
+  if (expected < 0 || crc32(bytes.subarray(start + HEX + 1, end)) !== expected) return null;
   try {
-    const value = JSON.parse(json.toString('utf8')) as JournalRecord;
+    const value = JSON.parse(bytes.toString('utf8', start + HEX + 1, end)) as JournalRecord;
     return typeof value === 'object' && value !== null && typeof value.t === 'string' ? value : null;
   } catch {
     return null;

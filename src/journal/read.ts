@@ -1,16 +1,37 @@
 // Reads a journal file from disk (the one place that does) and replays it.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseJournal, type ParsedJournal } from './frame.js';
-import { replay, type JournalState } from './replay.js';
+import { parseJournal, scanJournal, type ParsedJournal } from './frame.js';
+import { emptyJournalState, foldRecord, type JournalState } from './replay.js';
+import type { JournalRecord } from './records.js';
+
+function readBytes(path: string): Buffer {
+  return existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+}
 
 /** The records of the journal at `path`; an absent file is an empty journal. */
 export function readJournal(path: string): ParsedJournal {
-  if (!existsSync(path)) return { records: [], validBytes: 0, droppedBytes: 0 };
-  return parseJournal(readFileSync(path));
+  return parseJournal(readBytes(path));
 }
 
-/** The journal at `path` folded into the fate of every one of `ranges` ranges. */
-export function replayJournalFile(path: string, ranges: number): { parsed: ParsedJournal; state: JournalState } {
-  const parsed = readJournal(path);
-  return { parsed, state: replay(parsed.records, ranges) };
+/**
+ * The journal at `path` folded into the fate of every one of `ranges` ranges, in one pass that keeps no records
+ * unless `keepRecords`: a resuming Yoda needs only the state, and a million parsed records cost more to keep than
+ * to parse. Without `keepRecords`, `parsed.records` parses the intact bytes again on first use.
+ */
+export function replayJournalFile(path: string, ranges: number, keepRecords = false): { parsed: ParsedJournal; state: JournalState } {
+  const bytes = readBytes(path);
+  const state = emptyJournalState(ranges);
+  let records: JournalRecord[] | null = keepRecords ? [] : null;
+  const validBytes = scanJournal(bytes, (r) => {
+    foldRecord(state, r);
+    records?.push(r);
+  });
+  const parsed: ParsedJournal = {
+    validBytes,
+    droppedBytes: bytes.length - validBytes,
+    get records() {
+      return (records ??= parseJournal(bytes.subarray(0, validBytes)).records);
+    },
+  };
+  return { parsed, state };
 }

@@ -52,8 +52,10 @@ export function emptyJournalState(ranges: number): JournalState {
   };
 }
 
+const STATE_NAMES = ['ready', 'assigned', 'done', 'fatal'] as const;
+
 function move(s: JournalState, i: number, to: number): void {
-  const names = ['ready', 'assigned', 'done', 'fatal'] as const;
+  const names = STATE_NAMES;
   s.counts[names[s.state[i]]] -= 1;
   s.counts[names[to]] += 1;
   s.state[i] = to;

@@ -105,6 +105,8 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
     exitOnce(127, null);
   });
   child.on('exit', (code, signal) => {
+    // The control channel usually closes first (the worker's end of it went with the worker): exit now.
+    if (control.closed) return exitOnce(code, signal);
     // Let the last control lines arrive; a grandchild holding fd 3 must not delay the exit for long.
     const timer = setTimeout(() => exitOnce(code, signal), 1000);
     control.once('close', () => {

@@ -99,6 +99,6 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, pa
 export function readStatus(workdir: string): JobStatus {
   const d = readJobDescription(workdir);
   if (!d) throw new YodaError('BAD_USAGE', `${workdirPaths(workdir).root} holds no job (no job.json): is it the --workdir of a yoda run?`, {});
-  const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges);
+  const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges, true);
   return statusOf(workdir, d, state, parsed, readEndpoint(workdirPaths(workdir).endpoint));
 }

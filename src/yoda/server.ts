@@ -10,6 +10,9 @@ import { step } from './step.js';
 import type { JobKeys } from '../security/keys.js';
 import { ZapHandler } from '../security/zap.js';
 
+/** Longest stretch of message handling before the receive loop lets the event loop run. */
+const YIELD_EVERY_MS = 5;
+
 /** How a run of Yoda ended. */
 export interface YodaResult {
   outcome: Outcome;
@@ -44,9 +47,15 @@ export class YodaServer {
   static async start(state: YodaState, bindAddress: string, journal: JournalWriter, log: Logger, keys: JobKeys | null): Promise<YodaServer> {
     const zap = keys ? await ZapHandler.start(keys.clientPublic, log) : null;
     const curve = keys ? { curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic, zapDomain: 'yoda' } : {};
-    const socket = new Router({ maxMessageSize: MAX_FRAME_BYTES, linger: 2000, mandatory: false, handover: true, ...curve });
+    // backlog: thousands of Droids connect at once at job start; ZeroMQ's default of 100 drops their SYNs (1-3 s retries).
+    const socket = new Router({ maxMessageSize: MAX_FRAME_BYTES, linger: 2000, mandatory: false, handover: true, backlog: 4096, ...curve });
     await socket.bind(bindAddress);
     return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap);
+  }
+
+  /** Batches, records and bytes the journal has written in this run. */
+  get journalStats(): JournalWriter['stats'] {
+    return this.journal.stats;
   }
 
   /** Starts a drain: no new ranges; Droids get `graceSeconds` to finish what they hold. */
@@ -55,8 +64,15 @@ export class YodaServer {
   }
 
   private async receiveLoop(): Promise<void> {
+    // zeromq resolves up to 512 receives and sends in a row without returning to the event loop; under load that
+    // starves journal writes, timers and signals for 0.3 s and more. Yield every few milliseconds instead.
+    let yieldAt = performance.now() + YIELD_EVERY_MS;
     try {
       for await (const frames of this.socket) {
+        if (performance.now() >= yieldAt) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yieldAt = performance.now() + YIELD_EVERY_MS;
+        }
         const [id, frame] = frames;
         const from = id.toString('latin1');
         if (frames.length !== 2) {

@@ -1,0 +1,42 @@
+// The short human table of a benchmark result.
+import type { BenchResult } from './results.js';
+
+const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+
+function grid(rows: string[][]): string[] {
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  return rows.map((r) => r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  '));
+}
+
+/** Lines a person reads: one table per figure group, then the targets. */
+export function tableLines(r: BenchResult): string[] {
+  const c = r.ceiling;
+  const m = r.machine;
+  const lines = [
+    `Yoda benchmark${r.quick ? ' (quick)' : ''}: ${m.cores} cores, node ${m.node}, CURVE ${m.curve ? 'on' : 'off'}, load average at start ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')}, ${num(m.seconds)} s`,
+    '',
+    `ceiling (bare ROUTER/DEALER + msgpackr, ${c.rangesPerReply} ranges per reply, ${c.droids} DEALERs): ${num(c.roundTripsPerSecond)} round trips/s = ${num(c.rangesPerSecond)} ranges/s, p50 ${num(c.p50Ms, 2)} ms, p99 ${num(c.p99Ms, 2)} ms`,
+    '',
+  ];
+  const head = ['Droids', 'want', 'ranges/s', 'x ceiling', 'p50 ms', 'p99 ms', 'Yoda CPU µs/range', 'Yoda RSS MB', 'journal recs/batch'];
+  const rows = r.dispatch.map((d) => [
+    `dispatch ${num(d.droids)}`, num(d.want), num(d.rangesPerSecond), num(d.vsCeiling.rangesPerSecond, 2), num(d.p50Ms, 2), num(d.p99Ms, 2),
+    num(d.yodaCpuMicrosPerRange, 2), num(d.yodaRssMB), num(d.recordsPerBatch),
+  ]);
+  const s = r.scale.droids;
+  rows.push([`paced ${num(s.droids)} (think ${num(s.thinkMs)} ms)`, num(s.want), num(s.rangesPerSecond), num(s.vsCeiling.rangesPerSecond, 2), num(s.p50Ms, 2), num(s.p99Ms, 2), num(s.yodaCpuMicrosPerRange, 2), num(s.yodaRssMB), num(s.recordsPerBatch)]);
+  lines.push(...grid([head, ...rows]), '');
+  const sr = r.scale.ranges;
+  lines.push(`job of ${num(sr.ranges)} ranges to completion: ${num(sr.rangesPerSecond)} ranges/s, Yoda RSS ${num(sr.yodaRssMB)} MB (peak ${num(sr.yodaPeakRssMB)} MB)`);
+  lines.push(`replay of ${num(r.replay.ranges)} ranges (${num(r.replay.megabytes)} MB journal): ${num(r.replay.seconds, 2)} s`, '');
+  const eff = [r.efficiency, ...(r.efficiencyMontecarlo ? [r.efficiencyMontecarlo] : [])];
+  lines.push(
+    ...grid([
+      ['run', 'utilization', 'first range s', 'tail s', 'run s', 'idle core-s: start / between / in range / end'],
+      ...eff.map((e) => [e.job, `${num(100 * e.utilization, 1)}%`, num(e.firstRangeSeconds, 2), num(e.tailSeconds, 2), num(e.runSeconds, 2), [e.idle.beforeFirst, e.idle.between, e.idle.inRange, e.idle.afterLast].map((x) => num(x, 2)).join(' / ')]),
+    ]),
+    '',
+  );
+  lines.push(...grid([['target', 'value', 'wanted', ''], ...r.targets.map((t) => [t.name, num(t.value, t.value < 10 ? 3 : 0), t.target, t.met ? 'met' : 'MISSED'])]));
+  return lines;
+}

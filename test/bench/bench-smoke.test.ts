@@ -1,0 +1,33 @@
+// Smoke test of `npm run bench -- --quick --json`: it runs end to end and prints a document of the right shape.
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+const number = expect.any(Number);
+
+describe('bench --quick --json', () => {
+  it('prints one JSON document with every figure of issue 6', async () => {
+    const { stdout } = await run(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', 'main.js'), '--quick', '--json'], {
+      cwd: ROOT, timeout: 110_000, maxBuffer: 16 * 1024 * 1024,
+    });
+    const r = JSON.parse(stdout);
+    expect(r).toMatchObject({ version: 1, quick: true, machine: { cores: number, curve: true } });
+    expect(r.ceiling).toMatchObject({ rangesPerSecond: number, roundTripsPerSecond: number, p50Ms: number, p99Ms: number });
+    expect(r.dispatch.length).toBeGreaterThanOrEqual(2);
+    for (const row of r.dispatch) {
+      expect(row).toMatchObject({ droids: number, rangesPerSecond: number, p50Ms: number, p99Ms: number, yodaCpuMicrosPerRange: number, vsCeiling: { rangesPerSecond: number } });
+    }
+    expect(r.scale.droids).toMatchObject({ droids: number, yodaRssMB: number, p99Ms: number });
+    expect(r.scale.ranges).toMatchObject({ ranges: number, yodaRssMB: number });
+    expect(r.replay).toMatchObject({ ranges: number, seconds: number });
+    expect(r.efficiency).toMatchObject({ utilization: number, tailSeconds: number, firstRangeSeconds: number });
+    expect(r.efficiency.ranges).toBe(4);
+    expect(r).toHaveProperty('efficiencyMontecarlo');
+    expect(r.targets.map((t: { name: string }) => t.name).length).toBe(7);
+    for (const t of r.targets) expect(t).toMatchObject({ name: expect.any(String), value: number, met: expect.any(Boolean) });
+  });
+});
