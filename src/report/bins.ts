@@ -5,9 +5,12 @@ import { activeMs, niceSeconds, type AxisPiece } from './time-axis.js';
 /** About this many bins across the whole axis. */
 export const TARGET_BINS = 120;
 
-/** The bin width for `pieces`: a round duration giving about TARGET_BINS bins. */
-export function binSecondsFor(pieces: AxisPiece[]): number {
-  return niceSeconds(Math.max(0.001, activeMs(pieces) / 1000 / TARGET_BINS));
+/**
+ * The bin width for `pieces`: a round duration giving about TARGET_BINS bins, but at least twice the mean
+ * range time, so a bin holds several finished ranges and throughput does not flicker between 0 and a spike.
+ */
+export function binSecondsFor(pieces: AxisPiece[], meanRangeSeconds = 0): number {
+  return niceSeconds(Math.max(0.001, activeMs(pieces) / 1000 / TARGET_BINS, 2 * meanRangeSeconds));
 }
 
 /** Adds `weight` x (overlap of [start, end] with each bin, in seconds) into `acc`. Bins are sorted and disjoint. */

@@ -31,12 +31,13 @@ export function buildReport(input: ReportInput): ReportModel {
   const { runs, bars, failures } = collect(input.records, input.eventsOf);
   const axis = axisPieces([...runs.map((r) => ({ start: r.start, end: r.end })), ...bars.map((b) => ({ start: b.start, end: b.end }))]);
   const active = activeMs(axis);
-  const binSeconds = binSecondsFor(axis);
+  const done = bars.filter((b) => b.ok && !b.duplicate);
+  const meanRangeMs = done.length ? done.reduce((s, b) => s + (b.end - b.start), 0) / done.length : 0;
+  const binSeconds = binSecondsFor(axis, meanRangeMs / 1000);
   const bins = buildBins(axis, binSeconds, runs, bars);
   // Gaps shorter than about a third of a pixel (of a ~1000 px wide plot) are invisible anyway.
   const { lanes, mergeNote } = buildLanes(bars, active / 3000);
   const nodes = nodeTotals(bars);
-  const done = bars.filter((b) => b.ok && !b.duplicate);
   const busySeconds = bars.reduce((s, b) => s + Math.max(0, b.end - b.start) / 1000, 0);
   const capacity = runs.reduce((s, r) => s + (r.workers * Math.max(0, r.end - r.start)) / 1000, 0);
   const fatal = new Set(failures.filter((f) => f.fatal).map((f) => f.i));
@@ -69,7 +70,7 @@ export function buildReport(input: ReportInput): ReportModel {
       busySeconds: r3(busySeconds),
       cpuSeconds: r3(done.reduce((s, b) => s + (b.cpu ?? 0), 0)),
       utilization: capacity > 0 ? Math.round(Math.min(1, busySeconds / capacity) * 10000) / 10000 : 0,
-      meanRangeSeconds: done.length ? r3(done.reduce((s, b) => s + (b.end - b.start), 0) / done.length / 1000) : 0,
+      meanRangeSeconds: r3(meanRangeMs / 1000),
       outcome: outcomeOf(runs[runs.length - 1], done.length, d.totalRanges),
     },
     axis,

@@ -11,7 +11,7 @@ const TOP = 18;
 const AXIS = 26;
 
 function rowHeight(lanes: number): number {
-  return lanes <= 24 ? 22 : Math.max(3, Math.min(22, Math.floor(600 / lanes)));
+  return lanes <= 24 ? 24 : Math.max(3, Math.min(24, Math.floor(600 / lanes)));
 }
 
 function barTitle(b: ReportBar, origin: number): string {
@@ -39,9 +39,17 @@ function rect(cls: string, x0: number, x1: number, y: number, h: number, minW: n
   return `<rect class="${cls}" x="${px(x)}" y="${px(y)}" width="${px(w)}" height="${px(h)}"><title>${esc(title)}</title></rect>`;
 }
 
-function laneLabel(lane: ReportLane, prev: ReportLane | undefined, rowH: number): string | null {
-  if (rowH >= 11) return `${lane.node} · ${lane.slot}`;
-  return prev?.node === lane.node ? null : lane.node;
+/** Row labels: "node · slot" on every row when rows are tall enough, else the node name centred on its rows. */
+function laneLabels(lanes: ReportLane[], rowH: number): { row: number; text: string }[] {
+  if (rowH >= 11) return lanes.map((l, k) => ({ row: k + 0.5, text: `${l.node} · ${l.slot}` }));
+  const out: { row: number; text: string }[] = [];
+  let first = 0;
+  lanes.forEach((l, k) => {
+    if (lanes[k + 1]?.node === l.node) return;
+    if ((k + 1 - first) * rowH >= 11) out.push({ row: (first + k + 1) / 2, text: l.node });
+    first = k + 1;
+  });
+  return out;
 }
 
 /** The timeline SVG, `width` pixels wide, with times placed by `scale`. */
@@ -55,14 +63,14 @@ export function ganttSvg(m: ReportModel, scale: TimeScale, width: number): strin
   // Rows: shaded per node (alternating), labels on the left.
   let shade = false;
   m.lanes.forEach((lane, k) => {
-    const prev = m.lanes[k - 1];
-    if (prev?.node !== lane.node) shade = !shade;
-    const y = TOP + k * rowH;
-    if (shade) parts.push(`<rect class="row-shade" x="0" y="${px(y)}" width="${width}" height="${rowH}"/>`);
-    const label = laneLabel(lane, prev, rowH);
-    const busy = `${lane.node} slot ${lane.slot}: ${lane.ranges} ranges, busy ${formatDuration(lane.busySeconds)}, ${lane.failed.length} failed attempt(s)`;
-    if (label) parts.push(`<text class="lane-label" x="${scale.left - 8}" y="${px(y + rowH / 2 + 4)}" text-anchor="end"><title>${esc(busy)}</title>${esc(label)}</text>`);
+    if (m.lanes[k - 1]?.node !== lane.node) shade = !shade;
+    if (shade) parts.push(`<rect class="row-shade" x="0" y="${px(TOP + k * rowH)}" width="${width}" height="${rowH}"/>`);
   });
+  for (const l of laneLabels(m.lanes, rowH)) {
+    const lane = m.lanes[Math.floor(l.row)];
+    const busy = rowH >= 11 ? `${lane.node} slot ${lane.slot}: ${lane.ranges} ranges, busy ${formatDuration(lane.busySeconds)}, ${lane.failed.length} failed attempt(s)` : lane.node;
+    parts.push(`<text class="lane-label" x="${scale.left - 8}" y="${px(TOP + l.row * rowH + 4)}" text-anchor="end"><title>${esc(busy)}</title>${esc(l.text)}</text>`);
+  }
   // Grid, run starts and collapsed gaps, under the bars.
   for (const t of scale.ticks) parts.push(`<line class="grid" x1="${px(t.x)}" x2="${px(t.x)}" y1="${TOP}" y2="${bottom}"/>`);
   for (const r of m.runs) {
@@ -82,7 +90,7 @@ export function ganttSvg(m: ReportModel, scale: TimeScale, width: number): strin
     }
     for (const b of lane.failed) {
       if (failDrawn++ >= MAX_FAIL_BARS) break;
-      parts.push(rect(barClass(b), scale.x(b.start), scale.x(b.end), y - 1, barH + 2, 3, barTitle(b, origin)));
+      parts.push(rect(barClass(b), scale.x(b.start), scale.x(b.end), y - 2, barH + 4, 5, barTitle(b, origin)));
     }
   });
   // Time axis.
@@ -91,5 +99,5 @@ export function ganttSvg(m: ReportModel, scale: TimeScale, width: number): strin
     parts.push(`<line class="axis" x1="${px(t.x)}" x2="${px(t.x)}" y1="${bottom}" y2="${bottom + 4}"/>`);
     parts.push(`<text class="tick" x="${px(t.x)}" y="${bottom + 17}" text-anchor="middle">${esc(t.label)}</text>`);
   }
-  return `<svg class="chart gantt" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of ranges per worker">${parts.join('')}</svg>`;
+  return `<svg class="chart gantt${rowH < 8 ? ' dense' : ''}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of ranges per worker">${parts.join('')}</svg>`;
 }

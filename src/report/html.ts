@@ -10,12 +10,12 @@ import type { ReportModel } from './model.js';
 import { timeScale } from './scale.js';
 import { seriesSvg, standardSeries } from './series.js';
 import { REPORT_CSS } from './style.js';
-import { count, esc, num, pct, stamp } from './svg.js';
+import { count, esc, pct, stamp } from './svg.js';
 import { failuresTable, nodesTable, paramsTable, runsTable } from './tables.js';
 import { formatDuration } from './time-axis.js';
 
-/** Total width of every chart, and the left margin (worker labels, y ticks) they share so times line up. */
-export const CHART_WIDTH = 1130;
+/** Total width of every chart (the width of a section's content, see style.ts), and the left margin (worker labels, y ticks) they share so times line up. */
+export const CHART_WIDTH = 1098;
 const LEFT = 112;
 const RIGHT = 16;
 
@@ -34,9 +34,10 @@ function cards(m: ReportModel): string {
     card('failed attempts', count(t.failedAttempts), t.failedAttempts > 0 ? 'warn' : ''),
     card('utilization', pct(t.utilization)),
     card('active time', esc(formatDuration(t.activeSeconds))),
-    card('workers', `${count(t.workers)} <small>in ${count(m.nodes.length)} node(s)</small>`),
+    card('mean range time', esc(formatDuration(t.meanRangeSeconds))),
+    card('workers', count(t.workers)),
+    card('nodes', count(m.nodes.length)),
     card('runs', count(t.runs)),
-    card('mean range', esc(formatDuration(t.meanRangeSeconds))),
   ].join('')}</div>`;
 }
 
@@ -49,7 +50,8 @@ function legend(m: ReportModel): string {
   if (has((l) => l.bars.some((b) => !!b.duplicate))) items.push(['dup', 'duplicate (discarded)']);
   if (has((l) => l.failed.some((b) => !b.fatal))) items.push(['fail', 'failed attempt']);
   if (has((l) => l.failed.some((b) => !!b.fatal))) items.push(['fatal', 'failed, last attempt (fatal)']);
-  return `<div class="legend">${items.map(([c, t]) => `<span><i class="${c}"></i>${t}</span>`).join('')}<span>hover a bar for range, time, attempt, outputs</span></div>`;
+  const since = m.runs[0] ? `<span class="axis-hint">x axis: time since ${esc(stamp(m.runs[0].start))}</span>` : '';
+  return `<div class="legend">${items.map(([c, t]) => `<span><i class="${c}"></i>${t}</span>`).join('')}${since}</div>`;
 }
 
 function timelineNotes(m: ReportModel): string {
@@ -60,8 +62,8 @@ function timelineNotes(m: ReportModel): string {
   return notes.map((n) => `<p class="note">${n}</p>`).join('');
 }
 
-/** The whole HTML page of a report. */
-export function renderReportHtml(m: ReportModel): string {
+/** The whole HTML page of a report; `jsonName` names the JSON file written beside it. */
+export function renderReportHtml(m: ReportModel, jsonName = 'report.json'): string {
   const origin = m.axis[0]?.start ?? 0;
   const scale = timeScale(m.axis, LEFT, CHART_WIDTH - LEFT - RIGHT, origin);
   const s = standardSeries();
@@ -69,7 +71,6 @@ export function renderReportHtml(m: ReportModel): string {
   const outcomeCls = t.outcome.startsWith('complete') ? 'good' : t.outcome === 'fatal' || t.outcome === 'failed' ? 'bad' : 'warn';
   const started = m.runs[0] ? `first run started ${stamp(m.runs[0].start)}` : 'not run yet';
   const chart = (title: string, hint: string, svg: string) => `<div class="chart-title">${title} <span class="dim">${hint}</span></div><div class="scroll">${svg}</div>`;
-  const timeHint = 'x axis: time since the first run started';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Yoda report: ${esc(m.job.name)}</title><style>${REPORT_CSS}</style></head>
@@ -77,10 +78,10 @@ export function renderReportHtml(m: ReportModel): string {
 <header><h1>Job ${esc(m.job.name)} <span class="badge ${outcomeCls}">${esc(t.outcome)}</span></h1>
 <div class="sub">${esc(started)} · work directory <code>${esc(m.job.workdir)}</code> · report generated ${esc(stamp(m.generatedAt))}</div></header>
 ${cards(m)}
-<section id="timeline"><h2>Timeline per worker <span class="dim">one row per worker (node · slot), ${timeHint}</span></h2>
+<section id="timeline"><h2>Timeline per worker <span class="dim">one row per worker (node · slot); hover a bar for range, attempt, time, outputs</span></h2>
 ${legend(m)}${timelineNotes(m)}
 <div class="scroll">${ganttSvg(m, scale, CHART_WIDTH)}</div></section>
-<section id="utilization"><h2>Core utilization <span class="dim">busy worker time / worker time of the running allocations, per ${esc(num(m.binSeconds))} s bin</span></h2>
+<section id="utilization"><h2>Core utilization <span class="dim">busy worker time / worker time of the running allocations, per ${esc(formatDuration(m.binSeconds))} bin</span></h2>
 ${chart('', '', seriesSvg(m.bins, scale, CHART_WIDTH, s.utilization, origin))}</section>
 <section id="throughput"><h2>Throughput <span class="dim">ranges finished per bin, divided by the bin's length</span></h2>
 ${chart('events / s', '', seriesSvg(m.bins, scale, CHART_WIDTH, s.events, origin))}
@@ -89,7 +90,7 @@ ${chart('ranges / s', '', seriesSvg(m.bins, scale, CHART_WIDTH, s.ranges, origin
 <section id="nodes"><h2>Nodes</h2>${nodesTable(m)}</section>
 <section id="runs"><h2>Runs <span class="dim">one per allocation (yoda run) on this work directory</span></h2>${runsTable(m)}</section>
 <section id="job"><h2>Job parameters</h2>${paramsTable(m)}</section>
-<footer>Made by <code>yoda report</code>. The same numbers are in the JSON file next to this page (report.json). All times are UTC.</footer>
+<footer>Made by <code>yoda report</code>. Time axes show the time since the first run started. The same numbers are in ${esc(jsonName)} next to this page. All times are UTC.</footer>
 </main></body></html>
 `;
 }

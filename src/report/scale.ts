@@ -41,12 +41,15 @@ export function timeScale(pieces: AxisPiece[], left: number, width: number, orig
   };
   const gaps = ps.slice(1).map((p, k) => ({ x0: x(ps[k].end), x1: x(p.start), seconds: (p.start - ps[k].end) / 1000 }));
   const step = niceSeconds(total / 1000 / Math.max(2, Math.floor(usable / 110)));
+  const span = (ps[ps.length - 1].end - origin) / 1000;
+  const right = left + width;
   const ticks: { x: number; label: string }[] = [];
   for (const p of ps) {
     for (let k = Math.ceil((p.start - origin) / 1000 / step - 1e-9); origin + k * step * 1000 <= p.end + 1e-6; k++) {
       const s = k * step;
       const tx = x(origin + s * 1000);
-      if (ticks.length === 0 || tx - ticks[ticks.length - 1].x >= 60) ticks.push({ x: tx, label: formatElapsed(s, step) });
+      // Labels need room: skip a tick too close to the previous one or to the right edge.
+      if ((ticks.length === 0 || tx - ticks[ticks.length - 1].x >= 64) && tx <= right - 24) ticks.push({ x: tx, label: formatElapsed(s, step, span) });
     }
   }
   return { x, left, width, gaps, ticks };

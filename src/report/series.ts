@@ -48,7 +48,7 @@ export function seriesSvg(bins: ReportBin[], scale: TimeScale, width: number, sp
     const x0 = scale.x(b.start);
     const x1 = scale.x(b.start + b.seconds * 1000);
     const yy = px(y(spec.value(b)));
-    if (b.start > prevEnd + 1) {
+    if (Number.isNaN(prevEnd) || b.start > prevEnd + 1) {
       if (line) close();
       line += `M${px(x0)},${yy}`;
       area += `M${px(x0)},${bottom}L${px(x0)},${yy}`;

@@ -16,6 +16,7 @@ export const REPORT_CSS = `
 }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 14px/1.45 system-ui, "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }
+/* 1180 - 2 x 24 (main) - 2 x 17 (section) = 1098 px: CHART_WIDTH in html.ts. */
 main { max-width: 1180px; margin: 0 auto; padding: 20px 24px 40px; }
 header h1 { font-size: 22px; margin: 0 0 4px; font-weight: 650; }
 header .sub { color: var(--dim); font-size: 13px; }
@@ -23,15 +24,17 @@ h2 { font-size: 16px; margin: 28px 0 8px; font-weight: 650; }
 h2 .dim, .dim { color: var(--dim); font-weight: normal; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px 14px; margin-top: 14px; }
 section > h2:first-child { margin-top: 0; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 10px; margin-top: 16px; }
+.cards { display: grid; grid-template-columns: repeat(5, 1fr); gap: 10px; margin-top: 16px; }
+@media (max-width: 700px) { .cards { grid-template-columns: repeat(2, 1fr); } }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
-.card .k { color: var(--dim); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-.card .v { font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.card .k { color: var(--dim); font-size: 12px; white-space: nowrap; }
+.card .v { white-space: nowrap; font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .card .v small { font-size: 13px; font-weight: normal; color: var(--dim); }
 .card.bad .v { color: var(--bad); } .card.good .v { color: var(--good); } .card.warn .v { color: var(--warn); }
 .scroll { overflow-x: auto; }
 .legend { display: flex; flex-wrap: wrap; gap: 16px; font-size: 13px; color: var(--dim); margin: 2px 0 8px; }
 .legend i { display: inline-block; width: 14px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
+.legend .axis-hint { margin-left: auto; }
 .note { color: var(--dim); font-size: 13px; margin: 6px 0; }
 .ok-note { color: var(--good); margin: 4px 0; }
 svg.chart { display: block; font-size: 12px; }
@@ -52,6 +55,7 @@ svg .retry, .legend .retry { fill: var(--retry); background: var(--retry); }
 svg .dup, .legend .dup { fill: var(--dup); background: var(--dup); }
 svg .fail, .legend .fail { fill: var(--fail); background: var(--fail); }
 svg .fatal, .legend .fatal { fill: var(--fatal); background: var(--fatal); }
+svg.dense .bar { stroke: none; }
 svg .bar.fail, svg .bar.fatal { stroke: var(--fg); stroke-width: 0.8; }
 svg .area { opacity: .22; stroke: none; }
 svg .line { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
@@ -69,6 +73,7 @@ table.num td { font-variant-numeric: tabular-nums; }
 table.params th { width: 150px; color: var(--dim); font-weight: 600; }
 tr.fatal-row td { background: color-mix(in srgb, var(--bad) 9%, transparent); }
 td .msg { word-break: break-word; }
+table.failures td:not(:nth-child(6)) { white-space: nowrap; }
 code, pre { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 pre { background: var(--shade); padding: 10px; border-radius: 6px; overflow-x: auto; }
 details summary { cursor: pointer; color: var(--dim); margin-top: 8px; }

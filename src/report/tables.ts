@@ -1,6 +1,6 @@
 // The report's HTML tables: failures, nodes, runs (allocations) and the job's parameters.
 import type { ReportModel } from './model.js';
-import { count, esc, num, pct, stamp } from './svg.js';
+import { count, esc, pct, stamp } from './svg.js';
 import { formatDuration } from './time-axis.js';
 
 /** At most this many failures are listed in the page (fatal ones first); report.json has them all. */
@@ -27,7 +27,7 @@ export function failuresTable(m: ReportModel): string {
     f.fatal ? '<span class="badge bad">fatal</span>' : '<span class="badge warn">retried</span>',
     f.fatal ? 'fatal-row' : '',
   ]);
-  const more = sorted.length > MAX_FAILURE_ROWS ? `<p class="note">${count(sorted.length - MAX_FAILURE_ROWS)} more failures are listed in report.json.</p>` : '';
+  const more = sorted.length > MAX_FAILURE_ROWS ? `<p class="note">${count(sorted.length - MAX_FAILURE_ROWS)} more failures are listed in the JSON file beside this page.</p>` : '';
   return table(['range', 'attempt', 'worker', 'at', 'code', 'message', ''], rows, 'failures') + more;
 }
 
@@ -86,6 +86,6 @@ export function paramsTable(m: ReportModel): string {
     ['utilization', `${pct(m.totals.utilization)} of the worker time the allocations offered`],
   ];
   const body = rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('');
-  return `<table class="params">${body}</table><details><summary>job.json spec</summary><pre>${esc(JSON.stringify(j.spec, null, 2))}</pre></details>` +
-    `<p class="note">Mean range time ${esc(formatDuration(m.totals.meanRangeSeconds))}, payload CPU ${esc(formatDuration(m.totals.cpuSeconds))} in total; charts use ${esc(num(m.binSeconds))} s bins.</p>`;
+  return `<table class="params">${body}</table><details open><summary>job.json spec</summary><pre>${esc(JSON.stringify(j.spec, null, 2))}</pre></details>` +
+    `<p class="note">Mean range time ${esc(formatDuration(m.totals.meanRangeSeconds))}, payload CPU ${esc(formatDuration(m.totals.cpuSeconds))} in total; charts use ${esc(formatDuration(m.binSeconds))} bins.</p>`;
 }

@@ -50,26 +50,30 @@ export function niceSeconds(seconds: number): number {
   return Math.ceil(seconds / 86400) * 86400;
 }
 
-/** Formats a duration in seconds for people: "0.25 s", "42 s", "3 min 5 s", "2 h 10 min". */
+/** Formats a duration in seconds for people: "2.1 ms", "250 ms", "4.25 s", "42 s", "3 min 5 s", "2 h 10 min". */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-';
-  if (seconds < 10) return `${+seconds.toFixed(seconds < 1 ? 3 : 2)} s`;
+  if (seconds === 0) return '0 s';
+  if (seconds < 1) return `${+(seconds * 1000).toPrecision(seconds < 0.001 ? 2 : 3)} ms`;
+  if (seconds < 10) return `${+seconds.toFixed(2)} s`;
   if (seconds < 120) return `${Math.round(seconds)} s`;
   const m = Math.round(seconds / 60);
-  if (seconds < 7200) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  if (seconds < 3600) return `${Math.floor(Math.round(seconds) / 60)} min ${Math.round(seconds) % 60} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** Formats an elapsed time for an axis tick whose step is `step` seconds: "0.4 s", "1:30", "2:05:00". */
-export function formatElapsed(seconds: number, step: number): string {
-  if (step < 1 || (seconds < 60 && step < 60)) {
-    const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
-    return `${seconds.toFixed(digits)} s`;
-  }
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  if (h === 0) return `${Math.floor(s / 60)}:${ss}`;
+/**
+ * Formats an elapsed time for an axis tick, `step` seconds apart, on an axis spanning `span` seconds:
+ * "0.4 s" and "35 s" on axes under a minute, else clock style "1:30", "1:00:25", "26:00 h" consistently.
+ */
+export function formatElapsed(seconds: number, step: number, span: number): string {
+  const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
+  if (span < 60) return `${+seconds.toFixed(digits)} s`;
+  const whole = Math.floor(seconds + 1e-9);
+  const h = Math.floor(whole / 3600);
+  const mm = String(Math.floor((whole % 3600) / 60)).padStart(2, '0');
+  const sec = (seconds - Math.floor(seconds / 60) * 60).toFixed(digits);
+  const ss = sec.padStart(digits ? 3 + digits : 2, '0');
+  if (span < 3600) return `${Math.floor(whole / 60)}:${ss}`;
   return step >= 60 ? `${h}:${mm} h` : `${h}:${mm}:${ss}`;
 }

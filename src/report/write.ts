@@ -1,6 +1,6 @@
 // Reads a work directory (job.json, journal.log) and writes its report: the HTML page and the JSON beside it.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { readJournal } from '../journal/read.js';
 import { planOf, readJobDescription, workdirPaths } from '../job/workdir.js';
 import { YodaError } from '../util/errors.js';
@@ -36,6 +36,6 @@ export function writeReport(workdir: string, out?: string): { model: ReportModel
   const model = readReport(workdir);
   const paths = reportPaths(workdir, out);
   writeAtomically(paths.json, `${JSON.stringify(model, null, 1)}\n`);
-  writeAtomically(paths.html, renderReportHtml(model));
+  writeAtomically(paths.html, renderReportHtml(model, basename(paths.json)));
   return { model, ...paths };
 }
