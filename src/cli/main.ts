@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
         code = await c.handler(a);
       },
     })))
-    .demandCommand(1, 'name a command: run or status')
+    .demandCommand(1, 'name a command: run, status, report or plan')
     .strict()
     .epilog(EPILOG)
     .help()

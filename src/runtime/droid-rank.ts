@@ -4,7 +4,7 @@ import { readJobDescription, workdirPaths } from '../job/workdir.js';
 import { startDroid, type DroidTuning } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
 import { YodaError } from '../util/errors.js';
-import { waitForEndpoint } from './rendezvous.js';
+import { endpointGone, readEndpoint, waitForEndpoint } from './rendezvous.js';
 import { readJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
 
@@ -24,6 +24,10 @@ export interface DroidRankPlan {
 export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<DroidResult> {
   const paths = workdirPaths(p.workdir);
   const endpoint = await waitForEndpoint(paths.endpoint, p.launch, p.rendezvousSeconds);
+  if (endpoint.ended) {
+    log.info(`rank ${p.rank} on ${p.node}: Yoda already finished this run; nothing to join`);
+    return { exitCode: 0, error: null };
+  }
   const description = readJobDescription(p.workdir);
   if (!description || description.hash !== p.jobHash) {
     throw new YodaError('RENDEZVOUS', `rank ${p.rank}: ${paths.job} does not describe the job file this rank was given (hash ${description?.hash} vs ${p.jobHash})`, {});
@@ -32,7 +36,15 @@ export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<Droid
   const keys = endpoint.curve ? readJobKeys(p.workdir) : null;
   const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.droid, log.child({ role: 'droid' }), keys);
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => droid.drain(reason, grace));
+  // A Droid that arrives after Yoda finished (a short job, a slow node) leaves instead of waiting for an answer.
+  const watch = setInterval(() => {
+    if (droid.state.phase === 'connecting' && endpointGone(readEndpoint(paths.endpoint), endpoint)) {
+      log.info(`rank ${p.rank} on ${p.node}: Yoda finished before this Droid joined; leaving`);
+      droid.drain('Yoda finished', 0);
+    }
+  }, 1000);
   const result = await droid.finished;
+  clearInterval(watch);
   uninstall();
   return result;
 }

@@ -7,7 +7,7 @@ import { loadPast, startYoda, type YodaTuning } from '../yoda/start.js';
 import type { YodaServer } from '../yoda/server.js';
 import { startDroid, type DroidTuning } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
-import { clearEndpoint, publishEndpoint } from './rendezvous.js';
+import { markEndpointEnded, publishEndpoint } from './rendezvous.js';
 import { createJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
 import { progressLine } from '../yoda/progress.js';
@@ -58,6 +58,6 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
   if (live) clearInterval(live);
   p.live?.done();
   uninstall();
-  clearEndpoint(paths.endpoint);
+  markEndpointEnded(paths.endpoint);
   return { yoda, exitCode: result.exitCode, droid: droidResult };
 }

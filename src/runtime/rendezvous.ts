@@ -15,6 +15,8 @@ export interface EndpointFile {
   curve: boolean;
   /** When the allocation ends (epoch ms), when known. */
   deadline?: number | null;
+  /** Set when this run of Yoda has finished: a rank arriving now has nothing to join. */
+  ended?: boolean;
   error?: string;
 }
 
@@ -22,6 +24,17 @@ export interface EndpointFile {
 export function publishEndpoint(path: string, e: EndpointFile): void {
   writeFileSync(`${path}.tmp`, JSON.stringify(e));
   renameSync(`${path}.tmp`, path);
+}
+
+/** Marks the endpoint of a finished run, so late ranks leave at once instead of waiting for it. */
+export function markEndpointEnded(path: string): void {
+  const e = readEndpoint(path);
+  if (e) publishEndpoint(path, { ...e, ended: true });
+}
+
+/** True when `e` no longer describes the Yoda that `joined` described (it ended, or another run replaced it). */
+export function endpointGone(e: EndpointFile | null, joined: EndpointFile): boolean {
+  return !e || e.ended === true || e.pid !== joined.pid || e.started !== joined.started;
 }
 
 /** Removes an endpoint file left by an earlier run. */

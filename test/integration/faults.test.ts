@@ -64,6 +64,18 @@ describe('faults', () => {
     expect(workerGroups(workdir)).toEqual([]);
   });
 
+  it('a rank that arrives after Yoda finished leaves at once with exit 0', async () => {
+    const dir = tempDir();
+    const workdir = join(dir, 'work');
+    workdirs.push(workdir);
+    const job = flakyJob(dir, { files: 1, events: 10, per: 5 });
+    const r0 = rank(0, job, workdir, join(dir, 'rank0.log'));
+    expect((await r0.exit).code).toBe(0); // rank 0's own Droid did the whole job
+    const late = rank(1, job, workdir, join(dir, 'rank1.log'));
+    expect((await late.exit).code).toBe(0);
+    expect(readFileSync(join(workdir, 'logs', 'yoda-rank1.log'), 'utf8')).toMatch(/Yoda already finished this run; nothing to join/);
+  });
+
   it('a hung payload is killed with its whole process tree at the range time limit, and the range is retried', async () => {
     const dir = tempDir();
     const workdir = join(dir, 'work');
