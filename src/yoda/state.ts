@@ -69,8 +69,9 @@ export interface YodaState {
   stats: { duplicates: number; stale: number; invalid: number; lostDroids: number };
   /** Why the run stopped early, for the summary. */
   stopReason: string | null;
-  /** The last error a Droid left with. */
+  /** The last error a Droid left with, and when the last Droid left (0: none has). */
   lastDroidError: string | null;
+  lastDroidLeftAt: number;
   /** Wall milliseconds of the ranges done this run, to estimate how long the next one takes. */
   durations: { count: number; sumMs: number };
 }
@@ -114,6 +115,7 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     stats: { duplicates: 0, stale: 0, invalid: 0, lostDroids: 0 },
     stopReason: null,
     lastDroidError: null,
+    lastDroidLeftAt: 0,
     durations: { count: 0, sumMs: 0 },
   };
 }

@@ -150,6 +150,7 @@ function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: Yo
   d.gone = true;
   d.parkedWant = 0;
   s.activeCount -= 1;
+  s.lastDroidLeftAt = now;
   releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
   d.holds.clear();
   out.push({ type: 'log', level, msg: `Droid ${d.key} on ${d.node} ${why}` });
@@ -173,8 +174,9 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
     s.lastProgressAt = now;
     out.push({ type: 'log', level: 'info', msg: `progress: ${progressLine(s, now)}`, data: { progress: s.counts } });
   }
-  if (s.phase === 'running' && s.droids.size === 0 && now - s.startedAt > c.joinTimeoutSeconds * 1000) {
-    s.stopReason = `no Droid joined within ${c.joinTimeoutSeconds} s`;
+  if (s.phase === 'running' && s.activeCount === 0 && now - Math.max(s.startedAt, s.lastDroidLeftAt) > c.joinTimeoutSeconds * 1000) {
+    s.stopReason = s.droids.size === 0 ? `no Droid joined within ${c.joinTimeoutSeconds} s` : `no Droid left, and none joined within ${c.joinTimeoutSeconds} s`;
+    if (s.lastDroidError) s.stopReason += `; the last one said: ${s.lastDroidError}`;
     finish(s, 'failed', now, out);
   }
   if ((s.phase === 'ending' || s.phase === 'draining') && now - s.phaseSince > c.leaveTimeoutSeconds * 1000) {

@@ -139,4 +139,13 @@ describe('Yoda state machine', () => {
     expect(y.s.stats.invalid).toBe(2);
     expect(y.s.counts.done).toBe(0);
   });
+
+  it('does not wait forever for Droids that never come once its own have left', () => {
+    const y = new YodaHarness(plan(), { expectedDroids: 2, joinTimeoutSeconds: 60 });
+    y.hello('a');
+    y.send('a', { type: 'bye', reason: 'error', error: 'payload cannot start' });
+    expect(y.tick(59_000).find((e) => e.type === 'finish')).toBeUndefined();
+    expect(y.tick(2_000).find((e) => e.type === 'finish')).toEqual({ type: 'finish', outcome: 'failed', exitCode: 5 });
+    expect(y.s.stopReason).toBe('no Droid left, and none joined within 60 s; the last one said: payload cannot start');
+  });
 });
