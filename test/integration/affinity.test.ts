@@ -1,10 +1,11 @@
 // Pins the threads of a real child process (native addon and taskset fallback) and reads the result
 // back from /proc/PID/task/*/status, including a thread the child creates after it was pinned.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addonPath, findPackageRoot, loadAffinity, parseCpuList, type Affinity } from '../../src/native/affinity.js';
+import { threadMasks } from './proc.js';
 
 // The child: node with its usual helper threads; each line on stdin starts one more thread (a Worker).
 const CHILD = `
@@ -20,18 +21,6 @@ const allowedOf = (status: string) => parseCpuList(/^Cpus_allowed_list:\s*(.*)$/
 const selfAllowed = allowedOf(readFileSync('/proc/self/status', 'utf8'));
 const target = [selfAllowed[selfAllowed.length - 1]];
 
-// Every thread of `pid` with its allowed CPUs, read from /proc.
-function threadMasks(pid: number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      out.set(Number(tid), allowedOf(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')));
-    } catch {
-      // the thread exited while we looked
-    }
-  }
-  return out;
-}
 
 let children: ChildProcess[] = [];
 afterEach(() => {

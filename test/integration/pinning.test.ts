@@ -7,25 +7,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseCpuList } from '../../src/native/affinity.js';
-import { CLI, killAll, ROOT, start, tempDir, waitFor, yoda } from './proc.js';
+import { CLI, killAll, ROOT, start, tempDir, threadMasks, waitFor, yoda } from './proc.js';
 
 const workdirs: string[] = [];
 afterEach(() => killAll(workdirs.splice(0)));
 
 const allowedOf = (status: string) => parseCpuList(/^Cpus_allowed_list:\s*(.*)$/m.exec(status)![1]);
 
-// Every thread of `pid` with its allowed CPUs, from /proc.
-function taskMasks(pid: number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      out.set(Number(tid), allowedOf(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
-}
 
 // A job of `files` x `events` events, 5 per range, running test/fixtures/payloads/pinning.py.
 function pinningJob(dir: string, o: { files: number; events: number; env: Record<string, string>; payload?: Record<string, unknown>; maxAttempts?: number }): { job: string; workdir: string } {
@@ -80,14 +68,14 @@ describe.each(['native', 'taskset'] as const)('workers start pinned (%s)', (how)
     for (const r of records) {
       const w = workers.find((x) => x.pid === r.pid);
       expect(w, `worker ${r.pid} in yoda status --json`).toBeDefined();
-      const tasks = taskMasks(r.pid);
+      const tasks = threadMasks(r.pid);
       expect(tasks.size).toBeGreaterThanOrEqual(5); // main, control reader, three started after the first range
       for (const t of [r.main, ...r.threads]) {
         expect(t.cpus, `thread ${t.tid} as it saw itself`).toEqual(w!.cpus);
         expect(tasks.get(t.tid), `thread ${t.tid} in /proc`).toEqual(w!.cpus);
       }
       for (const [tid, mask] of tasks) expect(mask, `task ${tid} of worker ${r.pid}`).toEqual(w!.cpus);
-      for (const [tid, mask] of taskMasks(r.child)) expect(mask, `task ${tid} of the worker's child ${r.child}`).toEqual(w!.cpus);
+      for (const [tid, mask] of threadMasks(r.child)) expect(mask, `task ${tid} of the worker's child ${r.child}`).toEqual(w!.cpus);
       expect(r.env).toMatchObject({ OMP_NUM_THREADS: '1', OMP_PLACES: `{${w!.cpus[0]}}`, OMP_PROC_BIND: 'close', MY_CORES: '1', YODA_CORES: '1', ATHENA_PROC_NUMBER: null });
     }
 

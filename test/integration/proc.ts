@@ -92,3 +92,20 @@ export async function yodaEndpoint(workdir: string): Promise<{ endpoint: string;
   });
   return { ...ep, keys: ep.curve ? JSON.parse(readFileSync(join(workdir, 'keys', 'curve.json'), 'utf8')) : null };
 }
+
+/** Every thread of `pid` with its allowed CPUs, read from /proc by the test itself (not by the code under test). */
+export function threadMasks(pid: number): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const list = /^Cpus_allowed_list:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))![1];
+      out.set(Number(tid), list.split(',').flatMap((part) => {
+        const [a, b] = part.split('-').map(Number);
+        return Array.from({ length: (b ?? a) - a + 1 }, (_, k) => a + k);
+      }));
+    } catch {
+      // the thread exited while we looked
+    }
+  }
+  return out;
+}
