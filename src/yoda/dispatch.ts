@@ -4,27 +4,22 @@ import type { RangeSpec } from '../protocol/messages.js';
 import type { YodaEffect } from './effects.js';
 import type { DroidInfo, YodaState } from './state.js';
 
-/**
- * An upper bound on the Droids with a parked request, per state: serveParked runs after every report,
- * and walking 10,000 Droids each time is what it must avoid. Parking counts up here; un-parking elsewhere
- * (a dropped Droid) leaves the bound high until the next walk recounts it.
- */
-const mayBeParked = new WeakMap<YodaState, number>();
-
 /** How many ranges one answer may carry: ceil(ready / active Droids), Raythena's tail rule. */
 export function answerCap(s: YodaState): number {
   return Math.max(1, Math.ceil(s.counts.ready / Math.max(1, s.activeCount)));
 }
 
+/** Sets a Droid's parked request (0: none), keeping the count of parked Droids exact. */
+export function park(s: YodaState, d: DroidInfo, want: number): void {
+  s.parkedDroids += (want > 0 ? 1 : 0) - (d.parkedWant > 0 ? 1 : 0);
+  d.parkedWant = want;
+}
+
 /** Answers a request of `want` ranges now, or parks it until ranges are ready. */
 export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out: YodaEffect[]): void {
   if (s.phase !== 'running' || d.gone || want <= 0) return;
-  if (s.counts.ready === 0) {
-    if (d.parkedWant === 0) mayBeParked.set(s, (mayBeParked.get(s) ?? 0) + 1);
-    d.parkedWant = want;
-    return;
-  }
-  d.parkedWant = 0;
+  if (s.counts.ready === 0) return park(s, d, want);
+  park(s, d, 0);
   const n = Math.min(want, answerCap(s), s.counts.ready);
   const ranges: RangeSpec[] = new Array(n);
   const indexes: number[] = new Array(n);
@@ -52,15 +47,13 @@ export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out
   out.push({ type: 'send', to: d.key, msg: { type: 'ranges', ranges } });
 }
 
-/** Serves parked requests after ranges became ready again. */
+/** Serves parked requests after ranges became ready again (no walk over the Droids when none is parked). */
 export function serveParked(s: YodaState, now: number, out: YodaEffect[]): void {
-  if (s.counts.ready === 0 || mayBeParked.get(s) === 0) return;
-  let parked = 0;
+  if (s.parkedDroids === 0) return;
   for (const d of s.droids.values()) {
-    if (d.parkedWant > 0 && !d.gone && s.counts.ready > 0) serve(s, d, d.parkedWant, now, out);
-    if (d.parkedWant > 0 && !d.gone) parked += 1;
+    if (s.counts.ready === 0) return;
+    if (d.parkedWant > 0) serve(s, d, d.parkedWant, now, out);
   }
-  mayBeParked.set(s, parked);
 }
 
 /** Puts a range back in the ready queue (no attempt burned by this call). */

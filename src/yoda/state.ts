@@ -39,7 +39,6 @@ export interface DroidInfo {
   lastSeen: number;
   lastSent: number;
   gone: boolean;
-  done: number;
 }
 
 /** How a run ended. */
@@ -58,8 +57,9 @@ export interface YodaState {
   /** Events of the done ranges: in all runs, and in this run (for rates). */
   events: { total: number; done: number; doneThisRun: number };
   droids: Map<string, DroidInfo>;
-  /** Droids connected and not gone. */
+  /** Droids connected and not gone, and those of them with a parked request. */
   activeCount: number;
+  parkedDroids: number;
   phase: 'running' | 'draining' | 'ending' | 'finished';
   outcome: Outcome | null;
   startedAt: number;
@@ -107,6 +107,7 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     events,
     droids: new Map(),
     activeCount: 0,
+    parkedDroids: 0,
     phase: 'running',
     outcome: null,
     startedAt: now,

@@ -1,8 +1,8 @@
 // Yoda's transitions: step(state, event, now) mutates the state and returns effects; it does no I/O.
-import { PROTOCOL_VERSION, type DroidMessage, type RangeResult } from '../protocol/messages.js';
+import { PROTOCOL_VERSION, type DroidMessage, type RangeResult, type YodaMessage } from '../protocol/messages.js';
 import { RangeState } from '../journal/replay.js';
 import { EXIT_CODES, type YodaEffect, type YodaEvent } from './effects.js';
-import { makeReady, serve, serveParked } from './dispatch.js';
+import { makeReady, park, serve, serveParked } from './dispatch.js';
 import type { DroidInfo, Outcome, YodaState } from './state.js';
 import { progressLine } from './progress.js';
 
@@ -32,8 +32,8 @@ export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
   return out;
 }
 
-/** Seconds one more range is expected to take: the mean of this run's ranges, with a 25% safety factor. */
-export function expectedRangeSeconds(s: YodaState): number {
+// Seconds one more range is expected to take: the mean of this run's ranges, with a 25% safety factor.
+function expectedRangeSeconds(s: YodaState): number {
   return s.durations.count === 0 ? 0 : (1.25 * s.durations.sumMs) / s.durations.count / 1000;
 }
 
@@ -75,7 +75,7 @@ function onHello(s: YodaState, from: string, msg: Extract<DroidMessage, { type: 
   if (old && !old.gone) dropDroid(s, old, 'said hello again (restarted)', now, out);
   s.droids.set(from, {
     key: from, node: msg.node, rank: msg.rank, slots: msg.slots, holds: new Set(), parkedWant: 0,
-    lastSeen: now, lastSent: now, gone: false, done: 0,
+    lastSeen: now, lastSent: now, gone: false,
   });
   s.activeCount += 1;
   const c = s.config;
@@ -116,7 +116,6 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
     const events = s.plan.eventsOf(r.i);
     s.events.done += events;
     s.events.doneThisRun += events;
-    d.done += 1;
     out.push({ type: 'journal', records: [{ t: 'done', i: r.i, id: r.id, out: r.outputs, cpu: r.cpu, wall: r.wall, attempt, ...where }] });
     return;
   }
@@ -147,8 +146,8 @@ function releaseRanges(s: YodaState, d: DroidInfo, indexes: Iterable<number>, wh
 }
 
 function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: YodaEffect[], level: 'info' | 'error' = 'info'): void {
+  park(s, d, 0);
   d.gone = true;
-  d.parkedWant = 0;
   s.activeCount -= 1;
   s.lastDroidLeftAt = now;
   releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
@@ -187,8 +186,7 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
 
 function startDrain(s: YodaState, reason: string, graceSeconds: number, now: number, out: YodaEffect[]): void {
   if (s.phase === 'draining' && graceSeconds === 0) {
-    // A second signal: every Droid stops now.
-    for (const d of s.droids.values()) if (!d.gone) out.push({ type: 'send', to: d.key, msg: { type: 'end', reason: 'drain', graceSeconds: 0 } });
+    sendToActive(s, { type: 'end', reason: 'drain', graceSeconds: 0 }, out); // a second signal: every Droid stops now
     return;
   }
   if (s.phase !== 'running') return;
@@ -196,9 +194,11 @@ function startDrain(s: YodaState, reason: string, graceSeconds: number, now: num
   s.phaseSince = now;
   s.stopReason ??= reason;
   out.push({ type: 'log', level: 'warn', msg: `draining (${reason}): no new ranges; in-flight ranges have ${graceSeconds} s to finish` });
-  for (const d of s.droids.values()) {
-    if (!d.gone) out.push({ type: 'send', to: d.key, msg: { type: 'end', reason: 'drain', graceSeconds } });
-  }
+  sendToActive(s, { type: 'end', reason: 'drain', graceSeconds }, out);
+}
+
+function sendToActive(s: YodaState, msg: YodaMessage, out: YodaEffect[]): void {
+  for (const d of s.droids.values()) if (!d.gone) out.push({ type: 'send', to: d.key, msg });
 }
 
 function outcomeNow(s: YodaState): Outcome {
@@ -211,9 +211,7 @@ function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
   if (s.phase === 'running' && k.done + k.fatal === s.plan.total) {
     s.phase = 'ending';
     s.phaseSince = now;
-    for (const d of s.droids.values()) {
-      if (!d.gone) out.push({ type: 'send', to: d.key, msg: { type: 'end', reason: 'complete', graceSeconds: 0 } });
-    }
+    sendToActive(s, { type: 'end', reason: 'complete', graceSeconds: 0 }, out);
   }
   const allLeft = s.activeCount === 0;
   if (s.phase === 'running' && allLeft && s.droids.size >= s.config.expectedDroids) {
