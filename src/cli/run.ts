@@ -17,6 +17,7 @@ import type { DroidTuning } from '../droid/start.js';
 import { summaryLines } from './summary.js';
 import { EXIT } from './exit-codes.js';
 import { LiveLine } from '../util/live-line.js';
+import { loadPast } from '../yoda/start.js';
 import { planForPayload } from '../node/job-plan.js';
 import { readTopology } from '../node/read-topology.js';
 
@@ -105,20 +106,20 @@ async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<
   if (setAside) say(`set the previous job's journal aside in ${setAside}`);
   const deadline = o.deadline ? parseDeadline(o.deadline) : (await allocationEnd(process.env))?.getTime() ?? null;
   const address = launch.size > 1 || o.interface ? await chooseAddress(o.interface) : '127.0.0.1';
-  const status = readStatus(workdir);
-  const left = status.ranges.total - status.ranges.done - status.ranges.fatal;
+  const past = loadPast(description, workdir, log);
+  const left = past.state.counts.ready + past.state.counts.assigned;
   say(`${resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left} to do` +
     `${launch.size > 1 ? `, ${launch.size} ranks (${launch.kind})` : ''}${deadline ? `, allocation ends ${new Date(deadline).toISOString()}` : ''}`);
   if (left === 0) {
-    for (const line of summaryLines(status, null)) say(line);
-    return status.ranges.fatal > 0 ? EXIT.fatal : EXIT.complete;
+    for (const line of summaryLines(readStatus(workdir), null)) say(line);
+    return past.state.counts.fatal > 0 ? EXIT.fatal : EXIT.complete;
   }
   const yodaTuning = {
     heartbeatSeconds: o.heartbeat, droidTimeoutSeconds: o.droidTimeout, expectedDroids: launch.size,
     joinTimeoutSeconds: o.rendezvousTimeout, leaveTimeoutSeconds: o.grace + 30, progressSeconds: o.progress,
     deadline, marginSeconds: o.margin,
   };
-  const r = await runRankZero({ description, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace, insecure: o.insecure, live }, log);
+  const r = await runRankZero({ description, past, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace, insecure: o.insecure, live }, log);
   const reason = r.yoda.state.stopReason ?? r.droid.error;
   for (const line of summaryLines(readStatus(workdir), reason)) say(line);
   const refused = r.yoda.zap?.refusedCount ?? 0;

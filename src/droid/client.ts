@@ -77,11 +77,6 @@ export class DroidClient {
     for (const w of this.workers.values()) w.kill();
   }
 
-  /** Process ids of the live workers, by slot. */
-  workerPids(): Map<number, number | undefined> {
-    return new Map([...this.workers].map(([slot, w]) => [slot, w.pid]));
-  }
-
   private async receiveLoop(): Promise<void> {
     try {
       for await (const [frame] of this.socket) {

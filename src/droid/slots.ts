@@ -3,7 +3,7 @@ import type { RangeResult } from '../protocol/messages.js';
 import type { DroidEffect } from './effects.js';
 import type { DroidState, SlotState } from './state.js';
 
-/** Seconds a stopping worker gets to exit before it is killed. */
+/** Milliseconds a stopping worker gets to exit before it is killed. */
 export const STOP_GRACE_MS = 10_000;
 
 /** A worker is alive (a process exists or is being started). */

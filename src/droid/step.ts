@@ -1,5 +1,5 @@
 // A Droid's transitions: droidStep(state, event, now) mutates the state and returns effects; no I/O.
-import { PROTOCOL_VERSION, type YodaMessage } from '../protocol/messages.js';
+import { PROTOCOL_VERSION, type DroidMessage, type YodaMessage } from '../protocol/messages.js';
 import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
 import type { DroidState, SlotState } from './state.js';
 import { clearHolding, feedSlot, isLive, onOverMemory, onWorkerExit, pushResult, startSlot, stopSlot } from './slots.js';
@@ -45,13 +45,9 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
   return out;
 }
 
-function send(s: DroidState, msg: Parameters<typeof toYoda>[0], now: number, out: DroidEffect[]): void {
-  out.push(toYoda(msg));
+function send(s: DroidState, msg: DroidMessage, now: number, out: DroidEffect[]): void {
+  out.push({ type: 'toYoda', msg });
   s.lastSentToYoda = now;
-}
-
-function toYoda(msg: Extract<DroidEffect, { type: 'toYoda' }>['msg']): DroidEffect {
-  return { type: 'toYoda', msg };
 }
 
 function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]): void {

@@ -12,12 +12,6 @@ function writeHex8(out: Buffer, at: number, value: number): void {
   for (let h = 0; h < HEX; h++) out[at + h] = HEX_DIGITS[(value >>> (28 - 4 * h)) & 15];
 }
 
-/** Frames one record as a journal line. */
-export function frameRecord(record: JournalRecord): string {
-  const json = JSON.stringify(record);
-  const crc = crc32(Buffer.from(json, 'utf8')).toString(16).padStart(HEX, '0');
-  return `${crc} ${json}\n`;
-}
 
 /** Node's own UTF-8 writer under Buffer#write (stable since Node 0.x, used by msgpackr): skips write()'s argument checks. */
 type Utf8Writer = Buffer & { utf8Write?: (text: string, offset: number) => number };
@@ -38,6 +32,11 @@ export function frameJsonLines(jsons: readonly string[]): Buffer {
     at = start + n + 1;
   }
   return out.subarray(0, at);
+}
+
+/** Frames one record as a journal line. */
+export function frameRecord(record: JournalRecord): string {
+  return frameJsonLines([JSON.stringify(record)]).toString('utf8');
 }
 
 /** Records read from a journal, and how many leading bytes held them intact. */

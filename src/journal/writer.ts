@@ -42,11 +42,6 @@ export class JournalWriter {
     return new JournalWriter(file, path);
   }
 
-  /** The first write error, once one happened: no record is written after it. */
-  get error(): Error | null {
-    return this.failure;
-  }
-
   /** Queues records; the promise resolves when they are durable, rejects if the disk refused them. */
   append(records: JournalRecord[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../job/workdir.js';
-import { loadPast, startYoda, type YodaTuning } from '../yoda/start.js';
+import { startYoda, type Past, type YodaTuning } from '../yoda/start.js';
 import type { YodaServer } from '../yoda/server.js';
 import { startDroid, type DroidTuning } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
@@ -16,6 +16,8 @@ import type { LiveLine } from '../util/live-line.js';
 /** What rank 0 needs to know about this launch. */
 export interface RankZeroPlan {
   description: JobDescription;
+  /** The journal as replayed once at start. */
+  past: Past;
   workdir: string;
   node: string;
   address: string;
@@ -39,10 +41,9 @@ export interface RankZeroResult {
 /** Starts Yoda, publishes its endpoint, runs the local Droid, and waits for both to finish. */
 export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZeroResult> {
   const paths = workdirPaths(p.workdir);
-  const past = loadPast(p.description, p.workdir, log);
   if (p.insecure) log.warn('--insecure: CURVE authentication is OFF; anyone who can reach this port can take and report ranges');
   const keys = p.insecure ? null : createJobKeys(p.workdir);
-  const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, past, log.child({ role: 'yoda' }), keys);
+  const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, p.past, log.child({ role: 'yoda' }), keys);
   publishEndpoint(paths.endpoint, {
     endpoint: yoda.endpoint, host: hostname(), pid: process.pid, run: yoda.state.config.run,
     started: new Date().toISOString(), launch: p.launch, curve: keys !== null, deadline: p.yoda.deadline,
