@@ -5,16 +5,13 @@ import { curveKeyPair, Dealer } from 'zeromq';
 import { pack, unpack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords, flakyJob } from './jobs.js';
-import { CLI, killAll, start, tempDir, yodaEndpoint } from './proc.js';
+import { CLI, jobDirs, killAll, start, yodaEndpoint } from './proc.js';
 
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
+afterEach(killAll);
 
 describe('CURVE authentication', () => {
   it('refuses peers without the job key, keeps the secrets private, and the job completes untouched', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 2, events: 100, per: 5, env: { FLAKY_SLEEP: '0.05' } });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
     const ep = await yodaEndpoint(workdir);

@@ -3,19 +3,16 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords, montecarloJob, verifyMontecarlo } from './jobs.js';
-import { CLI, killAll, killGroup, start, tempDir, workerGroups, yoda, type Started } from './proc.js';
+import { CLI, jobDirs, killAll, killGroup, start, workerGroups, yoda, type Started } from './proc.js';
 
 const CYCLES = Number(process.env.YODA_CHAOS_CYCLES ?? 50);
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
+afterEach(killAll);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('chaos', () => {
   it(`${CYCLES} cycles of random SIGKILLs, then a clean finish: verify.py passes, no range done twice`, async () => {
-    const dir = tempDir('yoda-chaos-');
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs('yoda-chaos-');
     const job = montecarloJob(dir, { files: 3, events: 400, per: 5, env: { MONTECARLO_SLEEP: '0.03' } });
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

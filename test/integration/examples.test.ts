@@ -4,17 +4,14 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFlakyOutputs, doneRecords, flakyJob } from './jobs.js';
-import { killAll, ROOT, tempDir, yoda } from './proc.js';
+import { jobDirs, killAll, ROOT, yoda } from './proc.js';
 
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
+afterEach(killAll);
 
 describe('examples', () => {
   it('montecarlo: the default job runs end to end and verify.py finds it byte-identical to a serial simulation', async () => {
     execFileSync('python3', [join(ROOT, 'examples/montecarlo/make_inputs.py')], { stdio: 'ignore' });
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const r = await yoda(['run', join(ROOT, 'examples/montecarlo/job.yaml'), '--workdir', workdir], { log: join(dir, 'run.log') });
     expect(r.code, r.output).toBe(0);
     const verify = execFileSync('python3', [join(ROOT, 'examples/montecarlo/verify.py'), workdir], { encoding: 'utf8' });
@@ -33,9 +30,7 @@ describe('examples', () => {
   });
 
   it('checksum: command mode runs one process per range and writes every event once', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const r = await yoda(['run', join(ROOT, 'examples/checksum/job.yaml'), '--workdir', workdir], { log: join(dir, 'run.log') });
     expect(r.code, r.output).toBe(0);
     const done = doneRecords(workdir);
@@ -47,9 +42,7 @@ describe('examples', () => {
   });
 
   it('the Node payload helper speaks the worker protocol', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 2, events: 30, per: 5 });
     const spec = readFileSync(job, 'utf8').replace(/command:\n(\s+)- python3\n\s+- .*flaky.py/, `command:\n$1- node\n$1- ${join(ROOT, 'test/fixtures/payloads/node-payload.mjs')}`);
     writeFileSync(job, spec);

@@ -4,12 +4,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFlakyOutputs, doneRecords, flakyJob, journalRecords } from './jobs.js';
-import { CLI, killAll, killGroup, start, tempDir, waitFor, workerGroups, yoda } from './proc.js';
+import { CLI, jobDirs, killAll, killGroup, start, waitFor, workerGroups, yoda } from './proc.js';
 
-const workdirs: string[] = [];
 const mounts: string[] = [];
 afterEach(() => {
-  killAll(workdirs.splice(0));
+  killAll();
   for (const m of mounts.splice(0)) execFileSync('umount', ['-l', m]);
 });
 
@@ -24,9 +23,7 @@ const rank = (rank: number, job: string, workdir: string, log: string, extra: st
 
 describe('faults', () => {
   it('a Droid killed mid-run: its ranges go back to ready within the heartbeat limit, no attempt burned', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 2, events: 60, per: 5, env: { FLAKY_SLEEP: '0.5' } });
     const r0 = rank(0, job, workdir, join(dir, 'rank0.log'));
     const r1 = rank(1, job, workdir, join(dir, 'rank1.log'));
@@ -48,9 +45,7 @@ describe('faults', () => {
   });
 
   it('a Droid that loses Yoda lets its workers finish, waits a while, then stops them and exits 5 saying why', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 2, events: 60, per: 5, env: { FLAKY_SLEEP: '0.5' } });
     const r0 = rank(0, job, workdir, join(dir, 'rank0.log'), ['--droid-timeout', '1']);
     const r1 = rank(1, job, workdir, join(dir, 'rank1.log'), ['--droid-timeout', '1']);
@@ -65,9 +60,7 @@ describe('faults', () => {
   });
 
   it('a rank that arrives after Yoda finished leaves at once with exit 0', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 1, events: 10, per: 5 });
     const r0 = rank(0, job, workdir, join(dir, 'rank0.log'));
     expect((await r0.exit).code).toBe(0); // rank 0's own Droid did the whole job
@@ -77,9 +70,7 @@ describe('faults', () => {
   });
 
   it('a hung payload is killed with its whole process tree at the range time limit, and the range is retried', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 1, events: 20, per: 5, env: { FLAKY_MODE: 'hang-once', FLAKY_RANGE: 'f0.txt:5-9' } });
     writeFileSync(job, readFileSync(job, 'utf8').replace('payload:\n', 'payload:\n  rangeTimeoutSeconds: 2\n'));
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });
@@ -93,8 +84,7 @@ describe('faults', () => {
   });
 
   it('a full disk under the work directory: a clear error, a clean stop (exit 5), a journal that replays, and a resume', async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
+    const { dir, workdir } = jobDirs();
     mkdirSync(workdir);
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', workdir], { stdio: 'pipe' });
@@ -104,7 +94,6 @@ describe('faults', () => {
       return;
     }
     mounts.push(workdir);
-    workdirs.push(workdir);
     const job = flakyJob(dir, { files: 4, events: 500, per: 1, extra: { output: join(dir, 'out') } });
     execFileSync('dd', ['if=/dev/zero', `of=${join(workdir, 'filler')}`, 'bs=1k', 'count=900'], { stdio: 'pipe' });
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });

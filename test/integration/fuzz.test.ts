@@ -5,11 +5,10 @@ import { Dealer } from 'zeromq';
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords, montecarloJob, verifyMontecarlo } from './jobs.js';
-import { CLI, killAll, start, tempDir, yodaEndpoint } from './proc.js';
+import { CLI, jobDirs, killAll, start, yodaEndpoint } from './proc.js';
 
 const FRAMES = Number(process.env.YODA_FUZZ_FRAMES ?? 100_000);
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
+afterEach(killAll);
 
 /** A deterministic pseudo-random generator (mulberry32), so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -49,9 +48,7 @@ function frame(next: () => number, n: number): Buffer {
 
 describe('hostile frames', () => {
   it(`${FRAMES} random and mutated frames while a montecarlo job runs: dropped and counted, the job verifies`, async () => {
-    const dir = tempDir();
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs();
     const job = montecarloJob(dir, { files: 2, events: 80, per: 5, env: { MONTECARLO_SLEEP: '0.01' } });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
     const ep = await yodaEndpoint(workdir);

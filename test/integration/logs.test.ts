@@ -3,15 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flakyJob } from './jobs.js';
-import { killAll, tempDir, yoda } from './proc.js';
+import { jobDirs, killAll, yoda } from './proc.js';
 
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
+afterEach(killAll);
 
 async function run(events: number, per: number, args: string[] = [], env: Record<string, string> = {}) {
-  const dir = tempDir();
-  const workdir = join(dir, 'work');
-  workdirs.push(workdir);
+  const { dir, workdir } = jobDirs();
   const job = flakyJob(dir, { files: 2, events, per, env });
   const started = Date.now();
   const r = await yoda(['run', job, '--workdir', workdir, ...args], { log: join(dir, 'out.log') });

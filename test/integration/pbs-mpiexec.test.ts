@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFlakyOutputs, flakyJob } from './jobs.js';
-import { CLI, killAll, ROOT, start, tempDir } from './proc.js';
+import { CLI, jobDirs, killAll, ROOT, start } from './proc.js';
 
 function openMpi(): string | null {
   try {
@@ -20,13 +20,10 @@ if (missing && process.env.CI !== 'true') console.log(`PBS/mpiexec tests skipped
 const asRoot = { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_plm: 'isolated', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' };
 
 describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation launched with mpiexec', () => {
-  const workdirs: string[] = [];
-  afterEach(() => killAll(workdirs.splice(0)));
+  afterEach(killAll);
 
   it('slurm/yoda.pbs runs the job from PBS_NODEFILE with mpiexec (one rank per host)', async () => {
-    const dir = tempDir('yoda-pbs-');
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs('yoda-pbs-');
     const job = flakyJob(dir, { files: 2, events: 20, per: 5 });
     const nodefile = join(dir, 'nodefile');
     writeFileSync(nodefile, `${hostname()}\n${hostname()}\n`); // PBS lists a host once per slot
@@ -40,9 +37,7 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation l
   });
 
   it('two mpiexec ranks (Open MPI variables) share the job through the work directory', async () => {
-    const dir = tempDir('yoda-mpi-');
-    const workdir = join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs('yoda-mpi-');
     const job = flakyJob(dir, { files: 2, events: 40, per: 5, env: { FLAKY_SLEEP: '0.05' } });
     const p = start('mpiexec', ['-n', '2', '--oversubscribe', process.execPath, CLI, 'run', job, '--workdir', workdir, '--allow-shared-node'], { log: join(dir, 'mpi.out'), env: { ...asRoot, PBS_JOBID: '4243.pbs' } });
     const { code } = await p.exit;

@@ -7,16 +7,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseCpuList } from '../../src/native/affinity.js';
-import { CLI, killAll, ROOT, start, tempDir, threadMasks, waitFor, yoda } from './proc.js';
+import { CLI, jobDirs, killAll, ROOT, start, threadMasks, waitFor, yoda } from './proc.js';
 
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
-
-const allowedOf = (status: string) => parseCpuList(/^Cpus_allowed_list:\s*(.*)$/m.exec(status)![1]);
-
+afterEach(killAll);
 
 // A job of `files` x `events` events, 5 per range, running test/fixtures/payloads/pinning.py.
-function pinningJob(dir: string, o: { files: number; events: number; env: Record<string, string>; payload?: Record<string, unknown>; maxAttempts?: number }): { job: string; workdir: string } {
+function pinningJob(dir: string, workdir: string, o: { files: number; events: number; env: Record<string, string>; payload?: Record<string, unknown>; maxAttempts?: number }): { job: string; workdir: string } {
   mkdirSync(join(dir, 'in'), { recursive: true });
   for (let f = 0; f < o.files; f++) writeFileSync(join(dir, 'in', `f${f}.txt`), Array.from({ length: o.events }, (_, e) => `event ${e}\n`).join(''));
   const job = {
@@ -24,8 +20,6 @@ function pinningJob(dir: string, o: { files: number; events: number; env: Record
     payload: { command: ['python3', join(ROOT, 'test/fixtures/payloads/pinning.py')], env: o.env, ...o.payload },
   };
   writeFileSync(join(dir, 'job.yaml'), stringify(job));
-  const workdir = join(dir, 'work');
-  workdirs.push(workdir);
   return { job: join(dir, 'job.yaml'), workdir };
 }
 
@@ -53,10 +47,10 @@ async function statusWorkers(dir: string, workdir: string, n: number): Promise<S
 
 describe.each(['native', 'taskset'] as const)('workers start pinned (%s)', (how) => {
   it('every thread of every worker, also threads and a process created after the first range, runs on its slot CPUs; status lists the workers', async () => {
-    const dir = tempDir();
+    const { dir, workdir } = jobDirs();
     const record = join(dir, 'record');
     mkdirSync(record);
-    const { job, workdir } = pinningJob(dir, { files: 2, events: 20, env: { PIN_RECORD_DIR: record, PIN_SLEEP: '1' }, payload: { coreCountVariable: 'MY_CORES' } });
+    const { job } = pinningJob(dir, workdir, { files: 2, events: 20, env: { PIN_RECORD_DIR: record, PIN_SLEEP: '1' }, payload: { coreCountVariable: 'MY_CORES' } });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run.log'), env: how === 'taskset' ? { YODA_AFFINITY: 'taskset' } : {} });
 
     const records = await waitFor('both workers to record the threads they started', () => {
@@ -90,8 +84,8 @@ describe.each(['native', 'taskset'] as const)('workers start pinned (%s)', (how)
 
 describe('memory limit', () => {
   it('kills a worker whose tree passes its limit; the range fails with ERR_MEMORY_LIMIT in the journal; the rest is done', async () => {
-    const dir = tempDir();
-    const { job, workdir } = pinningJob(dir, { files: 1, events: 20, env: { HOG_MB: '300', HOG_FIRST: '5' }, payload: { memoryLimitMBPerCore: 100 }, maxAttempts: 1 });
+    const { dir, workdir } = jobDirs();
+    const { job } = pinningJob(dir, workdir, { files: 1, events: 20, env: { HOG_MB: '300', HOG_FIRST: '5' }, payload: { memoryLimitMBPerCore: 100 }, maxAttempts: 1 });
     const { code, output } = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });
     expect(code, output).toBe(3); // the hog range is fatal after its one attempt; the others are done
     const records = readFileSync(join(workdir, 'journal.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l.slice(9)) as Record<string, unknown>);
@@ -102,9 +96,9 @@ describe('memory limit', () => {
     expect(log).toMatch(/slot \d: the worker's process tree uses \d+ MB .* limit of 100 MB .*killing it and failing its 1 range\(s\) with ERR_MEMORY_LIMIT/);
   });
   it('in command mode too: the per-range process over the limit is killed, its range fails once with ERR_MEMORY_LIMIT', async () => {
-    const dir = tempDir();
+    const { dir, workdir } = jobDirs();
     const script = "import time\nhog = b'x' * (300 << 20) if {first} == 5 else b''\ntime.sleep(60 if hog else 0)\nopen('{output}', 'w').write('ok')\n";
-    const { job, workdir } = pinningJob(dir, { files: 1, events: 20, env: {}, payload: { mode: 'command', command: ['python3', '-c', script], memoryLimitMBPerCore: 100 }, maxAttempts: 1 });
+    const { job } = pinningJob(dir, workdir, { files: 1, events: 20, env: {}, payload: { mode: 'command', command: ['python3', '-c', script], memoryLimitMBPerCore: 100 }, maxAttempts: 1 });
     const { code, output } = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });
     expect(code, output).toBe(3);
     const records = readFileSync(join(workdir, 'journal.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l.slice(9)) as Record<string, unknown>);

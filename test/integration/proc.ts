@@ -64,10 +64,20 @@ export function workerGroups(workdir: string): number[] {
   return [...groups];
 }
 
-/** Teardown: kills every process group a test started, and the workers of the given work directories. */
-export function killAll(workdirs: string[] = []): void {
+const tracked: string[] = [];
+
+/** A fresh directory for a test job and its work directory, whose workers killAll() will find and kill. */
+export function jobDirs(prefix?: string): { dir: string; workdir: string } {
+  const dir = tempDir(prefix);
+  const workdir = join(dir, 'work');
+  tracked.push(workdir);
+  return { dir, workdir };
+}
+
+/** Teardown: kills every process group a test started, and the workers of every work directory handed out. */
+export function killAll(): void {
   for (const s of started.splice(0)) killGroup(s.child.pid);
-  for (const w of workdirs) for (const g of workerGroups(w)) killGroup(g);
+  for (const w of tracked.splice(0)) for (const g of workerGroups(w)) killGroup(g);
 }
 
 /** Polls `check` every 50 ms until it returns a value, or throws after `timeoutMs` saying what it waited for. */

@@ -4,15 +4,12 @@ import { Dealer } from 'zeromq';
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFlakyOutputs, doneRecords, flakyJob } from './jobs.js';
-import { CLI, killAll, killGroup, start, tempDir, waitFor, workerGroups, yoda, yodaEndpoint } from './proc.js';
+import { CLI, jobDirs, killAll, killGroup, start, waitFor, workerGroups, yoda, yodaEndpoint } from './proc.js';
 
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
+afterEach(killAll);
 
 function setup() {
-  const dir = tempDir();
-  const workdir = join(dir, 'work');
-  workdirs.push(workdir);
+  const { dir, workdir } = jobDirs();
   const job = flakyJob(dir, { files: 4, events: 100, per: 5, env: { FLAKY_SLEEP: '0.04' } });
   return { dir, workdir, job, log: join(dir, 'yoda.log') };
 }

@@ -2,15 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFlakyOutputs, doneRecords, flakyJob } from './jobs.js';
-import { killAll, tempDir, yoda } from './proc.js';
+import { jobDirs, killAll, yoda } from './proc.js';
 
-const workdirs: string[] = [];
-afterEach(() => killAll(workdirs.splice(0)));
+afterEach(killAll);
 
 function setup(o: Parameters<typeof flakyJob>[1] = {}) {
-  const dir = tempDir();
-  const workdir = join(dir, 'work');
-  workdirs.push(workdir);
+  const { dir, workdir } = jobDirs();
   return { dir, workdir, job: flakyJob(dir, o), log: join(dir, 'yoda.log') };
 }
 

@@ -5,15 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flakyJob } from '../integration/jobs.js';
-import { killAll, ROOT, tempDir, yoda } from '../integration/proc.js';
+import { jobDirs, killAll, ROOT, tempDir, yoda } from '../integration/proc.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const IN_CI = process.env.CI === 'true';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && !IN_CI) console.warn(`report.test.ts: skipping the browser check: ${CHROMIUM} is missing (apt-get install chromium)`);
 
-const dir = tempDir('yoda-report-');
-const workdir = join(dir, 'work');
+const { dir, workdir } = jobDirs('yoda-report-');
 const html = join(dir, 'out', 'report.html');
 let browser: Browser | undefined;
 
@@ -28,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  killAll([workdir]);
+  killAll();
 });
 
 describe('yoda report', () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { slurmAvailable, startCluster, type SlurmCluster } from './cluster.js';
 import { checkFlakyOutputs, doneRecords, flakyJob, montecarloJob, verifyMontecarlo } from '../integration/jobs.js';
-import { CLI, killAll, ROOT, tempDir, waitFor } from '../integration/proc.js';
+import { CLI, jobDirs, killAll, ROOT, waitFor } from '../integration/proc.js';
 
 const available = slurmAvailable();
 if (!available.ok && process.env.CI !== 'true') console.log(`Yoda-on-Slurm tests skipped: ${available.why}`);
@@ -20,19 +20,16 @@ const done = (workdir: string) => {
 
 describe.skipIf(!available.ok)('yoda in a real Slurm allocation', () => {
   let cluster: SlurmCluster;
-  const workdirs: string[] = [];
   beforeAll(async () => {
     cluster = await startCluster({ nodes: 3 });
   });
   afterAll(async () => {
     await cluster?.stop();
   });
-  afterEach(() => killAll(workdirs.splice(0)));
+  afterEach(killAll);
 
   function setup(o: Parameters<typeof flakyJob>[1]) {
-    const dir = tempDir('yoda-slurm-');
-    const workdir = path.join(dir, 'work');
-    workdirs.push(workdir);
+    const { dir, workdir } = jobDirs('yoda-slurm-');
     return { dir, workdir, job: flakyJob(dir, o) };
   }
   const sbatch = (script: string, nodes: number, t: { dir: string; job: string; workdir: string }, extra: string[] = []) =>
@@ -41,9 +38,8 @@ describe.skipIf(!available.ok)('yoda in a real Slurm allocation', () => {
 
   it('sbatch -N3 slurm/yoda.sbatch examples/montecarlo/job.yaml: one Droid on each of n1..n3, verify.py passes', async () => {
     execFileSync('python3', [path.join(ROOT, 'examples/montecarlo/make_inputs.py')], { stdio: 'ignore' });
-    const dir = tempDir('yoda-slurm-');
-    const t = { dir, workdir: path.join(dir, 'work'), job: path.join(ROOT, 'examples/montecarlo/job.yaml') };
-    workdirs.push(t.workdir);
+    const { dir, workdir } = jobDirs('yoda-slurm-');
+    const t = { dir, workdir, job: path.join(ROOT, 'examples/montecarlo/job.yaml') };
     const id = await sbatch('yoda.sbatch', 3, t);
     const end = await cluster.waitJob(id, 300_000);
     const out = slurmOut(t, id);
@@ -66,9 +62,8 @@ describe.skipIf(!available.ok)('yoda in a real Slurm allocation', () => {
   });
 
   it('backfill: USR1 drains (exit 4), and submitting the same script again completes the rest; verify.py passes', async () => {
-    const dir = tempDir('yoda-slurm-');
-    const t = { dir, workdir: path.join(dir, 'work'), job: montecarloJob(dir, { files: 2, events: 60, per: 5, env: { MONTECARLO_SLEEP: '0.06' } }) };
-    workdirs.push(t.workdir);
+    const { dir, workdir } = jobDirs('yoda-slurm-');
+    const t = { dir, workdir, job: montecarloJob(dir, { files: 2, events: 60, per: 5, env: { MONTECARLO_SLEEP: '0.06' } }) };
     const first = await sbatch('yoda-backfill.sbatch', 2, t, ['--time-min=1']);
     await waitFor('5 ranges done', () => done(t.workdir) >= 5, 90_000);
     const sig = await cluster.run('scancel', ['--batch', '--signal=USR1', String(first)]);
