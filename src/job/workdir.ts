@@ -48,6 +48,13 @@ export function readJobDescription(dir: string): JobDescription | null {
   }
 }
 
+/** Reads job.json; errors (BAD_USAGE) when the directory holds no job. */
+export function requireJobDescription(dir: string): JobDescription {
+  const d = readJobDescription(dir);
+  if (!d) throw new YodaError('BAD_USAGE', `${workdirPaths(dir).root} holds no job (no job.json): is it the --workdir of a yoda run?`, { dir });
+  return d;
+}
+
 function differingFields(old: JobDescription, job: LoadedJob): string[] {
   const fields = new Set([...Object.keys(old.spec), ...Object.keys(job.spec)]);
   const changed = [...fields].filter(

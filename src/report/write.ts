@@ -2,8 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readJournal } from '../journal/read.js';
-import { planOf, readJobDescription, workdirPaths } from '../job/workdir.js';
-import { YodaError } from '../util/errors.js';
+import { planOf, requireJobDescription, workdirPaths } from '../job/workdir.js';
 import { buildReport } from './build.js';
 import { renderReportHtml } from './html.js';
 import type { ReportModel } from './model.js';
@@ -18,8 +17,7 @@ export function reportPaths(workdir: string, out?: string): { html: string; json
 /** The report model of the job in `workdir`; errors (BAD_USAGE) when the directory holds no job. */
 export function readReport(workdir: string, now = new Date()): ReportModel {
   const p = workdirPaths(workdir);
-  const description = readJobDescription(workdir);
-  if (!description) throw new YodaError('BAD_USAGE', `${p.root} holds no job (no job.json): is it the --workdir of a yoda run?`, { dir: p.root });
+  const description = requireJobDescription(workdir);
   const plan = planOf(description);
   const { records } = readJournal(p.journal);
   return buildReport({ description, workdir: p.root, records, eventsOf: (i) => (i < plan.total ? plan.eventsOf(i) : 0), now });

@@ -2,8 +2,7 @@
 import { hostname } from 'node:os';
 import { replayJournalFile } from '../journal/read.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
-import { planOf, readJobDescription, workdirPaths, type JobDescription } from '../job/workdir.js';
-import { YodaError } from '../util/errors.js';
+import { planOf, requireJobDescription, workdirPaths, type JobDescription } from '../job/workdir.js';
 import { liveWorkers, type WorkerStatus } from './workers.js';
 import { readEndpoint, type EndpointFile } from '../runtime/rendezvous.js';
 import type { ParsedJournal } from '../journal/frame.js';
@@ -97,8 +96,7 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, pa
 
 /** Reads a work directory and returns its status; errors when it holds no job. */
 export function readStatus(workdir: string): JobStatus {
-  const d = readJobDescription(workdir);
-  if (!d) throw new YodaError('BAD_USAGE', `${workdirPaths(workdir).root} holds no job (no job.json): is it the --workdir of a yoda run?`, {});
+  const d = requireJobDescription(workdir);
   const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges, true);
   return statusOf(workdir, d, state, parsed, readEndpoint(workdirPaths(workdir).endpoint));
 }
