@@ -30,8 +30,6 @@ export interface JournalState {
   duplicateDone: number;
   failureLog: FailureInfo[];
   cpuSeconds: number;
-  firstDoneAt: number | null;
-  lastDoneAt: number | null;
 }
 
 /** An empty state for a job of `ranges` ranges. */
@@ -47,17 +45,14 @@ export function emptyJournalState(ranges: number): JournalState {
     duplicateDone: 0,
     failureLog: [],
     cpuSeconds: 0,
-    firstDoneAt: null,
-    lastDoneAt: null,
   };
 }
 
 const STATE_NAMES = ['ready', 'assigned', 'done', 'fatal'] as const;
 
 function move(s: JournalState, i: number, to: number): void {
-  const names = STATE_NAMES;
-  s.counts[names[s.state[i]]] -= 1;
-  s.counts[names[to]] += 1;
+  s.counts[STATE_NAMES[s.state[i]]] -= 1;
+  s.counts[STATE_NAMES[to]] += 1;
   s.state[i] = to;
 }
 
@@ -86,8 +81,6 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
       }
       move(s, r.i, RangeState.done);
       s.cpuSeconds += r.cpu;
-      s.firstDoneAt = s.firstDoneAt === null ? r.end : Math.min(s.firstDoneAt, r.end);
-      s.lastDoneAt = s.lastDoneAt === null ? r.end : Math.max(s.lastDoneAt, r.end);
       return;
     case 'fail':
       if (r.i >= n || s.state[r.i] === RangeState.done) return;
