@@ -20,6 +20,6 @@ export const EXIT = {
 /** The exit code for an error that ended a command. */
 export function exitCodeFor(e: unknown): number {
   if (isYodaError(e, 'BAD_USAGE', 'BAD_JOB_FILE', 'BAD_INPUT', 'WORKDIR_MISMATCH', 'WORKDIR_UNUSABLE')) return EXIT.badInput;
-  if (isYodaError(e, 'PAYLOAD_START', 'RENDEZVOUS')) return EXIT.failed;
+  if (isYodaError(e, 'RENDEZVOUS')) return EXIT.failed;
   return EXIT.internal;
 }

@@ -7,9 +7,7 @@ export type ErrorCode =
   | 'BAD_INPUT'
   | 'WORKDIR_MISMATCH'
   | 'WORKDIR_UNUSABLE'
-  | 'PAYLOAD_START'
-  | 'RENDEZVOUS'
-  | 'INTERNAL';
+  | 'RENDEZVOUS';
 
 /** A runtime error with a machine-readable code and optional facts. */
 export class YodaError extends Error {
