@@ -6,11 +6,9 @@ range's cpu and wall times in the journal both show the work. Started by a Droid
 """
 
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-from yoda_payload import serve, write_atomically  # noqa: E402
+from yoda_payload import serve, write_atomically
 
 SECONDS = float(os.environ.get("FIXED_RANGE_SECONDS", "1.0"))
 

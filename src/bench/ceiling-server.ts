@@ -1,7 +1,8 @@
-// Child process: the ceiling's server, a bare ROUTER answering every request with 10 ranges (msgpackr, no Yoda).
-import { Router, curveKeyPair } from 'zeromq';
-import { Packr } from 'msgpackr';
+// Child process: the ceiling's server, a bare ROUTER answering every request with 10 ranges (the protocol's msgpackr codec, no Yoda).
+import { Router } from 'zeromq';
+import { encode, unpackUnchecked } from '../protocol/codec.js';
 import type { RangeSpec } from '../protocol/messages.js';
+import { newJobKeys } from '../security/keys.js';
 import { childConfig, toParent, type Msg } from './child.js';
 
 /** Ranges in every answer of the ceiling server. */
@@ -11,13 +12,9 @@ export interface CeilingConfig {
   curve: boolean;
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number' });
-
 async function main(): Promise<void> {
   const c = childConfig<CeilingConfig>();
-  const server = curveKeyPair();
-  const client = curveKeyPair();
-  const keys = c.curve ? { serverPublic: server.publicKey, serverSecret: server.secretKey, clientPublic: client.publicKey, clientSecret: client.secretKey } : null;
+  const keys = c.curve ? newJobKeys() : null;
   const curve = keys ? { curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic } : {};
   const socket = new Router({ linger: 0, mandatory: false, sendHighWaterMark: 0, receiveHighWaterMark: 0, ...curve });
   await socket.bind('tcp://127.0.0.1:*');
@@ -32,13 +29,13 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
   toParent({ type: 'ready', endpoint: socket.lastEndpoint, pid: process.pid, keys });
   for await (const [id, frame] of socket) {
-    const request = packr.unpack(frame) as { want: number };
+    const request = unpackUnchecked(frame) as { want: number };
     const ranges: RangeSpec[] = [];
     for (let k = 0; k < Math.min(request.want, c.rangesPerReply); k++, next++) {
       const first = (next % 100) * 100;
       ranges.push({ i: next, id: `EVNT.bench._${String(Math.floor(next / 100)).padStart(6, '0')}.pool.root:${first}-${first + 99}`, file: '/scratch/bench/inputs/EVNT.bench.pool.root', first, last: first + 99, attempt: 1 });
     }
-    await socket.send([id, packr.pack({ type: 'ranges', ranges })]);
+    await socket.send([id, encode({ type: 'ranges', ranges })]);
   }
 }
 

@@ -3,7 +3,7 @@
 /** Every size and duration the benchmark uses. */
 export interface BenchConfig {
   quick: boolean;
-  /** CURVE encryption between Yoda and Droids (on by default in `yoda run`). */
+  /** CURVE encryption between Yoda and Droids (on unless --insecure, as in `yoda run`). */
   curve: boolean;
   warmupMs: number;
   windowMs: number;
@@ -17,19 +17,20 @@ export interface BenchConfig {
   replayRanges: number;
   /** The fixed-duration payload: workers x ranges per worker of `seconds` each. */
   fixed: { workers: number; rangesPerWorker: number; seconds: number };
-  /** Montecarlo example sizes (make_inputs.py arguments and eventsPerRange override), when it exists. */
-  montecarlo: { files: number; events: number } | null;
-  /** DEALER sockets per simulator process (each uses ~2 fds; the limit is 20,000), at least this many processes. */
+  /** Montecarlo example sizes (make_inputs.py's --files and --events), run when the example exists. */
+  montecarlo: { files: number; events: number };
+  /** DEALER sockets per simulator process (each uses ~2 fds; the limit is 20,000). */
   maxSocketsPerProc: number;
-  minProcs: number;
   /** Connections each simulator process sets up at once (Yoda's listen backlog is ZeroMQ's default of 100). */
   joining: number;
 }
 
+/** A preset: every setting but `curve`, which the command line decides. */
+export type BenchPreset = Omit<BenchConfig, 'curve'>;
+
 /** The full benchmark of issue 6. */
-export const FULL: BenchConfig = {
+export const FULL: BenchPreset = {
   quick: false,
-  curve: true,
   warmupMs: 2000,
   windowMs: 5000,
   ceiling: { droids: 64, rangesPerReply: 10 },
@@ -40,14 +41,13 @@ export const FULL: BenchConfig = {
   fixed: { workers: 2, rangesPerWorker: 20, seconds: 1 },
   montecarlo: { files: 4, events: 400 },
   maxSocketsPerProc: 5000,
-  minProcs: 1,
   joining: 32,
 };
 
 /** A CI-sized run: same shape, seconds instead of minutes. */
-export const QUICK: BenchConfig = {
+export const QUICK: BenchPreset = {
+  ...FULL,
   quick: true,
-  curve: true,
   warmupMs: 300,
   windowMs: 700,
   ceiling: { droids: 8, rangesPerReply: 10 },
@@ -56,8 +56,5 @@ export const QUICK: BenchConfig = {
   scaleRanges: { ranges: 20_000, droids: 8, want: 100 },
   replayRanges: 20_000,
   fixed: { workers: 2, rangesPerWorker: 2, seconds: 0.3 },
-  montecarlo: null,
-  maxSocketsPerProc: 5000,
-  minProcs: 1,
-  joining: 32,
+  montecarlo: { files: 1, events: 40 },
 };

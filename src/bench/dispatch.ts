@@ -1,6 +1,7 @@
 // The socket figures: the raw ceiling, Yoda's dispatch rate per Droid count, and its memory at scale.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Child, type Msg } from './child.js';
 import type { BenchConfig } from './config.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
@@ -39,10 +40,9 @@ export interface DispatchFigures {
 
 const MB = 2 ** 20;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function loadSpec(c: BenchConfig, o: Pick<LoadSpec, 'mode' | 'droids' | 'want' | 'thinkMs'>): LoadSpec {
-  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, steady: true, maxSocketsPerProc: c.maxSocketsPerProc, minProcs: c.minProcs, joining: c.joining };
+  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, steady: true, maxSocketsPerProc: c.maxSocketsPerProc, joining: c.joining };
 }
 
 /** Starts a Yoda child serving a synthetic job of `ranges` ranges. */
@@ -126,7 +126,7 @@ export async function measureScaleRanges(c: BenchConfig): Promise<RangesScaleFig
   const { yoda, ready } = await startYodaChild(c, 'scale-ranges', s.ranges);
   try {
     let last: Msg = await yoda.ask({ type: 'sample' }, 'sample');
-    let t0 = performance.now();
+    let t0 = 0;
     let peak = Number(last.rss);
     const spec: LoadSpec = { ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }), warmupMs: 0, steady: false };
     // The load's window opens when every Droid has joined and lasts until Yoda has every range done.

@@ -1,8 +1,8 @@
 // Child process: many simulated Droids (one DEALER each) speaking the real protocol, or the raw ceiling exchange.
 import { readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Dealer, context } from 'zeromq';
-import { Packr } from 'msgpackr';
-import { decodeYodaMessage, encode, MAX_FRAME_BYTES } from '../protocol/codec.js';
+import { decodeYodaMessage, encode, MAX_FRAME_BYTES, unpackUnchecked } from '../protocol/codec.js';
 import { PROTOCOL_VERSION, type RangeResult, type RangeSpec } from '../protocol/messages.js';
 import type { JobKeys } from '../security/keys.js';
 import { childConfig, toParent, type Msg } from './child.js';
@@ -26,7 +26,6 @@ export interface DroidSimConfig {
 
 const c = childConfig<DroidSimConfig>();
 context.maxSockets = Math.max(context.maxSockets, c.sockets + 16);
-const raw = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number' });
 let hist = new Histogram();
 let ranges = 0;
 let requests = 0;
@@ -59,8 +58,7 @@ const joining = limiter(c.joining);
 async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promise<void>): Promise<void> {
   await joining.take();
   sock.connect(c.endpoint);
-  const request = (done: RangeResult[]) =>
-    c.mode === 'raw' ? raw.pack({ type: 'report', results: [], released: [], want: c.want }) : encode({ type: 'report', results: done, released: [], want: c.want });
+  const request = (done: RangeResult[]) => encode({ type: 'report', results: done, released: [], want: c.want });
   if (c.mode === 'yoda') {
     await sock.send(encode({ type: 'hello', version: PROTOCOL_VERSION, droid: key, node: `simnode-${key}`, rank: 0, pid: process.pid, slots: c.want, cores: c.want }));
     for (;;) {
@@ -81,7 +79,7 @@ async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promis
     const [frame] = await sock.receive();
     const now = performance.now();
     let got: RangeSpec[];
-    if (c.mode === 'raw') got = (raw.unpack(frame) as { ranges: RangeSpec[] }).ranges;
+    if (c.mode === 'raw') got = (unpackUnchecked(frame) as { ranges: RangeSpec[] }).ranges;
     else {
       const d = decodeYodaMessage(frame);
       if (!d.ok) throw new Error(d.why);
@@ -99,10 +97,6 @@ async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promis
     sentAt = performance.now();
     await sock.send(request(done));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { workdirPaths } from '../job/workdir.js';
 import { readJournal } from '../journal/read.js';
 import { BENCH_DIR } from './child.js';
 import type { BenchConfig } from './config.js';
@@ -39,7 +40,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: num
 
 async function runJob(name: string, jobFile: string, workdir: string, workers: number, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<EfficiencyFigures> {
   const processSeconds = await run(process.execPath, [CLI, 'run', jobFile, '--workdir', workdir, '--quiet'], env, timeoutMs);
-  const { records } = readJournal(join(workdir, 'journal.log'));
+  const { records } = readJournal(workdirPaths(workdir).journal);
   return { job: name, ...runEfficiency(records, workers, 1), processSeconds: Number(processSeconds.toFixed(3)) };
 }
 
@@ -67,7 +68,7 @@ export async function measureFixed(c: BenchConfig): Promise<EfficiencyFigures> {
 /** Runs the montecarlo example (a copy of it, inputs made by its make_inputs.py); null when the example is absent. */
 export async function measureMontecarlo(c: BenchConfig, workers: number): Promise<EfficiencyFigures | null> {
   const example = join(ROOT, 'examples', 'montecarlo');
-  if (!c.montecarlo || !existsSync(join(example, 'job.yaml')) || !existsSync(join(example, 'make_inputs.py'))) return null;
+  if (!existsSync(join(example, 'job.yaml')) || !existsSync(join(example, 'make_inputs.py'))) return null;
   const dir = mkdtempSync(join(tmpdir(), 'yoda-bench-mc-'));
   try {
     for (const f of ['job.yaml', 'payload.py', 'make_inputs.py']) cpSync(join(example, f), join(dir, f));

@@ -1,4 +1,5 @@
 // Drives one load: simulated Droids spread over child processes against a server child, with a measured window.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Child, type Msg } from './child.js';
 import type { DroidSimConfig } from './droid-sim.js';
 import { Histogram } from './histogram.js';
@@ -16,8 +17,6 @@ export interface LoadSpec {
   windowMs: number;
   /** At most this many DEALER sockets per simulator process (the open-files limit is per process). */
   maxSocketsPerProc: number;
-  /** At least this many simulator processes (when there are that many Droids). */
-  minProcs: number;
   /** Connections each simulator process sets up at once. */
   joining: number;
 }
@@ -40,8 +39,6 @@ export interface LoadResult {
   errors: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Splits `n` into `parts` near-equal positive counts. */
 export function split(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, k) => Math.floor(n / parts) + (k < n % parts ? 1 : 0)).filter((x) => x > 0);
@@ -51,15 +48,15 @@ export function split(n: number, parts: number): number[] {
 export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: string, during?: () => Promise<void>): Promise<LoadResult> {
   const endpoint = String(ready.endpoint);
   const keys = (ready.keys ?? null) as JobKeys | null;
-  const procs = Math.max(Math.min(spec.minProcs, spec.droids), Math.ceil(spec.droids / spec.maxSocketsPerProc));
+  const procs = Math.ceil(spec.droids / spec.maxSocketsPerProc);
   const sims = split(spec.droids, procs).map((sockets, k) => {
     const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}`, keys, joining: spec.joining };
     return Child.start('droid-sim', `sim-${tag}-p${k}`, config);
   });
   try {
-    const ready = await Promise.all(sims.map((s) => s.next('ready', 60_000 + spec.droids * 20)));
-    const fdsPerSocket = Math.max(...ready.map((r) => Number(r.fds) / Number(r.sockets)));
-    const joinSeconds = Math.max(...ready.map((r) => Number(r.joinMs))) / 1000;
+    const simsReady = await Promise.all(sims.map((s) => s.next('ready', 60_000 + spec.droids * 20)));
+    const fdsPerSocket = Math.max(...simsReady.map((r) => Number(r.fds) / Number(r.sockets)));
+    const joinSeconds = Math.max(...simsReady.map((r) => Number(r.joinMs))) / 1000;
     for (const s of sims) s.send({ type: 'go' });
     await sleep(spec.warmupMs);
     // Warm until every Droid has had two answers: with 10,000 Droids one cycle takes seconds.

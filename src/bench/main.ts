@@ -1,10 +1,17 @@
 // `npm run bench [-- --json] [--quick] [--insecure]`: Yoda's benchmarks (issue 6), as a table or one JSON document.
+//
+// Environment, for digging into a result:
+//   BENCH_PROF=<prefix>     CPU-profile (node --cpu-prof) every child whose name starts with <prefix>
+//                           (yoda-dispatch-64, sim-d64-p0, ceiling-server, replay, ...)
+//   BENCH_PROF_DIR=<dir>    where the .cpuprofile files go (default bench-profiles/)
+//   BENCH_KEEP_WORKDIR=1    keep the Yoda children's temporary work directories (journal, logs)
+// Then `node dist/bench/profile-top.js <file.cpuprofile>...` prints each profile's top functions (TOP=<n> rows).
 import { availableParallelism, loadavg } from 'node:os';
 import { FULL, QUICK, type BenchConfig } from './config.js';
 import { measureCeiling, measureDispatch, measureScaleDroids, measureScaleRanges } from './dispatch.js';
 import { measureFixed, measureMontecarlo } from './efficiency.js';
 import { measureReplay } from './replay.js';
-import { targets, vsCeiling, type BenchResult } from './results.js';
+import { ratio, targets, vsCeiling, type BenchResult } from './results.js';
 import { tableLines } from './table.js';
 
 const USAGE = `usage: node --expose-gc dist/bench/main.js [--json] [--quick] [--insecure]
@@ -13,7 +20,7 @@ const USAGE = `usage: node --expose-gc dist/bench/main.js [--json] [--quick] [--
   --insecure  CURVE off between Yoda and the simulated Droids (it is on by default, as in "yoda run")`;
 
 /** Runs every benchmark of `c` in order; `say` reports progress. */
-export async function runBench(c: BenchConfig, say: (line: string) => void): Promise<BenchResult> {
+async function runBench(c: BenchConfig, say: (line: string) => void): Promise<BenchResult> {
   const t0 = performance.now();
   const machine = { cores: availableParallelism(), node: process.version, loadAverage: loadavg(), curve: c.curve, startedAt: new Date().toISOString(), seconds: 0 };
   say('ceiling: bare ROUTER/DEALER + msgpackr');
@@ -32,12 +39,12 @@ export async function runBench(c: BenchConfig, say: (line: string) => void): Pro
   const replay = await measureReplay(c.replayRanges);
   say(`efficiency: ${c.fixed.workers} workers x ${c.fixed.rangesPerWorker} ranges of ${c.fixed.seconds} s`);
   const efficiency = await measureFixed(c);
-  if (c.montecarlo) say('efficiency: montecarlo example');
+  say(`efficiency: montecarlo example, ${c.montecarlo.files} file(s) x ${c.montecarlo.events} events`);
   const efficiencyMontecarlo = await measureMontecarlo(c, availableParallelism());
   machine.seconds = Math.round((performance.now() - t0) / 1000);
   const result = {
     version: 1 as const, quick: c.quick, machine, ceiling, dispatch,
-    scale: { droids: { ...sd, vsCeiling: vsCeiling(sd, ceiling) }, ranges: { ...sr, vsCeiling: { rangesPerSecond: Number((sr.rangesPerSecond / ceiling.rangesPerSecond).toFixed(3)) } } },
+    scale: { droids: { ...sd, vsCeiling: vsCeiling(sd, ceiling) }, ranges: { ...sr, vsCeiling: { rangesPerSecond: ratio(sr.rangesPerSecond, ceiling.rangesPerSecond) } } },
     replay, efficiency, efficiencyMontecarlo,
   };
   return { ...result, targets: targets(result) };

@@ -1,4 +1,4 @@
-// Journal replay time: a child process builds a journal of N done ranges, then times readJournal + replay on it.
+// Journal replay time: a child process builds a journal of N done ranges, then times replayJournalFile on it (one pass).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Child } from './child.js';

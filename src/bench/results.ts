@@ -42,9 +42,9 @@ export interface BenchResult {
   /** `droids`: paced Droids (each reports, then thinks); `ranges`: one job of many ranges run to completion. */
   scale: { droids: DispatchFigures & { thinkMs: number; vsCeiling: Ratios }; ranges: RangesScaleFigures & { vsCeiling: { rangesPerSecond: number } } };
   replay: ReplayFigures;
-  /** The fixed 1 s payload (`fixed` sizes). */
+  /** The fixed-duration payload (`fixed` sizes: workers x ranges of `seconds` each). */
   efficiency: EfficiencyFigures;
-  /** The montecarlo example, or null when it was skipped (quick run, or the example is absent). */
+  /** The montecarlo example (`montecarlo` sizes), or null when the example is absent. */
   efficiencyMontecarlo: EfficiencyFigures | null;
   targets: Target[];
 }
@@ -56,7 +56,8 @@ export interface Ratios {
   p99Ms: number;
 }
 
-const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
+/** a / b to three decimals. */
+export const ratio = (a: number, b: number): number => Number((a / b).toFixed(3));
 
 /** The ratios of a row's figures to the ceiling's. */
 export function vsCeiling(row: { rangesPerSecond: number; p50Ms: number; p99Ms: number }, c: CeilingFigures): Ratios {

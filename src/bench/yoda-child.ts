@@ -21,7 +21,7 @@ export interface YodaChildConfig {
 }
 
 /** A job description of `ranges` ranges over synthetic files (never opened: Yoda only names them). */
-export function syntheticJob(c: YodaChildConfig): JobDescription {
+function syntheticJob(c: YodaChildConfig): JobDescription {
   const files: InputFile[] = [];
   const count = Math.ceil(c.ranges / c.rangesPerFile);
   for (let f = 0; f < count; f++) {

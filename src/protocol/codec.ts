@@ -14,6 +14,11 @@ export function encode(message: DroidMessage | YodaMessage): Buffer {
   return packr.pack(message);
 }
 
+/** Decodes a frame without checking what it holds (for the benchmark's bare ceiling exchange only). */
+export function unpackUnchecked(frame: Uint8Array): unknown {
+  return packr.unpack(frame);
+}
+
 /** Outcome of decoding one frame: the message, or why it was dropped. */
 export type Decoded<T> = { ok: true; message: T } | { ok: false; why: string };
 

@@ -1,9 +1,9 @@
 // Time bins for the charts: utilization (busy / available worker time) and throughput (ranges/s, events/s).
 import type { ReportBar, ReportBin, ReportRun } from './model.js';
-import { activeMs, niceSeconds, type AxisPiece } from './time-axis.js';
+import { activeMs, lastAtOrBefore, niceSeconds, type AxisPiece } from './time-axis.js';
 
 /** About this many bins across the whole axis. */
-export const TARGET_BINS = 120;
+const TARGET_BINS = 120;
 
 /**
  * The bin width for `pieces`: a round duration giving about TARGET_BINS bins, but at least twice the mean
@@ -16,14 +16,7 @@ export function binSecondsFor(pieces: AxisPiece[], meanRangeSeconds = 0): number
 /** Adds `weight` x (overlap of [start, end] with each bin, in seconds) into `acc`. Bins are sorted and disjoint. */
 function spread(starts: Float64Array, ends: Float64Array, start: number, end: number, weight: number, acc: Float64Array): void {
   if (!(end > start)) return;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= start) lo = mid;
-    else hi = mid - 1;
-  }
-  for (let k = lo; k < starts.length && starts[k] < end; k++) {
+  for (let k = lastAtOrBefore(starts, start); k < starts.length && starts[k] < end; k++) {
     const overlap = Math.min(end, ends[k]) - Math.max(start, starts[k]);
     if (overlap > 0) acc[k] += (overlap / 1000) * weight;
   }
@@ -31,13 +24,7 @@ function spread(starts: Float64Array, ends: Float64Array, start: number, end: nu
 
 /** The index of the bin holding time `t`, or -1. */
 function binOf(starts: Float64Array, ends: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= t) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = lastAtOrBefore(starts, t);
   return starts.length > 0 && t >= starts[lo] && t <= ends[lo] ? lo : -1;
 }
 

@@ -29,7 +29,7 @@ function outcomeOf(last: ReportModel['runs'][number] | undefined, done: number, 
 export function buildReport(input: ReportInput): ReportModel {
   const d = input.description;
   const { runs, bars, failures } = collect(input.records, input.eventsOf);
-  const axis = axisPieces([...runs.map((r) => ({ start: r.start, end: r.end })), ...bars.map((b) => ({ start: b.start, end: b.end }))]);
+  const axis = axisPieces([...runs, ...bars]);
   const active = activeMs(axis);
   const done = bars.filter((b) => b.ok && !b.duplicate);
   const meanRangeMs = done.length ? done.reduce((s, b) => s + (b.end - b.start), 0) / done.length : 0;
@@ -68,7 +68,8 @@ export function buildReport(input: ReportInput): ReportModel {
       workers: lanes.length,
       activeSeconds: r3(active / 1000),
       busySeconds: r3(busySeconds),
-      cpuSeconds: r3(done.reduce((s, b) => s + (b.cpu ?? 0), 0)),
+      // Every attempt's CPU, duplicates included, as busySeconds and the node rows count it.
+      cpuSeconds: r3(bars.reduce((s, b) => s + (b.cpu ?? 0), 0)),
       utilization: capacity > 0 ? Math.round(Math.min(1, busySeconds / capacity) * 10000) / 10000 : 0,
       meanRangeSeconds: r3(meanRangeMs / 1000),
       outcome: outcomeOf(runs[runs.length - 1], done.length, d.totalRanges),

@@ -25,6 +25,10 @@ function timeOf(r: JournalRecord): number {
   }
 }
 
+function newRun(run: number, host: string, pid: number, at: number): ReportRun {
+  return { run, host, pid, start: at, end: at, ended: false, outcome: null, exit: null, workers: 0, ranges: 0, failures: 0 };
+}
+
 /** Walks the records once; `eventsOf(i)` gives the events of range i. Records before any run go to run 0. */
 export function collect(records: JournalRecord[], eventsOf: (i: number) => number): Collected {
   const runs: ReportRun[] = [];
@@ -32,46 +36,33 @@ export function collect(records: JournalRecord[], eventsOf: (i: number) => numbe
   const done = new Set<number>();
   const bars: ReportBar[] = [];
   const failures: ReportBar[] = [];
-  let run: ReportRun | null = null;
-  const current = (at: number): ReportRun => {
-    if (!run) {
-      run = { run: 0, host: '?', pid: 0, start: at, end: at, ended: false, outcome: null, exit: null, workers: 0, ranges: 0, failures: 0 };
-      runs.push(run);
-    }
-    return run;
-  };
-  const seen = (node: string, slot: number, r: ReportRun) => {
-    let s = workers.get(r);
-    if (!s) workers.set(r, (s = new Set()));
-    s.add(workerKey(node, slot));
-  };
+  let cur: ReportRun | null = null;
   for (const r of records) {
     if (r.t === 'job') continue;
     if (r.t === 'run') {
-      run = { run: r.run, host: r.host, pid: r.pid, start: r.at, end: r.at, ended: false, outcome: null, exit: null, workers: 0, ranges: 0, failures: 0 };
-      runs.push(run);
+      runs.push((cur = newRun(r.run, r.host, r.pid, r.at)));
       continue;
     }
-    const cur = current(timeOf(r));
-    if (!cur.ended) cur.end = Math.max(cur.end, timeOf(r));
+    const at = timeOf(r);
+    if (!cur) runs.push((cur = newRun(0, '?', 0, at)));
+    if (!cur.ended) cur.end = Math.max(cur.end, at);
     if (r.t === 'end') {
       Object.assign(cur, { ended: true, end: r.at, outcome: r.outcome, exit: r.exit });
-    } else if (r.t === 'done') {
+      continue;
+    }
+    if (r.t !== 'done' && r.t !== 'fail') continue;
+    let seen = workers.get(cur);
+    if (!seen) workers.set(cur, (seen = new Set()));
+    seen.add(workerKey(r.node, r.slot));
+    const base = { i: r.i, id: r.id, run: cur.run, node: r.node, slot: r.slot, start: r.start, end: r.end, attempt: r.attempt };
+    if (r.t === 'done') {
       const duplicate = done.has(r.i);
       done.add(r.i);
       if (!duplicate) cur.ranges += 1;
-      seen(r.node, r.slot, cur);
-      bars.push({
-        i: r.i, id: r.id, run: cur.run, node: r.node, slot: r.slot, start: r.start, end: r.end, attempt: r.attempt, ok: true,
-        events: duplicate ? 0 : eventsOf(r.i), out: r.out, cpu: r.cpu, ...(duplicate ? { duplicate } : {}),
-      });
-    } else if (r.t === 'fail') {
+      bars.push({ ...base, ok: true, events: duplicate ? 0 : eventsOf(r.i), out: r.out, cpu: r.cpu, ...(duplicate ? { duplicate } : {}) });
+    } else {
       cur.failures += 1;
-      seen(r.node, r.slot, cur);
-      const bar: ReportBar = {
-        i: r.i, id: r.id, run: cur.run, node: r.node, slot: r.slot, start: r.start, end: r.end, attempt: r.attempt, ok: false,
-        events: 0, code: r.code, msg: r.msg, fatal: r.fatal,
-      };
+      const bar: ReportBar = { ...base, ok: false, events: 0, code: r.code, msg: r.msg, fatal: r.fatal };
       bars.push(bar);
       failures.push(bar);
     }

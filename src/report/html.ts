@@ -15,7 +15,7 @@ import { failuresTable, nodesTable, paramsTable, runsTable } from './tables.js';
 import { formatDuration } from './time-axis.js';
 
 /** Total width of every chart (the width of a section's content, see style.ts), and the left margin (worker labels, y ticks) they share so times line up. */
-export const CHART_WIDTH = 1098;
+const CHART_WIDTH = 1098;
 const LEFT = 112;
 const RIGHT = 16;
 
@@ -70,7 +70,7 @@ export function renderReportHtml(m: ReportModel, jsonName = 'report.json'): stri
   const t = m.totals;
   const outcomeCls = t.outcome.startsWith('complete') ? 'good' : t.outcome === 'fatal' || t.outcome === 'failed' ? 'bad' : 'warn';
   const started = m.runs[0] ? `first run started ${stamp(m.runs[0].start)}` : 'not run yet';
-  const chart = (title: string, hint: string, svg: string) => `<div class="chart-title">${title} <span class="dim">${hint}</span></div><div class="scroll">${svg}</div>`;
+  const chart = (title: string, svg: string) => `${title ? `<div class="chart-title">${title}</div>` : ''}<div class="scroll">${svg}</div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Yoda report: ${esc(m.job.name)}</title><style>${REPORT_CSS}</style></head>
@@ -82,10 +82,10 @@ ${cards(m)}
 ${legend(m)}${timelineNotes(m)}
 <div class="scroll">${ganttSvg(m, scale, CHART_WIDTH)}</div></section>
 <section id="utilization"><h2>Core utilization <span class="dim">busy worker time / worker time of the running allocations, per ${esc(formatDuration(m.binSeconds))} bin</span></h2>
-${chart('', '', seriesSvg(m.bins, scale, CHART_WIDTH, s.utilization, origin))}</section>
+${chart('', seriesSvg(m.bins, scale, CHART_WIDTH, s.utilization, origin))}</section>
 <section id="throughput"><h2>Throughput <span class="dim">ranges finished per bin, divided by the bin's length</span></h2>
-${chart('events / s', '', seriesSvg(m.bins, scale, CHART_WIDTH, s.events, origin))}
-${chart('ranges / s', '', seriesSvg(m.bins, scale, CHART_WIDTH, s.ranges, origin))}</section>
+${chart('events / s', seriesSvg(m.bins, scale, CHART_WIDTH, s.events, origin))}
+${chart('ranges / s', seriesSvg(m.bins, scale, CHART_WIDTH, s.ranges, origin))}</section>
 <section id="failures"><h2>Failures <span class="dim">${count(t.failedAttempts)} failed attempt(s), ${count(t.fatal)} fatal range(s)</span></h2>${failuresTable(m)}</section>
 <section id="nodes"><h2>Nodes</h2>${nodesTable(m)}</section>
 <section id="runs"><h2>Runs <span class="dim">one per allocation (yoda run) on this work directory</span></h2>${runsTable(m)}</section>

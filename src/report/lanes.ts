@@ -5,10 +5,10 @@ import type { ReportBar, ReportLane, ReportNode, ReportSegment } from './model.j
 /** A lane with more done ranges than this is drawn as merged busy segments. */
 export const MAX_BARS_PER_LANE = 400;
 /** When the whole timeline would hold more bars than this, every lane is merged. */
-export const MAX_BARS_TOTAL = 20_000;
+const MAX_BARS_TOTAL = 20_000;
 
 /** Compares node names so that nid2 sorts before nid10. */
-export const naturalCompare = new Intl.Collator('en', { numeric: true }).compare;
+const naturalCompare = new Intl.Collator('en', { numeric: true }).compare;
 
 /** Merges a worker's done ranges (sorted by start) into busy segments, bridging gaps up to `toleranceMs`. */
 export function mergeBars(bars: ReportBar[], toleranceMs: number): ReportSegment[] {

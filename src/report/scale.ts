@@ -1,5 +1,5 @@
 // Maps times to x pixels over the axis pieces (with a fixed-width break for every collapsed gap), and picks ticks.
-import { activeMs, formatElapsed, niceSeconds, type AxisPiece } from './time-axis.js';
+import { activeMs, formatElapsed, lastAtOrBefore, niceSeconds, type AxisPiece } from './time-axis.js';
 
 /** Width in pixels of the break drawn for a collapsed gap. */
 export const GAP_PX = 18;
@@ -21,6 +21,7 @@ export function timeScale(pieces: AxisPiece[], left: number, width: number, orig
   const total = Math.max(1, activeMs(ps));
   const usable = Math.max(50, width - GAP_PX * (ps.length - 1));
   const offsets: number[] = [];
+  const starts = ps.map((p) => p.start);
   let acc = left;
   for (const p of ps) {
     offsets.push(acc);
@@ -28,13 +29,7 @@ export function timeScale(pieces: AxisPiece[], left: number, width: number, orig
   }
   const x = (t: number): number => {
     // The last piece starting at or before t (pieces are sorted); times in a gap snap to the piece's end.
-    let lo = 0;
-    let hi = ps.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (ps[mid].start <= t) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtOrBefore(starts, t);
     const p = ps[lo];
     const c = Math.min(Math.max(t, p.start), p.end);
     return offsets[lo] + ((c - p.start) / total) * usable;

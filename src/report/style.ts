@@ -63,9 +63,7 @@ svg .area.util { fill: var(--util); } svg .line.util { stroke: var(--util); }
 svg .area.events { fill: var(--events); } svg .line.events { stroke: var(--events); }
 svg .area.ranges { fill: var(--ranges); } svg .line.ranges { stroke: var(--ranges); }
 svg .hover { fill: transparent; } svg .hover:hover { fill: var(--fg); opacity: .06; }
-.pair { display: grid; grid-template-columns: 1fr; gap: 4px; }
 .chart-title { font-size: 13px; font-weight: 600; margin: 6px 0 0; }
-.chart-title .dim { font-weight: normal; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { color: var(--dim); font-weight: 600; font-size: 12px; }

@@ -4,7 +4,7 @@ import { count, esc, pct, stamp } from './svg.js';
 import { formatDuration } from './time-axis.js';
 
 /** At most this many failures are listed in the page (fatal ones first); report.json has them all. */
-export const MAX_FAILURE_ROWS = 500;
+const MAX_FAILURE_ROWS = 500;
 
 function table(head: string[], rows: string[][], cls = ''): string {
   const th = head.map((h) => `<th>${h}</th>`).join('');

@@ -7,7 +7,7 @@ export interface AxisPiece {
 }
 
 /** Gaps shorter than this are drawn to scale, whatever the job's length. */
-export const MIN_COLLAPSED_GAP_MS = 60_000;
+const MIN_COLLAPSED_GAP_MS = 60_000;
 
 /**
  * Merges busy intervals into the pieces of the axis. A gap is collapsed (drawn as a break) when it is
@@ -34,6 +34,18 @@ export function axisPieces(intervals: AxisPiece[]): AxisPiece[] {
   return pieces;
 }
 
+/** The index of the last of the sorted `starts` at or before `t`; 0 when `t` precedes them all (or none exist). */
+export function lastAtOrBefore(starts: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** Milliseconds covered by the pieces (gaps excluded). */
 export function activeMs(pieces: AxisPiece[]): number {
   return pieces.reduce((s, p) => s + (p.end - p.start), 0);
@@ -54,11 +66,14 @@ export function niceSeconds(seconds: number): number {
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-';
   if (seconds === 0) return '0 s';
-  if (seconds < 1) return `${+(seconds * 1000).toPrecision(seconds < 0.001 ? 2 : 3)} ms`;
+  // Rounding must not carry a value up to the next unit's "1000 ms" or "60 min 0 s": it then takes that unit.
+  const ms = +(seconds * 1000).toPrecision(seconds < 0.001 ? 2 : 3);
+  if (seconds < 1 && ms < 1000) return `${ms} ms`;
   if (seconds < 10) return `${+seconds.toFixed(2)} s`;
   if (seconds < 120) return `${Math.round(seconds)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   const m = Math.round(seconds / 60);
-  if (seconds < 3600) return `${Math.floor(Math.round(seconds) / 60)} min ${Math.round(seconds) % 60} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 

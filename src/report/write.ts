@@ -8,14 +8,14 @@ import { renderReportHtml } from './html.js';
 import type { ReportModel } from './model.js';
 
 /** Where the page and its JSON go: `out` (default <workdir>/report.html) and the same name ending in .json. */
-export function reportPaths(workdir: string, out?: string): { html: string; json: string } {
+function reportPaths(workdir: string, out?: string): { html: string; json: string } {
   const html = resolve(out ?? join(workdirPaths(workdir).root, 'report.html'));
   const json = /\.html?$/i.test(html) ? html.replace(/\.html?$/i, '.json') : `${html}.json`;
   return { html, json };
 }
 
 /** The report model of the job in `workdir`; errors (BAD_USAGE) when the directory holds no job. */
-export function readReport(workdir: string, now = new Date()): ReportModel {
+function readReport(workdir: string, now = new Date()): ReportModel {
   const p = workdirPaths(workdir);
   const description = requireJobDescription(workdir);
   const plan = planOf(description);

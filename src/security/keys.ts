@@ -17,11 +17,16 @@ export function keyFile(workdir: string): string {
   return join(workdir, 'keys', 'curve.json');
 }
 
-/** Makes fresh keys for this run and writes them where only the job's owner can read them. */
-export function createJobKeys(workdir: string): JobKeys {
+/** Fresh keys for one run (Yoda's pair and the Droids' pair), kept in memory only. */
+export function newJobKeys(): JobKeys {
   const server = curveKeyPair();
   const client = curveKeyPair();
-  const keys: JobKeys = { serverPublic: server.publicKey, serverSecret: server.secretKey, clientPublic: client.publicKey, clientSecret: client.secretKey };
+  return { serverPublic: server.publicKey, serverSecret: server.secretKey, clientPublic: client.publicKey, clientSecret: client.secretKey };
+}
+
+/** Makes fresh keys for this run and writes them where only the job's owner can read them. */
+export function createJobKeys(workdir: string): JobKeys {
+  const keys = newJobKeys();
   const dir = join(workdir, 'keys');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);

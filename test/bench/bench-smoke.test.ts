@@ -1,10 +1,10 @@
 // Smoke test of `npm run bench -- --quick --json`: it runs end to end and prints a document of the right shape.
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../integration/proc.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
 const number = expect.any(Number);
@@ -27,6 +27,8 @@ describe('bench --quick --json', () => {
     expect(r.efficiency).toMatchObject({ utilization: number, tailSeconds: number, firstRangeSeconds: number });
     expect(r.efficiency.ranges).toBe(4);
     expect(r).toHaveProperty('efficiencyMontecarlo');
+    // --quick runs the montecarlo example on 1 file of 40 events: 2 ranges of 20.
+    expect(r.efficiencyMontecarlo).toMatchObject({ job: 'montecarlo example', ranges: 2, utilization: number, tailSeconds: number, processSeconds: number });
     expect(r.targets.map((t: { name: string }) => t.name).length).toBe(7);
     for (const t of r.targets) expect(t).toMatchObject({ name: expect.any(String), value: number, met: expect.any(Boolean) });
   });

@@ -4,7 +4,7 @@ import { buildReport } from '../../../src/report/build.js';
 import { collect } from '../../../src/report/collect.js';
 import { buildLanes, MAX_BARS_PER_LANE, mergeBars } from '../../../src/report/lanes.js';
 import type { ReportBar } from '../../../src/report/model.js';
-import { axisPieces } from '../../../src/report/time-axis.js';
+import { axisPieces, lastAtOrBefore } from '../../../src/report/time-axis.js';
 import { description, RECORDS, T0, T1 } from './fixtures.js';
 
 const model = () => buildReport({ description: description(), workdir: '/work', records: RECORDS, eventsOf: () => 5, now: new Date(T1 + 60_000) });
@@ -25,6 +25,8 @@ describe('report model from a handcrafted journal', () => {
     const t = model().totals;
     expect(t).toMatchObject({ rangesDone: 5, eventsDone: 25, fatal: 1, failedAttempts: 2, duplicates: 1, runs: 2, workers: 4 });
     expect(t.busySeconds).toBe(72);
+    // Every attempt's CPU, the duplicate's included: the sum of the node rows (15 + 7.5 + 10).
+    expect(t.cpuSeconds).toBe(32.5);
     // Run 1: 3 workers x 20 s; run 2 (killed, last activity after 20 s): 1 worker x 20 s.
     expect(t.utilization).toBeCloseTo(72 / 80, 4);
     expect(t.meanRangeSeconds).toBe(11);
@@ -66,6 +68,12 @@ describe('report model from a handcrafted journal', () => {
   it('keeps short gaps to scale', () => {
     expect(axisPieces([{ start: 0, end: 100_000 }, { start: 130_000, end: 200_000 }])).toEqual([{ start: 0, end: 200_000 }]);
     expect(axisPieces([{ start: 0, end: 100_000 }, { start: 400_000, end: 500_000 }])).toHaveLength(2);
+  });
+
+  it('finds the last start at or before a time, and 0 before them all', () => {
+    const starts = [10, 20, 20, 30];
+    expect([5, 10, 19, 20, 29, 30, 99].map((t) => lastAtOrBefore(starts, t))).toEqual([0, 0, 0, 2, 2, 3, 3]);
+    expect(lastAtOrBefore([], 5)).toBe(0);
   });
 });
 

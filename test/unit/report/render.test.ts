@@ -49,6 +49,8 @@ describe('time scale', () => {
     expect([3620, 3625].map((v) => formatElapsed(v, 5, 3640))).toEqual(['1:00:20', '1:00:25']);
     expect(formatElapsed(93_600, 3600, 100_000)).toBe('26:00 h');
     expect([0.0021, 0.25, 4.256, 42, 185, 3930].map(formatDuration)).toEqual(['2.1 ms', '250 ms', '4.26 s', '42 s', '3 min 5 s', '1 h 6 min']);
+    // Rounding up to the next unit switches to that unit.
+    expect([0.9996, 3599.4, 3599.7].map(formatDuration)).toEqual(['1 s', '59 min 59 s', '1 h 0 min']);
   });
 });
 
