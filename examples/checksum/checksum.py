@@ -22,15 +22,15 @@ def read_lines(path):
     return lines
 
 
-# Write text to path atomically: temporary file in the same directory, fsync, rename.
-def write_atomically(path, text):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+# yoda_payload's write_atomically (temporary file in the same directory, fsync, rename). Yoda puts the
+# helper on every worker's PYTHONPATH; --count (the job's event-count command) runs without it and never needs it.
+def helper_write_atomically():
+    try:
+        from yoda_payload import write_atomically
+    except ImportError:  # run from a checkout without PYTHONPATH: use the repo's python/ directory
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+        from yoda_payload import write_atomically
+    return write_atomically
 
 
 # Count lines (--count FILE) or checksum one range; return the exit status.
@@ -48,7 +48,7 @@ def main(argv):
         return 1
     base = os.path.basename(path)
     text = "".join(f"{base} {e} {hashlib.sha256(lines[e]).hexdigest()}\n" for e in range(first, last + 1))
-    write_atomically(output, text)
+    helper_write_atomically()(output, text)
     return 0
 
 

@@ -2,22 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { readJobSpec } from '../job/load.js';
-import { formatCpuList, parseCpuList } from '../native/affinity.js';
-import { DEFAULT_CORE_COUNT_VARIABLE, managesGpus, memoryLimitMB, planForPayload, planRequestOf } from '../node/job-plan.js';
+import { formatCpuList } from '../native/affinity.js';
+import { memoryLimitMB, planForPayload, planRequestOf, slotEnvOptions } from '../node/job-plan.js';
 import { formatPlan } from '../node/plan-format.js';
-import { readAllowed, readSnapshot, readTopology } from '../node/read-topology.js';
-import { buildTopology, type GpuEnv, type SysfsSnapshot, type Topology } from '../node/topology.js';
+import { readTopology, recordTopology, topologyFromFile, type TopologyFile } from '../node/read-topology.js';
+import type { Topology } from '../node/topology.js';
 import { slotEnv } from '../payload/slot-env.js';
 import { YodaError } from '../util/errors.js';
 import { defineCommand } from './command.js';
-
-/** A recorded node (as `--save-topology` writes it and test/fixtures/topology/*.json hold). */
-export interface TopologyFile {
-  description?: string;
-  allowed: string;
-  env?: GpuEnv;
-  snapshot: SysfsSnapshot;
-}
 
 /** Options of `yoda plan`. */
 export interface PlanOptions {
@@ -29,21 +21,19 @@ export interface PlanOptions {
 
 function loadTopologyFile(path: string): Topology {
   try {
-    const f = JSON.parse(readFileSync(path, 'utf8')) as TopologyFile;
-    return buildTopology(f.snapshot, parseCpuList(f.allowed), f.env ?? {});
+    return topologyFromFile(JSON.parse(readFileSync(path, 'utf8')) as TopologyFile);
   } catch (e) {
     throw new YodaError('BAD_USAGE', `--topology ${path}: not a recorded topology (write one with yoda plan --save-topology): ${(e as Error).message}`, { path });
   }
 }
 
-/** The plan of `jobfile` on this node (or a recorded one), as printed by `yoda plan --json`. */
-export function planReport(o: Pick<PlanOptions, 'jobfile' | 'topology'>) {
+/** The plan of `jobfile` on this node (or a recorded one, or `topo` when given), as printed by `yoda plan --json`. */
+export function planReport(o: Pick<PlanOptions, 'jobfile' | 'topology'>, topo = o.topology ? loadTopologyFile(o.topology) : readTopology()) {
   const spec = readJobSpec(o.jobfile);
   const p = spec.payload;
-  const topo = o.topology ? loadTopologyFile(o.topology) : readTopology();
   const plan = planForPayload(topo, p);
   const { labels: _labels, ...request } = planRequestOf(p);
-  const envOptions = { coreCountVariable: p.coreCountVariable ?? DEFAULT_CORE_COUNT_VARIABLE, manageGpus: managesGpus(p) };
+  const envOptions = slotEnvOptions(p);
   const report = {
     node: o.topology ? `recorded topology ${o.topology}` : hostname(),
     mode: p.mode,
@@ -64,14 +54,18 @@ function envLine(env: Record<string, string | null>): string {
   return Object.entries(env).map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`)).join(' ');
 }
 
+// Records this node in `path` (for --topology elsewhere) and returns its topology, read once.
+function saveTopology(path: string): Topology {
+  const f: TopologyFile = { description: `recorded by yoda plan on ${hostname()}`, ...recordTopology() };
+  writeFileSync(path, `${JSON.stringify(f, null, 2)}\n`);
+  process.stderr.write(`yoda: recorded this node's topology in ${path} (plan with it elsewhere: yoda plan <jobfile> --topology ${path})\n`);
+  return topologyFromFile(f);
+}
+
 /** Prints the plan; `--save-topology` records this node for planning elsewhere. */
 export function planCommand(o: PlanOptions): number {
-  if (o.saveTopology) {
-    const f: TopologyFile = { description: `recorded by yoda plan on ${hostname()}`, allowed: formatCpuList(readAllowed()), env: {}, snapshot: readSnapshot() };
-    writeFileSync(o.saveTopology, `${JSON.stringify(f, null, 2)}\n`);
-    process.stderr.write(`yoda: recorded this node's topology in ${o.saveTopology} (plan with it elsewhere: yoda plan <jobfile> --topology ${o.saveTopology})\n`);
-  }
-  const { report, text } = planReport(o);
+  const here = o.saveTopology ? saveTopology(o.saveTopology) : undefined;
+  const { report, text } = planReport(o, o.topology ? undefined : here);
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;

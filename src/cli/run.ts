@@ -13,7 +13,7 @@ import { chooseAddress } from '../batch/address.js';
 import { clearEndpoint, publishEndpoint } from '../runtime/rendezvous.js';
 import { runRankZero } from '../runtime/rank-zero.js';
 import { runDroidRank } from '../runtime/droid-rank.js';
-import type { DroidTuning } from '../droid/start.js';
+import type { DroidTuning, NodePlan } from '../droid/start.js';
 import { summaryLines } from './summary.js';
 import { EXIT } from './exit-codes.js';
 import { LiveLine } from '../util/live-line.js';
@@ -75,22 +75,23 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const shared = checkOneRankPerNode(launch, o.allowSharedNode);
   if (shared) throw new YodaError('BAD_USAGE', shared, {});
   const job = loadJob(o.jobfile);
-  // Check the node can hold the slots asked for before anything starts (a clear exit 2 on every rank).
-  planForPayload(readTopology(), job.spec.payload);
+  // Read the node and plan its slots once, before anything starts (a clear exit 2 on every rank that cannot hold them).
+  const topo = readTopology();
+  const plan = planForPayload(topo, job.spec.payload);
   const workdir = chooseWorkdir(o, job.spec.workdir, job.baseDir, job.name);
   const id = launchId(process.env);
   if (launch.rank !== 0) {
     const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: launch.rank, node: launch.node, level: o.logLevel, console: !o.quiet, consoleLevel: 'warn' });
     const result = await runDroidRank({
       workdir, jobHash: job.hash, rank: launch.rank, node: launch.node, launch: id, rendezvousSeconds: o.rendezvousTimeout,
-      droid: droidTuning(o), graceSeconds: o.grace,
+      droid: droidTuning(o), slots: { topo, plan }, graceSeconds: o.grace,
     }, log);
     if (result.error) say(`rank ${launch.rank} on ${launch.node}: ${result.error}`);
     return result.exitCode;
   }
   const endpointPath = workdirPaths(workdir).endpoint;
   try {
-    return await runAsRankZero(o, launch, job, workdir, id);
+    return await runAsRankZero(o, launch, job, workdir, id, { topo, plan });
   } catch (e) {
     // Tell the waiting ranks at once instead of letting them time out.
     if (launch.size > 1) publishEndpoint(endpointPath, { endpoint: '', host: hostname(), pid: process.pid, run: 0, started: new Date().toISOString(), launch: id, curve: false, error: (e as Error).message });
@@ -98,7 +99,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   }
 }
 
-async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<typeof loadJob>, workdir: string, id: string | null): Promise<number> {
+async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<typeof loadJob>, workdir: string, id: string | null, slots: NodePlan): Promise<number> {
   clearEndpoint(workdirPaths(workdir).endpoint);
   const { description, resumed, setAside } = await openWorkdir(workdir, job, o.fresh);
   const live = !o.quiet && process.stderr.isTTY ? new LiveLine() : null;
@@ -119,7 +120,7 @@ async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<
     joinTimeoutSeconds: o.rendezvousTimeout, leaveTimeoutSeconds: o.grace + 30, progressSeconds: o.progress,
     deadline, marginSeconds: o.margin,
   };
-  const r = await runRankZero({ description, past, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), graceSeconds: o.grace, insecure: o.insecure, live }, log);
+  const r = await runRankZero({ description, past, workdir, node: launch.node, address, launch: id, yoda: yodaTuning, droid: droidTuning(o), slots, graceSeconds: o.grace, insecure: o.insecure, live }, log);
   const reason = r.yoda.state.stopReason ?? r.droid.error;
   for (const line of summaryLines(readStatus(workdir), reason)) say(line);
   const refused = r.yoda.zap?.refusedCount ?? 0;

@@ -28,8 +28,6 @@ export type SlotTemplate = Omit<WorkerSetup, 'slot' | 'cpus' | 'gpus' | 'slotEnv
 export interface DroidShell {
   template: SlotTemplate;
   slotEnv: Map<number, SlotEnv>;
-  /** Cores (not hardware threads) of each slot, for the node file. */
-  slotCores: Map<number, number>;
   affinity: LoadedAffinity;
   /** <workdir>/nodes/<node>.rank<k>.json and the Droid's part of it. */
   nodeFile: { path: string; host: string };
@@ -156,7 +154,7 @@ export class DroidClient {
       pinning: this.shell.affinity.native ? 'native' : 'taskset', writtenAt: new Date().toISOString(),
       workers: c.slots.filter((s) => this.workers.has(s.slot)).map((s) => ({
         node: c.node, slot: s.slot, pid: this.workers.get(s.slot)!.pid ?? null, cpus: s.cpus, gpus: s.gpus,
-        cores: this.shell.slotCores.get(s.slot) ?? s.cpus.length, mode: this.shell.template.mode,
+        cores: s.cores, mode: this.shell.template.mode,
         startedAt: this.started.get(s.slot) ?? f.writtenAt, log: s.log, memoryLimitMB: s.memoryLimitMB,
       })),
     };

@@ -1,6 +1,7 @@
 // <workdir>/nodes/<node>.rank<k>.json: a Droid's live workers, rewritten when a worker starts or stops (read by `yoda status`).
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { workdirPaths } from '../job/workdir.js';
 
 /** One live worker as `yoda status --json` lists it. */
 export interface LiveWorker {
@@ -31,14 +32,9 @@ export interface NodeFile {
   workers: LiveWorker[];
 }
 
-/** The directory holding every Droid's node file. */
-export function nodesDir(workdir: string): string {
-  return join(resolve(workdir), 'nodes');
-}
-
 /** The node file of the Droid of `rank` on `node` (a rank of its own, as several may share a node). */
 export function nodeFilePath(workdir: string, node: string, rank: number): string {
-  return join(nodesDir(workdir), `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}.json`);
+  return join(workdirPaths(workdir).nodes, `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}.json`);
 }
 
 /** Writes a node file atomically (write aside, then rename). */

@@ -1,16 +1,17 @@
-// Starting the Droid of one rank: plan the node's worker slots, choose how to pin, and connect to Yoda.
+// Starting the Droid of one rank on its node's slot plan: choose how to pin, set each slot's variables, and connect to Yoda.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../job/workdir.js';
 import { formatCpuList, loadAffinity, type LoadedAffinity } from '../native/affinity.js';
-import { readTopology } from '../node/read-topology.js';
-import { DEFAULT_CORE_COUNT_VARIABLE, managesGpus, memoryLimitMB, planForPayload } from '../node/job-plan.js';
+import { memoryLimitMB, slotEnvOptions } from '../node/job-plan.js';
 import { formatPlan } from '../node/plan-format.js';
 import type { SlotPlan } from '../node/planner.js';
-import { createPinner, findTaskset } from '../payload/pinned-spawn.js';
+import type { Topology } from '../node/topology.js';
+import { createPinner } from '../payload/pinned-spawn.js';
 import { slotEnv } from '../payload/slot-env.js';
+import { findOnPath } from '../util/path-lookup.js';
 import { DroidClient, type DroidShell } from './client.js';
 import { nodeFilePath } from './node-file.js';
 import { createDroidState, type DroidConfig } from './state.js';
@@ -23,6 +24,12 @@ export type DroidTuning = Pick<DroidConfig, 'prefetchPerSlot' | 'reportIntervalM
 export interface DroidPlace {
   rank: number;
   node: string;
+}
+
+/** This node's topology and the job's slot plan on it (`yoda run` reads and plans once per rank). */
+export interface NodePlan {
+  topo: Topology;
+  plan: SlotPlan;
 }
 
 /** The pinning implementation: the addon, unless YODA_AFFINITY=taskset forces the fallback. */
@@ -52,19 +59,18 @@ function pinSelf(affinity: LoadedAffinity, cpus: number[], rank: number, log: Lo
   );
 }
 
-/** Starts the Droid for this rank, connected to Yoda's `endpoint`; throws BAD_JOB_FILE when the node cannot hold the slots. */
-export function startDroid(d: JobDescription, workdir: string, endpoint: string, place: DroidPlace, tuning: DroidTuning, log: Logger, keys: JobKeys | null): DroidClient {
+/** Starts the Droid for this rank on the slots of `nodePlan`, connected to Yoda's `endpoint`. */
+export function startDroid(d: JobDescription, workdir: string, endpoint: string, place: DroidPlace, nodePlan: NodePlan, tuning: DroidTuning, log: Logger, keys: JobKeys | null): DroidClient {
   const paths = workdirPaths(workdir);
   const p = d.spec.payload;
-  const topo = readTopology();
+  const { topo, plan } = nodePlan;
   for (const w of topo.warnings) log.warn(`topology: ${w}`);
-  const plan = planForPayload(topo, p);
   const affinity = droidAffinity();
-  const taskset = affinity.native ? null : findTaskset();
+  const taskset = affinity.native ? null : findOnPath('taskset');
   announce(plan, formatPlan(plan, topo), affinity, taskset, place, log);
   if (plan.reserved.length > 0) pinSelf(affinity, plan.reserved, place.rank, log);
   const slots = plan.slots.map((s) => ({
-    slot: s.slot, cpus: s.cpus, gpus: s.gpus, log: join(paths.workerLogs, `${place.node}.${s.slot}.log`), memoryLimitMB: memoryLimitMB(p, s.width),
+    slot: s.slot, cpus: s.cpus, gpus: s.gpus, cores: s.width, log: join(paths.workerLogs, `${place.node}.${s.slot}.log`), memoryLimitMB: memoryLimitMB(p, s.width),
   }));
   const config: DroidConfig = {
     ...tuning,
@@ -76,14 +82,13 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
     startTimeoutSeconds: p.startTimeoutSeconds,
     rangeTimeoutSeconds: p.rangeTimeoutSeconds ?? null,
   };
-  const envOptions = { coreCountVariable: p.coreCountVariable ?? DEFAULT_CORE_COUNT_VARIABLE, manageGpus: managesGpus(p) };
+  const envOptions = slotEnvOptions(p);
   const shell: DroidShell = {
     template: {
       command: p.command, mode: p.mode, cwd: d.payloadCwd, env: p.env, workdir: paths.root, outputDir: d.outputDir,
       outputTemplate: p.output, node: place.node, startTimeoutSeconds: p.startTimeoutSeconds, pinner: createPinner(affinity, taskset ?? 'taskset'),
     },
     slotEnv: new Map(plan.slots.map((s) => [s.slot, slotEnv(s, topo, envOptions)])),
-    slotCores: new Map(plan.slots.map((s) => [s.slot, s.width])),
     affinity,
     nodeFile: { path: nodeFilePath(workdir, place.node, place.rank), host: hostname() },
   };

@@ -7,8 +7,9 @@ export interface DroidConfig {
   node: string;
   rank: number;
   pid: number;
-  /** Worker slots from the node's plan; a worker whose process tree passes `memoryLimitMB` is killed. */
-  slots: { slot: number; cpus: number[]; gpus: number[]; log: string; memoryLimitMB: number | null }[];
+  /** Worker slots from the node's plan (`cores`: width in cores, `cpus`: every pinned hardware thread);
+   * a worker whose process tree passes `memoryLimitMB` is killed. */
+  slots: { slot: number; cpus: number[]; cores: number; gpus: number[]; log: string; memoryLimitMB: number | null }[];
   /** Extra ranges kept per slot beyond the one it runs, so no worker waits for a round trip. */
   prefetchPerSlot: number;
   /** Results are sent at least this often, or as soon as `reportBatch` are waiting. */

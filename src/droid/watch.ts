@@ -2,7 +2,7 @@
 // and, now and then, that every thread of every process of a worker still runs on the slot's CPUs.
 import type { Logger } from 'pino';
 import { formatCpuList, type Affinity } from '../native/affinity.js';
-import { processTree, readProcessTable, residentMB, type ProcEntry } from '../node/memory.js';
+import { indexProcesses, processTree, readProcessTable, residentMB } from '../node/memory.js';
 import { readThreadMasks, strayThreads } from '../node/thread-masks.js';
 
 /** A live worker to watch. */
@@ -55,11 +55,14 @@ export class WorkerWatch {
       const memory = live.filter((w) => w.limitMB !== null && !this.overLimit.has(w.pid));
       const pins = live.filter((w) => this.nextPinCheck.get(w.pid)! <= now);
       if (memory.length === 0 && pins.length === 0) return;
-      const table = await readProcessTable();
-      for (const w of memory) await this.checkMemory(w, table);
+      // One index of /proc per sample, and each worker's processes looked up once for both checks.
+      const index = indexProcesses(await readProcessTable());
+      const checked = live.filter((w) => memory.includes(w) || pins.includes(w));
+      const members = new Map(checked.map((w) => [w.pid, processTree(index, w.pid)]));
+      for (const w of memory) await this.checkMemory(w, members.get(w.pid)!);
       for (const w of pins) {
         this.nextPinCheck.set(w.pid, now + (this.o.pinCheckMs ?? 30_000));
-        await this.checkPins(w, processTree(table, w.pid));
+        await this.checkPins(w, members.get(w.pid)!);
       }
     } catch (e) {
       this.o.log.debug({ err: (e as Error).message }, 'worker watch: sampling /proc failed');
@@ -68,8 +71,8 @@ export class WorkerWatch {
     }
   }
 
-  private async checkMemory(w: WatchedWorker, table: ProcEntry[]): Promise<void> {
-    const rss = await residentMB(processTree(table, w.pid));
+  private async checkMemory(w: WatchedWorker, members: number[]): Promise<void> {
+    const rss = await residentMB(members);
     if (w.limitMB === null || rss <= w.limitMB) return;
     this.overLimit.add(w.pid);
     this.o.overMemory(w.slot, w.pid, rss, w.limitMB);

@@ -1,12 +1,13 @@
 // Loads a job file: read, parse (YAML or JSON), validate, resolve inputs, check the payload can start.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { basename, delimiter, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JobFile } from './schema.js';
 import { validateJobFile } from './validate.js';
 import { resolveInputPaths, type ResolvedInput } from './inputs.js';
 import { YodaError } from '../util/errors.js';
+import { findOnPath, isExecutableFile } from '../util/path-lookup.js';
 
 /** A job file, validated, with its inputs found but not yet counted. */
 export interface LoadedJob {
@@ -40,27 +41,17 @@ function parseJobText(text: string, path: string): unknown {
   }
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Throws when the payload's program cannot be found, naming it and where it was looked for. */
 export function checkPayloadProgram(command: string | string[], cwd: string, env: NodeJS.ProcessEnv): void {
   const program = Array.isArray(command) ? command[0] : /^\s*(\S+)/.exec(command)?.[1];
   if (!program || (typeof command === 'string' && /[;&|<>$`(]/.test(program))) return;
   if (program.includes('/')) {
-    if (!isExecutable(isAbsolute(program) ? program : resolve(cwd, program))) {
+    if (!isExecutableFile(isAbsolute(program) ? program : resolve(cwd, program))) {
       throw new YodaError('BAD_JOB_FILE', `payload.command: ${program} is not an executable file (relative to ${cwd})`, { program });
     }
     return;
   }
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  if (!dirs.some((d) => isExecutable(resolve(d, program)))) {
+  if (findOnPath(program, env.PATH ?? '') === null) {
     throw new YodaError('BAD_JOB_FILE', `payload.command: program "${program}" was not found on PATH`, { program });
   }
 }

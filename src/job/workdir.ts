@@ -34,6 +34,8 @@ export function workdirPaths(dir: string) {
     endpoint: join(root, 'yoda.endpoint.json'),
     logs: join(root, 'logs'),
     workerLogs: join(root, 'logs', 'workers'),
+    /** One file per live Droid (droid/node-file.ts), read by `yoda status`. */
+    nodes: join(root, 'nodes'),
   };
 }
 

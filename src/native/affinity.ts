@@ -118,8 +118,8 @@ function checkCpus(cpus: number[]): void {
   }
 }
 
-/** The `taskset` fallback (util-linux); it pins whole processes, so pid 0 means this process. */
-export function tasksetAffinity(): Affinity {
+// The `taskset` fallback (util-linux); it pins whole processes, so pid 0 means this process.
+function tasksetAffinity(): Affinity {
   const who = (pid: number) => String(pid === 0 ? process.pid : pid);
   return {
     async getAffinity(pid) {

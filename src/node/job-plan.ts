@@ -1,5 +1,6 @@
 // From a job file's payload fields to this node's slot plan: defaults, field names in messages, the worker cap.
 import type { JobFile } from '../job/schema.js';
+import type { SlotEnvOptions } from '../payload/slot-env.js';
 import { planSlots, type PlanRequest, type SlotPlan, type WorkerRequest } from './planner.js';
 import type { Topology } from './topology.js';
 
@@ -9,8 +10,8 @@ export type PackingFields = Pick<
   'coresPerWorker' | 'workers' | 'slots' | 'placement' | 'smt' | 'reserveCores' | 'gpusPerWorker' | 'memoryLimitMBPerCore' | 'coreCountVariable'
 >;
 
-/** Default of payload.coreCountVariable. */
-export const DEFAULT_CORE_COUNT_VARIABLE = 'ATHENA_PROC_NUMBER';
+// Default of payload.coreCountVariable.
+const DEFAULT_CORE_COUNT_VARIABLE = 'ATHENA_PROC_NUMBER';
 
 /** The planner request a payload asks for, with defaults applied and job-file names for messages. */
 export function planRequestOf(p: PackingFields): PlanRequest {
@@ -33,6 +34,11 @@ export function planRequestOf(p: PackingFields): PlanRequest {
 /** True when the job hands out GPUs per slot (then every worker's *_VISIBLE_DEVICES is set, empty for none). */
 export function managesGpus(p: PackingFields): boolean {
   return p.gpusPerWorker !== undefined || (p.slots ?? []).some((s) => s.gpus !== undefined);
+}
+
+/** What slotEnv needs from a payload: the core-count variable (with its default) and whether GPUs are handed out. */
+export function slotEnvOptions(p: PackingFields): SlotEnvOptions {
+  return { coreCountVariable: p.coreCountVariable ?? DEFAULT_CORE_COUNT_VARIABLE, manageGpus: managesGpus(p) };
 }
 
 /** Plans this node for a payload; `workers` caps the slot count. Throws BAD_JOB_FILE when it cannot be met. */

@@ -25,21 +25,39 @@ export function parseVmRssKB(status: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** The processes of a worker: its process group (the worker leads it) and every descendant of those. */
-export function processTree(table: ProcEntry[], root: number): number[] {
-  const children = new Map<number, number[]>();
+/** The process table indexed once per sample: pids, children by parent, members by process group. */
+export interface ProcessIndex {
+  pids: Set<number>;
+  children: Map<number, number[]>;
+  groups: Map<number, number[]>;
+}
+
+const push = (m: Map<number, number[]>, key: number, pid: number) => {
+  const list = m.get(key);
+  if (list) list.push(pid);
+  else m.set(key, [pid]);
+};
+
+/** Indexes a process table for processTree (one index serves every worker of a sample). */
+export function indexProcesses(table: ProcEntry[]): ProcessIndex {
+  const index: ProcessIndex = { pids: new Set(), children: new Map(), groups: new Map() };
   for (const p of table) {
-    const list = children.get(p.ppid);
-    if (list) list.push(p.pid);
-    else children.set(p.ppid, [p.pid]);
+    index.pids.add(p.pid);
+    push(index.children, p.ppid, p.pid);
+    push(index.groups, p.pgid, p.pid);
   }
+  return index;
+}
+
+/** The processes of a worker: its process group (the worker leads it) and every descendant of those. */
+export function processTree(index: ProcessIndex, root: number): number[] {
   const members = new Set<number>();
-  const todo = table.filter((p) => p.pgid === root || p.pid === root).map((p) => p.pid);
+  const todo = [...(index.groups.get(root) ?? []), ...(index.pids.has(root) ? [root] : [])];
   while (todo.length > 0) {
     const pid = todo.pop()!;
     if (members.has(pid)) continue;
     members.add(pid);
-    todo.push(...(children.get(pid) ?? []));
+    todo.push(...(index.children.get(pid) ?? []));
   }
   return [...members].sort((a, b) => a - b);
 }

@@ -18,9 +18,7 @@ export function formatPlan(plan: SlotPlan, topo: Topology): string {
     return core.threads.some((t) => allowed.has(t)) ? '.' : 'x';
   };
   const lines: string[] = [];
-  const socketRank = new Map(topo.sockets.map((s, i) => [s.id, i]));
-  const nodes = [...topo.numaNodes].sort((a, b) => socketRank.get(a.socket)! - socketRank.get(b.socket)! || a.id - b.id);
-  for (const n of nodes) {
+  for (const n of topo.numaNodes) {
     const cores = topo.cores.filter((c) => c.numa === n.id);
     lines.push(`socket ${n.socket} numa ${n.id}: [ ${cores.map((c) => label(c).padStart(cell)).join(' ')} ]`);
   }

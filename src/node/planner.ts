@@ -96,9 +96,8 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
   // off the domain boundaries. Cores sort by socket, NUMA node, first thread (see topology.ts).
   const reservedCores = usable.slice(usable.length - req.reserve);
   const reservedIds = new Set(reservedCores.map((c) => c.id));
-  const socketRank = new Map(topo.sockets.map((s, i) => [s.id, i]));
-  const domains: Domain[] = [...topo.numaNodes]
-    .sort((a, b) => socketRank.get(a.socket)! - socketRank.get(b.socket)! || a.id - b.id)
+  // NUMA nodes come sorted by socket, then id (topology.ts): the order slots fill them in.
+  const domains: Domain[] = topo.numaNodes
     .map((n) => {
       const cores = usable.filter((c) => c.numa === n.id && !reservedIds.has(c.id)).map((c) => c.id);
       return { id: n.id, socket: n.socket, cores, free: [...cores] };

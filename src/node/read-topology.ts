@@ -1,8 +1,10 @@
 // The one place that reads the node's topology files (sync, small files) into a SysfsSnapshot.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { parseCpuList } from '../native/affinity.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatCpuList, parseCpuList } from '../native/affinity.js';
+import { findOnPath } from '../util/path-lookup.js';
+import { parseAllowedList } from './thread-masks.js';
 import { buildTopology, type GpuEnv, type KfdNodeFiles, type SysfsSnapshot, type Topology } from './topology.js';
 
 /** Where to read from: `root` prefixes every path (a recorded tree in tests); '' is this machine. */
@@ -26,18 +28,6 @@ function list(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-function onPath(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    try {
-      accessSync(join(dir, cmd), constants.X_OK);
-      return join(dir, cmd);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 function readKfd(root: string): Record<string, KfdNodeFiles> | undefined {
@@ -81,7 +71,7 @@ export function readSnapshot(opts: ReadOptions = {}): SysfsSnapshot {
     const numaNode = read(`${root}/sys/bus/pci/devices/${bus.toLowerCase()}/numa_node`);
     (snap.nvidia ??= {})[bus] = numaNode === undefined ? { information } : { information, numaNode };
   }
-  const smi = (opts.nvidiaSmi ?? root === '') && !snap.nvidia ? onPath('nvidia-smi') : undefined;
+  const smi = (opts.nvidiaSmi ?? root === '') && !snap.nvidia ? findOnPath('nvidia-smi') : null;
   if (smi) {
     try {
       snap.nvidiaSmi = execFileSync(smi, ['-L'], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -96,19 +86,36 @@ export function readSnapshot(opts: ReadOptions = {}): SysfsSnapshot {
 
 /** This process' allowed CPUs, from Cpus_allowed_list in /proc/self/status. */
 export function readAllowed(root = ''): number[] {
-  const status = read(`${root}/proc/self/status`) ?? '';
-  const m = /^Cpus_allowed_list:\s*(.*)$/m.exec(status);
-  if (!m) throw new Error(`no Cpus_allowed_list in ${root}/proc/self/status`);
-  return parseCpuList(m[1]);
+  const allowed = parseAllowedList(read(`${root}/proc/self/status`) ?? '');
+  if (!allowed) throw new Error(`no Cpus_allowed_list in ${root}/proc/self/status`);
+  return allowed;
+}
+
+/** The GPU visibility variables of `env` that buildTopology honours. */
+export function gpuEnvOf(env: NodeJS.ProcessEnv | GpuEnv = process.env): GpuEnv {
+  return { CUDA_VISIBLE_DEVICES: env.CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES: env.ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES: env.HIP_VISIBLE_DEVICES };
+}
+
+/** A recorded node (as `yoda plan --save-topology` writes it and test/fixtures/topology/*.json hold). */
+export interface TopologyFile {
+  description?: string;
+  /** This process' allowed CPUs, in Linux list format. */
+  allowed: string;
+  env?: GpuEnv;
+  snapshot: SysfsSnapshot;
+}
+
+/** Records this node: what readTopology reads, in the topology-file format. */
+export function recordTopology(opts: ReadOptions & { env?: NodeJS.ProcessEnv | GpuEnv } = {}): TopologyFile {
+  return { allowed: formatCpuList(readAllowed(opts.root ?? '')), env: gpuEnvOf(opts.env), snapshot: readSnapshot(opts) };
+}
+
+/** Builds the topology a recorded node file describes. */
+export function topologyFromFile(f: TopologyFile): Topology {
+  return buildTopology(f.snapshot, parseCpuList(f.allowed), f.env ?? {});
 }
 
 /** Reads and builds this node's topology (GPU visibility from `env`, default process.env). */
-export function readTopology(opts: ReadOptions & { env?: GpuEnv } = {}): Topology {
-  const env = opts.env ?? process.env;
-  const gpuEnv: GpuEnv = {
-    CUDA_VISIBLE_DEVICES: env.CUDA_VISIBLE_DEVICES,
-    ROCR_VISIBLE_DEVICES: env.ROCR_VISIBLE_DEVICES,
-    HIP_VISIBLE_DEVICES: env.HIP_VISIBLE_DEVICES,
-  };
-  return buildTopology(readSnapshot(opts), readAllowed(opts.root ?? ''), gpuEnv);
+export function readTopology(opts: ReadOptions & { env?: NodeJS.ProcessEnv | GpuEnv } = {}): Topology {
+  return buildTopology(readSnapshot(opts), readAllowed(opts.root ?? ''), gpuEnvOf(opts.env));
 }

@@ -86,7 +86,8 @@ export interface Gpu {
   socket?: number;
 }
 
-/** The node as the planner sees it; `allowed` is this process' CPU affinity (online CPUs only). */
+/** The node as the planner sees it; `allowed` is this process' CPU affinity (online CPUs only);
+ * `numaNodes` are sorted by socket, then id. */
 export interface Topology {
   cpus: Cpu[];
   cores: Core[];
@@ -134,10 +135,13 @@ function buildCpus(files: SysfsSnapshot) {
     .flatMap((c) => c.threads.map((id) => ({ id, core: c.id, socket: c.socket, numa: numa.get(id)! })))
     .sort((a, b) => a.id - b.id);
   const numaIds = [...new Set(cpus.map((c) => c.numa))].sort((a, b) => a - b);
-  const numaNodes: NumaNode[] = numaIds.map((id) => {
-    const mine = cpus.filter((c) => c.numa === id);
-    return { id, cpus: mine.map((c) => c.id), socket: mine[0].socket };
-  });
+  // By socket, then id: the order the planner fills them in and `yoda plan` draws them.
+  const numaNodes: NumaNode[] = numaIds
+    .map((id) => {
+      const mine = cpus.filter((c) => c.numa === id);
+      return { id, cpus: mine.map((c) => c.id), socket: mine[0].socket };
+    })
+    .sort((a, b) => a.socket - b.socket || a.id - b.id);
   const socketIds = [...new Set(cpus.map((c) => c.socket))].sort((a, b) => a - b);
   const sockets: Socket[] = socketIds.map((id) => ({
     id,

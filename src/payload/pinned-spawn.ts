@@ -9,8 +9,6 @@
 //    is synchronous on the event loop thread, so nothing else runs on the Droid meanwhile.
 //  - fallback (no addon): the command runs as `taskset -c <cpus> <command...>`; taskset sets the mask of its
 //    own process and then execs the payload in place (same pid).
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { formatCpuList, type LoadedAffinity } from '../native/affinity.js';
 
 /** Starts processes on given CPUs. */
@@ -48,16 +46,3 @@ export function createPinner(affinity: LoadedAffinity, taskset = 'taskset'): Pin
   };
 }
 
-/** The absolute path of `taskset` on PATH, or null when util-linux is not installed. */
-export function findTaskset(path = process.env.PATH ?? ''): string | null {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'taskset');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}

@@ -13,8 +13,8 @@ export interface SlotEnvOptions {
   manageGpus: boolean;
 }
 
-/** OMP_PLACES as explicit lists: one place per core, holding the core's pinned hardware threads. */
-export function ompPlaces(slot: Pick<Slot, 'cores' | 'cpus'>, topo: Pick<Topology, 'cores'>): string {
+// OMP_PLACES as explicit lists: one place per core, holding the core's pinned hardware threads.
+function ompPlaces(slot: Pick<Slot, 'cores' | 'cpus'>, topo: Pick<Topology, 'cores'>): string {
   const pinned = new Set(slot.cpus);
   return slot.cores
     .map((id) => topo.cores[id].threads.filter((t) => pinned.has(t)))

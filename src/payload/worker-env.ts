@@ -1,7 +1,7 @@
 // Everything a payload worker gets from its Droid: environment, working directory, output names, log file.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join, resolve } from 'node:path';
+import { findPackageRoot } from '../native/affinity.js';
 import type { RangeSpec } from '../protocol/messages.js';
 import { safeRangeName } from '../job/plan.js';
 import type { Pinner } from './pinned-spawn.js';
@@ -30,8 +30,8 @@ export interface WorkerSetup {
   startTimeoutSeconds: number;
 }
 
-/** Directory holding yoda_payload.py, put on every worker's PYTHONPATH. */
-export const PYTHON_HELPER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'python');
+// Directory holding yoda_payload.py, put on every worker's PYTHONPATH.
+const PYTHON_HELPER_DIR = join(findPackageRoot(), 'python');
 
 /** The environment of a worker process. */
 export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

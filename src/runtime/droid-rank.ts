@@ -1,7 +1,7 @@
 // Every other rank: wait for Yoda's endpoint in the work directory, then run this node's Droid.
 import type { Logger } from 'pino';
 import { readJobDescription, workdirPaths } from '../job/workdir.js';
-import { startDroid, type DroidTuning } from '../droid/start.js';
+import { startDroid, type DroidTuning, type NodePlan } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
 import { YodaError } from '../util/errors.js';
 import { endpointGone, readEndpoint, waitForEndpoint } from './rendezvous.js';
@@ -17,6 +17,8 @@ export interface DroidRankPlan {
   launch: string | null;
   rendezvousSeconds: number;
   droid: DroidTuning;
+  /** This node's topology and slot plan, read and planned once by `yoda run`. */
+  slots: NodePlan;
   graceSeconds: number;
 }
 
@@ -34,7 +36,7 @@ export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<Droid
   }
   log.info(`rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}`);
   const keys = endpoint.curve ? readJobKeys(p.workdir) : null;
-  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.droid, log.child({ role: 'droid' }), keys);
+  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.slots, p.droid, log.child({ role: 'droid' }), keys);
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => droid.drain(reason, grace));
   // A Droid that arrives after Yoda finished (a short job, a slow node) leaves instead of waiting for an answer.
   const watch = setInterval(() => {

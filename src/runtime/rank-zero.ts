@@ -5,7 +5,7 @@ import type { JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../job/workdir.js';
 import { startYoda, type Past, type YodaTuning } from '../yoda/start.js';
 import type { YodaServer } from '../yoda/server.js';
-import { startDroid, type DroidTuning } from '../droid/start.js';
+import { startDroid, type DroidTuning, type NodePlan } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
 import { markEndpointEnded, publishEndpoint } from './rendezvous.js';
 import { createJobKeys } from '../security/keys.js';
@@ -24,6 +24,8 @@ export interface RankZeroPlan {
   launch: string | null;
   yoda: YodaTuning;
   droid: DroidTuning;
+  /** This node's topology and slot plan, read and planned once by `yoda run`. */
+  slots: NodePlan;
   graceSeconds: number;
   /** CURVE authentication off (debugging only). */
   insecure: boolean;
@@ -49,7 +51,7 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
     started: new Date().toISOString(), launch: p.launch, curve: keys !== null, deadline: p.yoda.deadline,
   });
   log.info(`Yoda listens on ${yoda.endpoint}; expecting ${p.yoda.expectedDroids} Droid(s)`);
-  const droid = startDroid(p.description, p.workdir, yoda.endpoint, { rank: 0, node: p.node }, p.droid, log.child({ role: 'droid' }), keys);
+  const droid = startDroid(p.description, p.workdir, yoda.endpoint, { rank: 0, node: p.node }, p.slots, p.droid, log.child({ role: 'droid' }), keys);
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => {
     yoda.drain(reason, grace);
     droid.drain(reason, grace);

@@ -7,6 +7,7 @@ import { liveWorkers, type WorkerStatus } from './workers.js';
 import { readEndpoint, type EndpointFile } from '../runtime/rendezvous.js';
 import type { ParsedJournal } from '../journal/frame.js';
 import { latestRunStats, type NodeStats } from './nodes.js';
+import { pidAlive } from '../util/pid-alive.js';
 
 /** Where a job stands. `stopped` = drained with ranges left (resumable); `interrupted` = killed mid-run. */
 export type JobState = 'new' | 'running' | 'complete' | 'fatal' | 'stopped' | 'failed' | 'interrupted';
@@ -37,13 +38,7 @@ export interface JobStatus {
 /** Whether the run that published the endpoint is alive (null: on another host, cannot tell). */
 function yodaAlive(ep: EndpointFile | null): boolean | null {
   if (!ep) return false;
-  if (ep.host !== hostname()) return null;
-  try {
-    process.kill(ep.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return ep.host === hostname() ? pidAlive(ep.pid) : null;
 }
 
 function stateOf(j: JournalState, total: number, alive: boolean | null): JobState {
@@ -90,7 +85,7 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, pa
     nodes: latest.nodes,
     allocation: deadline ? { endsAt: new Date(deadline).toISOString(), secondsLeft: Math.max(0, Math.round((deadline - now) / 1000)) } : null,
     journal: { droppedBytes: parsed.droppedBytes, duplicateDone: j.duplicateDone },
-    workers: liveWorkers(workdir),
+    workers: liveWorkers(workdir, endpoint),
   };
 }
 

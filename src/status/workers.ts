@@ -2,25 +2,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { nodesDir, type LiveWorker, type NodeFile } from '../droid/node-file.js';
-import { readEndpoint } from '../runtime/rendezvous.js';
+import type { LiveWorker, NodeFile } from '../droid/node-file.js';
+import type { EndpointFile } from '../runtime/rendezvous.js';
 import { workdirPaths } from '../job/workdir.js';
+import { pidAlive } from '../util/pid-alive.js';
 
 /** A worker as `yoda status --json` lists it: node, slot, pid, cpus, gpus and more. */
 export type WorkerStatus = LiveWorker & { rank: number; host: string };
 
 // Clocks of the nodes of one cluster agree within this much.
 const CLOCK_SKEW_MS = 30_000;
-
-// Whether a process exists here (EPERM: it exists, owned by someone else).
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readNodeFile(path: string): NodeFile | null {
   try {
@@ -32,15 +23,15 @@ function readNodeFile(path: string): NodeFile | null {
 }
 
 /** Whether a node file describes a Droid that still runs: checked by pid on this host, by date elsewhere. */
-export function droidIsLive(f: NodeFile, here: string, runStarted: number | null, isAlive: (pid: number) => boolean = alive): boolean {
+export function droidIsLive(f: NodeFile, here: string, runStarted: number | null, isAlive: (pid: number) => boolean = pidAlive): boolean {
   if (f.host === here) return isAlive(f.droidPid);
   // Another host: a file older than the current run's start (less some clock skew) is from an earlier run.
   return runStarted === null || Date.parse(f.writtenAt) >= runStarted - CLOCK_SKEW_MS;
 }
 
-/** The workers of every live Droid of the job in `workdir`, by node and slot; [] when none runs. */
-export function liveWorkers(workdir: string): WorkerStatus[] {
-  const dir = nodesDir(workdir);
+/** The workers of every live Droid of the job in `workdir` (whose current run published `endpoint`), by node and slot; [] when none runs. */
+export function liveWorkers(workdir: string, endpoint: EndpointFile | null): WorkerStatus[] {
+  const dir = workdirPaths(workdir).nodes;
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json'));
@@ -48,14 +39,13 @@ export function liveWorkers(workdir: string): WorkerStatus[] {
     return [];
   }
   const here = hostname();
-  const endpoint = readEndpoint(workdirPaths(workdir).endpoint);
   const runStarted = endpoint ? Date.parse(endpoint.started) : null;
   const out: WorkerStatus[] = [];
   for (const name of names) {
     const f = readNodeFile(join(dir, name));
     if (!f || !droidIsLive(f, here, Number.isNaN(runStarted) ? null : runStarted)) continue;
     for (const w of f.workers) {
-      if (f.host === here && w.pid !== null && !alive(w.pid)) continue; // exited; the Droid rewrites the file shortly
+      if (f.host === here && w.pid !== null && !pidAlive(w.pid)) continue; // exited; the Droid rewrites the file shortly
       out.push({ ...w, rank: f.rank, host: f.host });
     }
   }

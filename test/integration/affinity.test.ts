@@ -1,11 +1,13 @@
 // Pins the threads of a real child process (native addon and taskset fallback) and reads the result
 // back from /proc/PID/task/*/status, including a thread the child creates after it was pinned.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addonPath, findPackageRoot, loadAffinity, parseCpuList, type Affinity } from '../../src/native/affinity.js';
-import { threadMasks } from './proc.js';
+import { addonPath, findPackageRoot, loadAffinity, type Affinity } from '../../src/native/affinity.js';
+import { readAllowed } from '../../src/node/read-topology.js';
+import { findOnPath } from '../../src/util/path-lookup.js';
+import { killGroup, threadMasks } from './proc.js';
 
 // The child: node with its usual helper threads; each line on stdin starts one more thread (a Worker).
 const CHILD = `
@@ -17,20 +19,12 @@ setInterval(() => {}, 1000);
 process.stdout.write('ready\\n');
 `;
 
-const allowedOf = (status: string) => parseCpuList(/^Cpus_allowed_list:\s*(.*)$/m.exec(status)![1]);
-const selfAllowed = allowedOf(readFileSync('/proc/self/status', 'utf8'));
+const selfAllowed = readAllowed();
 const target = [selfAllowed[selfAllowed.length - 1]];
-
 
 let children: ChildProcess[] = [];
 afterEach(() => {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const c of children) killGroup(c.pid);
   children = [];
 });
 
@@ -78,7 +72,7 @@ async function pinAllAndSpawn(impl: Affinity): Promise<void> {
   for (const [tid, mask] of after) expect({ tid, mask }).toEqual({ tid, mask: target });
 }
 
-// Build the addon when it is missing (as `prepare` would); skip the native tests only if that fails.
+// Build the addon when it is missing (as `npm install` would); skip the native tests only if that fails.
 const built = existsSync(addonPath())
   ? 'already built'
   : execFileSync(process.execPath, [join(findPackageRoot(), 'scripts', 'build-native.mjs')], { encoding: 'utf8' }).trim();
@@ -116,7 +110,7 @@ describe.skipIf(!loaded.native)('native addon (sched_setaffinity)', () => {
   });
 });
 
-const hasTaskset = (process.env.PATH ?? '').split(':').some((d) => existsSync(join(d, 'taskset')));
+const hasTaskset = findOnPath('taskset') !== null;
 if (!hasTaskset) console.warn('skipping taskset fallback test: taskset is not on PATH');
 
 describe.skipIf(!hasTaskset)('taskset fallback (forced)', () => {

@@ -1,16 +1,18 @@
 // Starting processes already pinned (native addon: the spawning thread pinned around spawn; fallback: taskset),
 // and the Droid's watch: a thread moved off its slot is pinned back, a tree over its memory limit is reported.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadAffinity, parseCpuList } from '../../src/native/affinity.js';
-import { createPinner, findTaskset, tasksetArgv } from '../../src/payload/pinned-spawn.js';
+import { loadAffinity } from '../../src/native/affinity.js';
+import { readAllowed } from '../../src/node/read-topology.js';
+import { parseAllowedList } from '../../src/node/thread-masks.js';
+import { createPinner, tasksetArgv } from '../../src/payload/pinned-spawn.js';
 import { WorkerWatch } from '../../src/droid/watch.js';
-import { waitFor } from './proc.js';
+import { findOnPath } from '../../src/util/path-lookup.js';
+import { threadMasks, waitFor } from './proc.js';
 
-const allowedOf = (status: string) => parseCpuList(/^Cpus_allowed_list:\s*(.*)$/m.exec(status)![1]);
-const selfAllowed = allowedOf(readFileSync('/proc/self/status', 'utf8'));
+const selfAllowed = readAllowed();
 const last = [selfAllowed[selfAllowed.length - 1]];
 const native = loadAffinity();
 
@@ -22,9 +24,9 @@ afterEach(() => {
 
 // The CPUs a process started through `pinner` reports for itself (grep reads its own /proc status).
 function childCpus(how: 'native' | 'taskset'): number[] {
-  const pinner = createPinner(how === 'native' ? native : loadAffinity({ forceFallback: true }), findTaskset() ?? 'taskset');
+  const pinner = createPinner(how === 'native' ? native : loadAffinity({ forceFallback: true }), findOnPath('taskset') ?? 'taskset');
   const out = pinner.spawn(last, ['grep', 'Cpus_allowed_list', '/proc/self/status'], ([p, ...a]) => spawnSync(p, a, { encoding: 'utf8' }));
-  return allowedOf(out.stdout);
+  return parseAllowedList(out.stdout)!;
 }
 
 function logger(lines: string[]): Logger {
@@ -58,7 +60,7 @@ describe('worker watch', () => {
     children.push(child);
     const pid = child.pid!;
     const rssKB = () => Number(/VmRSS:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    const masks = () => readdirSync(`/proc/${pid}/task`).map((tid) => allowedOf(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')).join(','));
+    const masks = () => [...threadMasks(pid).values()].map((m) => m.join(','));
     await waitFor('the child to hold its memory', () => rssKB() > 80 * 1024);
     execFileSync('taskset', ['-a', '-p', '-c', String(selfAllowed[0]), String(pid)]); // every thread off the slot (when the node has 2+ CPUs)
     const lines: string[] = [];

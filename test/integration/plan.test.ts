@@ -1,5 +1,5 @@
 // `yoda plan`: the packing of a job file as a map and as JSON, on this node or a recorded one; nothing runs.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -13,22 +13,26 @@ function jobFile(dir: string, payload: Record<string, unknown>): string {
 }
 
 interface PlanJson {
+  topology: { allowed: string; cpus: number; cores: number; sockets: number; numaNodes: unknown[]; gpus: unknown[] };
   slots: { slot: number; width: number; cpus: number[]; gpus: number[]; memoryLimitMB: number | null; env: Record<string, string | null> }[];
   reserved: number[];
   warnings: string[];
 }
 
+// A recorded 2-vCPU VM, for the cases that expect one particular layout whatever node runs the tests.
+const VM = join(ROOT, 'test/fixtures/topology/vm-2core.json');
+
 describe('yoda plan', () => {
-  it('prints the map of this node and the same plan as JSON, and starts nothing', async () => {
+  it('prints the map of a (recorded 2-core) node and the same plan as JSON, and starts nothing', async () => {
     const dir = tempDir();
     const job = jobFile(dir, { memoryLimitMBPerCore: 2048 });
-    const text = await yoda(['plan', job], { cwd: dir, log: join(dir, 'plan.out') });
+    const text = await yoda(['plan', job, '--topology', VM], { cwd: dir, log: join(dir, 'plan.out') });
     expect(text.code, text.output).toBe(0);
     expect(text.output).toContain('2 daemon worker slot(s) on ');
     expect(text.output).toContain('nothing was started');
     expect(text.output).toContain('socket 0 numa 0: [ 0 1 ]');
     expect(text.output).toMatch(/^slot 0: OMP_NUM_THREADS=1 OMP_PLACES=\{0\} OMP_PROC_BIND=close ATHENA_PROC_NUMBER=1 YODA_CORES=1; killed above 2048 MB resident$/m);
-    const json = await yoda(['plan', job, '--json'], { cwd: dir, log: join(dir, 'plan.json') });
+    const json = await yoda(['plan', job, '--json', '--topology', VM], { cwd: dir, log: join(dir, 'plan.json') });
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.output) as PlanJson;
     expect(plan.slots.map((s) => [s.slot, s.width, s.cpus, s.memoryLimitMB])).toEqual([[0, 1, [0], 2048], [1, 1, [1], 2048]]);
@@ -52,19 +56,25 @@ describe('yoda plan', () => {
     const dir = tempDir();
     const job = jobFile(dir, { coresPerWorker: 1, placement: 'scatter' });
     const saved = join(dir, 'node.json');
-    expect((await yoda(['plan', job, '--save-topology', saved], { cwd: dir, log: join(dir, 'save.out') })).output).toContain(`recorded this node's topology in ${saved}`);
-    const here = JSON.parse((await yoda(['plan', job, '--json'], { cwd: dir, log: join(dir, 'a.json') })).output) as PlanJson;
+    // GPU visibility is part of the node as this process sees it: an entry no GPU matches hides every GPU, with a warning.
+    const env = { CUDA_VISIBLE_DEVICES: 'GPU-no-such-gpu' };
+    expect((await yoda(['plan', job, '--save-topology', saved], { cwd: dir, log: join(dir, 'save.out'), env })).output).toContain(`recorded this node's topology in ${saved}`);
+    expect(JSON.parse(readFileSync(saved, 'utf8')).env).toEqual(env);
+    const here = JSON.parse((await yoda(['plan', job, '--json'], { cwd: dir, log: join(dir, 'a.json'), env })).output) as PlanJson;
     const there = JSON.parse((await yoda(['plan', job, '--json', '--topology', saved], { cwd: dir, log: join(dir, 'b.json') })).output) as PlanJson;
     expect(there.slots).toEqual(here.slots);
+    expect(there.topology).toEqual(here.topology);
+    expect(there.warnings).toEqual(here.warnings);
+    expect(here.warnings).toContainEqual(expect.stringContaining('CUDA_VISIBLE_DEVICES=GPU-no-such-gpu'));
   });
 
-  it('exits 2 naming the field when the job file or the node cannot hold the request', async () => {
+  it('exits 2 naming the field when the job file or the (recorded 2-core) node cannot hold the request', async () => {
     const dir = tempDir();
-    const both = await yoda(['plan', jobFile(dir, { coresPerWorker: 2, slots: [{ cores: 1 }] })], { cwd: dir, log: join(dir, 'both.out') });
+    const both = await yoda(['plan', jobFile(dir, { coresPerWorker: 2, slots: [{ cores: 1 }] }), '--topology', VM], { cwd: dir, log: join(dir, 'both.out') });
     expect([both.code, both.output]).toEqual([2, expect.stringContaining('payload.slots: give either slots or coresPerWorker, not both')]);
-    const wide = await yoda(['plan', jobFile(dir, { coresPerWorker: 4 })], { cwd: dir, log: join(dir, 'wide.out') });
+    const wide = await yoda(['plan', jobFile(dir, { coresPerWorker: 4 }), '--topology', VM], { cwd: dir, log: join(dir, 'wide.out') });
     expect([wide.code, wide.output]).toEqual([2, expect.stringMatching(/payload\.coresPerWorker \{cores: 4\} cannot be met: slot 1 needs 4 cores, but 2 of 2 allowed cores are free/)]);
-    const gpus = await yoda(['plan', jobFile(dir, { gpusPerWorker: 1 })], { cwd: dir, log: join(dir, 'gpus.out') });
+    const gpus = await yoda(['plan', jobFile(dir, { gpusPerWorker: 1 }), '--topology', VM], { cwd: dir, log: join(dir, 'gpus.out') });
     expect([gpus.code, gpus.output]).toEqual([2, expect.stringContaining('0 of 0 GPUs free')]);
   });
 });

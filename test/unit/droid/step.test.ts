@@ -6,7 +6,7 @@ import type { DroidMessage, RangeSpec } from '../../../src/protocol/messages.js'
 
 const config: DroidConfig = {
   key: 'd0', node: 'n0', rank: 0, pid: 42,
-  slots: [0, 1].map((slot) => ({ slot, cpus: [slot], gpus: [], log: `/w/logs/workers/n0.${slot}.log`, memoryLimitMB: 100 })),
+  slots: [0, 1].map((slot) => ({ slot, cpus: [slot], cores: 1, gpus: [], log: `/w/logs/workers/n0.${slot}.log`, memoryLimitMB: 100 })),
   prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: 1, startTimeoutSeconds: 5,
   maxStartFailures: 3, yodaTimeoutSeconds: 30, yodaGiveUpSeconds: 120, rangeTimeoutSeconds: 60,
 };

@@ -2,9 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addonPath, findPackageRoot, loadAffinity, parseCpuList } from '../../../src/native/affinity.js';
-
-const selfAllowed = () => parseCpuList(/^Cpus_allowed_list:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+import { addonPath, findPackageRoot, loadAffinity } from '../../../src/native/affinity.js';
+import { readAllowed } from '../../../src/node/read-topology.js';
 
 describe('loadAffinity', () => {
   it('looks for the addon under the package root (the directory holding package.json)', () => {
@@ -17,7 +16,7 @@ describe('loadAffinity', () => {
     const loaded = loadAffinity({ addonPath: '/nonexistent/yoda_affinity.node' });
     expect(loaded.native).toBe(false);
     expect(loaded.why).toMatch(/not loaded: \/nonexistent\/yoda_affinity.node is missing \(build it with: node scripts\/build-native.mjs\)/);
-    expect(await loaded.impl.getAffinity(process.pid)).toEqual(selfAllowed());
+    expect(await loaded.impl.getAffinity(process.pid)).toEqual(readAllowed());
   });
 
   it('can be forced onto taskset', () => {

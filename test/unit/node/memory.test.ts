@@ -1,6 +1,6 @@
 // /proc parsing for the memory watch and the pinning check: stat lines, VmRSS, process trees, thread masks.
 import { describe, expect, it } from 'vitest';
-import { parseProcStat, parseVmRssKB, processTree, readProcessTable, residentMB, type ProcEntry } from '../../../src/node/memory.js';
+import { indexProcesses, parseProcStat, parseVmRssKB, processTree, readProcessTable, residentMB, type ProcEntry } from '../../../src/node/memory.js';
 import { parseAllowedList, readThreadMasks, strayThreads } from '../../../src/node/thread-masks.js';
 
 describe('memory and /proc parsing', () => {
@@ -23,8 +23,10 @@ describe('memory and /proc parsing', () => {
       { pid: 103, ppid: 1, pgid: 100 }, // orphaned into init, still in the group
       { pid: 200, ppid: 1, pgid: 200 },
     ];
-    expect(processTree(table, 100)).toEqual([100, 101, 102, 103]);
-    expect(processTree(table, 999)).toEqual([]);
+    const index = indexProcesses(table);
+    expect(processTree(index, 100)).toEqual([100, 101, 102, 103]);
+    expect(processTree(index, 999)).toEqual([]);
+    expect(processTree(index, 200)).toEqual([200]);
   });
 
   it('reads this process: it is in the table, has resident memory, and its threads have masks', async () => {

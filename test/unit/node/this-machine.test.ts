@@ -3,10 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatCpuList } from '../../../src/native/affinity.js';
-import { readAllowed, readSnapshot, readTopology } from '../../../src/node/read-topology.js';
+import { gpuEnvOf, readAllowed, readSnapshot, readTopology, recordTopology, topologyFromFile, type TopologyFile } from '../../../src/node/read-topology.js';
 import { buildTopology } from '../../../src/node/topology.js';
-import { fixtureDir, loadTopology, readFixture } from '../../fixtures/topology/load.js';
+import { readFixture } from '../../fixtures/topology/load.js';
 
 describe('read-topology on this machine', () => {
   it('reads a snapshot that parses into a consistent topology', () => {
@@ -18,17 +17,13 @@ describe('read-topology on this machine', () => {
     for (const c of topo.allowed) expect(topo.cpus.some((x) => x.id === c)).toBe(true);
   });
 
-  it('matches the recorded this-machine.json fixture (re-record with YODA_RECORD_TOPOLOGY=1)', () => {
-    const path = join(fixtureDir, 'this-machine.json');
-    if (process.env.YODA_RECORD_TOPOLOGY === '1') {
-      const snapshot = readSnapshot();
-      const fixture = { description: `recorded by read-topology: ${process.env.YODA_RECORD_NOTE ?? 'a development machine'}`, allowed: formatCpuList(readAllowed()), env: {}, snapshot };
-      writeFileSync(path, `${JSON.stringify(fixture, null, 2)}\n`);
-    }
-    const recorded = loadTopology('this-machine');
-    expect(recorded.cpus.length).toBeGreaterThan(0);
-    expect(recorded.allowed.length).toBeGreaterThan(0);
-    expect(readFixture('this-machine').snapshot.online).toMatch(/^[\d,-]+$/);
+  it('records this node in the topology-file format, GPU visibility included, and builds the same topology from it', () => {
+    expect(gpuEnvOf({ HIP_VISIBLE_DEVICES: '1', HOME: '/home/x' })).toEqual({ HIP_VISIBLE_DEVICES: '1' });
+    const env = { CUDA_VISIBLE_DEVICES: 'GPU-none' };
+    const f = JSON.parse(JSON.stringify(recordTopology({ env }))) as TopologyFile;
+    expect(f.env).toEqual(env);
+    expect(f.allowed).toMatch(/^[\d,-]+$/);
+    expect(topologyFromFile(f)).toEqual(readTopology({ env }));
   });
 });
 

@@ -51,6 +51,13 @@ describe('buildTopology on the fixtures', () => {
     expect(t.allowed).toEqual([26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37]);
   });
 
+  it('NUMA nodes come sorted by socket, then id, whatever the kernel numbered first', () => {
+    const cpus = { 0: { packageId: '1', coreId: '0' }, 1: { packageId: '1', coreId: '1' }, 2: { packageId: '0', coreId: '0' }, 3: { packageId: '0', coreId: '1' } };
+    const t = buildTopology({ online: '0-3', cpus, nodes: { 0: '0', 1: '1', 2: '2-3' } }, [0, 1, 2, 3]);
+    expect(t.numaNodes.map((n) => [n.socket, n.id])).toEqual([[0, 2], [1, 0], [1, 1]]);
+    expect(t.sockets.map((s) => s.numaNodes)).toEqual([[2], [0, 1]]);
+  });
+
   it('2-core VM without NUMA information: one NUMA node 0', () => {
     const t = loadTopology('vm-2core');
     expect(t.numaNodes).toEqual([{ id: 0, cpus: [0, 1], socket: 0 }]);

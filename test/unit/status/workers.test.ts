@@ -20,15 +20,15 @@ describe('live workers', () => {
     writeNodeFile(nodeFilePath(dir, 'n0', 0), file({}));
     writeNodeFile(nodeFilePath(dir, 'n1', 1), file({ node: 'n1', rank: 1, droidPid: 2 ** 30 }));
     writeFileSync(join(dir, 'nodes', 'torn.rank2.json'), '{"node": "n2", "wor');
-    expect(liveWorkers(dir)).toEqual([expect.objectContaining({ node: 'n0', slot: 0, pid: process.pid, cpus: [0], gpus: [], rank: 0, host: hostname() })]);
+    expect(liveWorkers(dir, null)).toEqual([expect.objectContaining({ node: 'n0', slot: 0, pid: process.pid, cpus: [0], gpus: [], rank: 0, host: hostname() })]);
   });
 
   it('a worker whose process is gone is left out; no nodes directory means no workers', () => {
     writeNodeFile(nodeFilePath(dir, 'n0', 0), file({ workers: [{ ...file({}).workers[0], pid: 2 ** 30 }] }));
-    expect(liveWorkers(dir)).toEqual([]);
+    expect(liveWorkers(dir, null)).toEqual([]);
     const empty = join(dir, 'empty');
     mkdirSync(empty);
-    expect(liveWorkers(empty)).toEqual([]);
+    expect(liveWorkers(empty, null)).toEqual([]);
   });
 
   it('on another host, a file older than the current run is from an earlier run', () => {
