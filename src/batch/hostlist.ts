@@ -1,9 +1,10 @@
 // Slurm hostlist expressions: `n[01-04,7]`, `r[1-2]n[01-02]`, `a1,b[3-4],c`.
+import { YodaError } from '../util/errors.js';
 
 const MAX_HOSTS = 1_000_000;
 
 function fail(expr: string, why: string): never {
-  throw new Error(`bad hostlist expression "${expr}": ${why}`);
+  throw new YodaError('BAD_ENVIRONMENT', `bad hostlist expression "${expr}": ${why}`);
 }
 
 // Split on commas that are not inside brackets.

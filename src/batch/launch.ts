@@ -15,6 +15,7 @@
 //   passes the batch shell's HOSTNAME on to every task), else the given host name (short form).
 // - `nodes` lists the nodes of the step / job when a scheduler tells them, else just this node.
 // - A job script with no launcher, or no batch system at all: kind 'local', rank 0 of 1.
+import { YodaError } from '../util/errors.js';
 import { expandHostlist } from './hostlist.js';
 
 // Where the rank numbers came from.
@@ -48,13 +49,13 @@ function present(env: Env, name: string): boolean {
 function int(env: Env, name: string): number | undefined {
   const v = env[name];
   if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v.trim())) throw new Error(`${name}="${v}" is not a non-negative integer`);
+  if (!/^\d+$/.test(v.trim())) throw new YodaError('BAD_ENVIRONMENT', `${name}="${v}" is not a non-negative integer`);
   return Number(v.trim());
 }
 
 function need(env: Env, name: string, why: string): number {
   const v = int(env, name);
-  if (v === undefined) throw new Error(`${name} is not set (needed ${why})`);
+  if (v === undefined) throw new YodaError('BAD_ENVIRONMENT', `${name} is not set (needed ${why})`);
   return v;
 }
 
@@ -75,7 +76,7 @@ function mpiRanks(env: Env, step: Ranks | undefined): { kind: LaunchKind; ranks:
   }
   if (present(env, 'PMIX_RANK')) {
     const size = int(env, 'PMIX_SIZE') ?? step?.size;
-    if (size === undefined) throw new Error('PMIX_RANK is set but PMIX_SIZE is not (and no Slurm step gives the size)');
+    if (size === undefined) throw new YodaError('BAD_ENVIRONMENT', 'PMIX_RANK is set but PMIX_SIZE is not (and no Slurm step gives the size)');
     return { kind: 'pmix', ranks: { rank: need(env, 'PMIX_RANK', 'for the PMIx rank'), size,
       localRank: int(env, 'PMIX_LOCAL_RANK') ?? step?.localRank } };
   }
@@ -99,41 +100,41 @@ function slurmPlace(env: Env, inStep: boolean, host: string): Place {
   const nodes = expandHostlist(list.value);
   const count = inStep ? (int(env, 'SLURM_STEP_NUM_NODES') ?? int(env, 'SLURM_NNODES')) : int(env, 'SLURM_JOB_NUM_NODES');
   if (count !== undefined && count !== nodes.length) {
-    throw new Error(`${list.name}=${list.value} names ${nodes.length} nodes but the node count says ${count}`);
+    throw new YodaError('BAD_ENVIRONMENT', `${list.name}=${list.value} names ${nodes.length} nodes but the node count says ${count}`);
   }
   const id = inStep ? int(env, 'SLURM_NODEID') : undefined;
   if (id === undefined) return { node, nodeIndex: indexOf(nodes, node, list), nodes };
-  if (id >= nodes.length) throw new Error(`SLURM_NODEID=${id} is out of range for ${list.name}=${list.value}`);
+  if (id >= nodes.length) throw new YodaError('BAD_ENVIRONMENT', `SLURM_NODEID=${id} is out of range for ${list.name}=${list.value}`);
   if (present(env, 'SLURMD_NODENAME') && nodes[id] !== node) {
-    throw new Error(`SLURM_NODEID=${id} points at ${nodes[id]} in ${list.name}=${list.value} but SLURMD_NODENAME=${node}`);
+    throw new YodaError('BAD_ENVIRONMENT', `SLURM_NODEID=${id} points at ${nodes[id]} in ${list.name}=${list.value} but SLURMD_NODENAME=${node}`);
   }
   return { node: nodes[id], nodeIndex: id, nodes };
 }
 
 function indexOf(nodes: string[], node: string, src: { name: string; value: string }): number {
   const i = nodes.findIndex((n) => n === node || short(n) === short(node));
-  if (i < 0) throw new Error(`this node (${node}) is not in ${src.name}=${src.value}`);
+  if (i < 0) throw new YodaError('BAD_ENVIRONMENT', `this node (${node}) is not in ${src.name}=${src.value}`);
   return i;
 }
 
 function readSlots(env: Env, readFile: ReadFile | undefined): string[] | undefined {
   const file = env.PBS_NODEFILE;
   if (!file) return undefined;
-  if (!readFile) throw new Error(`PBS_NODEFILE=${file} is set but no readFile function was given to read it`);
+  if (!readFile) throw new YodaError('BAD_ENVIRONMENT', `PBS_NODEFILE=${file} is set but no readFile function was given to read it`);
   let text: string;
   try {
     text = readFile(file);
   } catch (e) {
-    throw new Error(`cannot read PBS_NODEFILE=${file}: ${(e as Error).message}`);
+    throw new YodaError('BAD_ENVIRONMENT', `cannot read PBS_NODEFILE=${file}: ${(e as Error).message}`);
   }
   const slots = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-  if (slots.length === 0) throw new Error(`PBS_NODEFILE=${file} lists no hosts`);
+  if (slots.length === 0) throw new YodaError('BAD_ENVIRONMENT', `PBS_NODEFILE=${file} lists no hosts`);
   return slots;
 }
 
 function check(info: LaunchInfo, src: string): LaunchInfo {
-  if (info.size < 1) throw new Error(`${src}: size ${info.size} is less than 1`);
-  if (info.rank >= info.size) throw new Error(`${src}: rank ${info.rank} is not below size ${info.size}`);
+  if (info.size < 1) throw new YodaError('BAD_ENVIRONMENT', `${src}: size ${info.size} is less than 1`);
+  if (info.rank >= info.size) throw new YodaError('BAD_ENVIRONMENT', `${src}: rank ${info.rank} is not below size ${info.size}`);
   return info;
 }
 
@@ -156,7 +157,7 @@ function fromMpi(m: { kind: LaunchKind; ranks: Ranks }, place: Place, x: Extra, 
 
 function pbsTask(env: Env, slots: string[], x: Extra): LaunchInfo {
   const vnode = need(env, 'PBS_VNODENUM', 'in a pbsdsh task');
-  if (vnode >= slots.length) throw new Error(`PBS_VNODENUM=${vnode} is out of range: PBS_NODEFILE lists ${slots.length} slots`);
+  if (vnode >= slots.length) throw new YodaError('BAD_ENVIRONMENT', `PBS_VNODENUM=${vnode} is out of range: PBS_NODEFILE lists ${slots.length} slots`);
   const node = slots[vnode];
   const nodes = [...new Set(slots)];
   const localRank = slots.slice(0, vnode).filter((s) => s === node).length;
@@ -169,7 +170,7 @@ function pbsPlace(env: Env, slots: string[], host: string): Place {
   if (nodeIndex < 0) {
     const num = int(env, 'PBS_NODENUM');
     if (num === undefined || num >= nodes.length) {
-      throw new Error(`this node (${host}) is not in PBS_NODEFILE=${env.PBS_NODEFILE} (${nodes.join(',')})`);
+      throw new YodaError('BAD_ENVIRONMENT', `this node (${host}) is not in PBS_NODEFILE=${env.PBS_NODEFILE} (${nodes.join(',')})`);
     }
     nodeIndex = num;
   }
@@ -205,7 +206,7 @@ export function detectLaunch(env: Env, readFile?: ReadFile, hostname?: string): 
     if (!mpi && (task === undefined || task <= 1)) return local(host, x);
     const slots = readSlots(env, readFile);
     if (!mpi) {
-      if (!slots) throw new Error(`PBS_TASKNUM=${task} (a pbsdsh task) but PBS_NODEFILE is not set`);
+      if (!slots) throw new YodaError('BAD_ENVIRONMENT', `PBS_TASKNUM=${task} (a pbsdsh task) but PBS_NODEFILE is not set`);
       return pbsTask(env, slots, x);
     }
     if (slots) return fromMpi(mpi, pbsPlace(env, slots, host), x, `${mpi.kind} in a PBS job`);

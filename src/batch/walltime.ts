@@ -1,4 +1,5 @@
 // When does the allocation end? Parsers for squeue, qstat and Slurm's environment (no processes spawned here).
+import { YodaError } from '../util/errors.js';
 
 const NO_LIMIT = new Set(['', 'N/A', 'UNKNOWN', 'NONE', 'UNLIMITED', 'INFINITE', 'INVALID', 'NOT_SET']);
 
@@ -7,7 +8,7 @@ function firstLine(text: string): string {
 }
 
 function num(part: string, what: string): number {
-  if (!/^\d+$/.test(part)) throw new Error(`cannot parse ${what}: "${part}" is not a number`);
+  if (!/^\d+$/.test(part)) throw new YodaError('BAD_ENVIRONMENT', `cannot parse ${what}: "${part}" is not a number`);
   return Number(part);
 }
 
@@ -17,11 +18,11 @@ export function parseSqueueEndTime(text: string): Date | null {
   const line = firstLine(text);
   if (NO_LIMIT.has(line.toUpperCase())) return null;
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(line);
-  if (!m) throw new Error(`cannot parse squeue end time "${line}" (expected YYYY-MM-DDTHH:MM:SS)`);
+  if (!m) throw new YodaError('BAD_ENVIRONMENT', `cannot parse squeue end time "${line}" (expected YYYY-MM-DDTHH:MM:SS)`);
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
   const date = new Date(y, mo - 1, d, h, mi, s);
   if (date.getMonth() !== mo - 1 || date.getDate() !== d || h > 23 || mi > 59 || s > 59) {
-    throw new Error(`cannot parse squeue end time "${line}": no such date or time`);
+    throw new YodaError('BAD_ENVIRONMENT', `cannot parse squeue end time "${line}": no such date or time`);
   }
   return date;
 }
@@ -33,9 +34,9 @@ export function parseSlurmTimeLeft(text: string): number | null {
   if (NO_LIMIT.has(line.toUpperCase())) return null;
   const what = `Slurm time left "${line}"`;
   const m = /^(?:(\d+)-)?([\d:]+)$/.exec(line);
-  if (!m) throw new Error(`cannot parse ${what} (expected D-HH:MM:SS, HH:MM:SS or MM:SS)`);
+  if (!m) throw new YodaError('BAD_ENVIRONMENT', `cannot parse ${what} (expected D-HH:MM:SS, HH:MM:SS or MM:SS)`);
   const parts = m[2].split(':').map((p) => num(p, what));
-  if (parts.length > 3) throw new Error(`cannot parse ${what}: too many fields`);
+  if (parts.length > 3) throw new YodaError('BAD_ENVIRONMENT', `cannot parse ${what}: too many fields`);
   if (m[1] !== undefined) {
     const [h, mi = 0, s = 0] = parts;
     return num(m[1], what) * 86400 + h * 3600 + mi * 60 + s;
@@ -47,7 +48,7 @@ export function parseSlurmTimeLeft(text: string): number | null {
 
 function pbsDuration(value: string, what: string): number {
   const parts = value.split(':').map((p) => num(p, what));
-  if (parts.length > 3) throw new Error(`cannot parse ${what}: too many fields`);
+  if (parts.length > 3) throw new YodaError('BAD_ENVIRONMENT', `cannot parse ${what}: too many fields`);
   return parts.reduce((acc, p) => acc * 60 + p, 0);
 }
 
@@ -71,6 +72,6 @@ export function parseQstatWalltime(text: string): { limitSeconds: number; usedSe
 export function slurmEndFromEnv(env: Record<string, string | undefined>): Date | null {
   const v = env.SLURM_JOB_END_TIME?.trim();
   if (!v) return null;
-  if (!/^\d+$/.test(v)) throw new Error(`SLURM_JOB_END_TIME="${env.SLURM_JOB_END_TIME}" is not epoch seconds`);
+  if (!/^\d+$/.test(v)) throw new YodaError('BAD_ENVIRONMENT', `SLURM_JOB_END_TIME="${env.SLURM_JOB_END_TIME}" is not epoch seconds`);
   return new Date(Number(v) * 1000);
 }

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { workdirPaths } from '../job/workdir.js';
+import { workdirPaths } from '../workdir/paths.js';
 import { readJournal } from '../journal/read.js';
 import { BENCH_DIR } from './child.js';
 import type { BenchConfig } from './config.js';

@@ -7,15 +7,9 @@ import { statusCli } from './status.js';
 import { reportCli } from './report.js';
 import { planCli } from './plan.js';
 import type { YodaCommand } from './command.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT, EXIT_HELP, exitCodeFor } from '../util/errors.js';
 
-const EPILOG = `Exit codes of "yoda run":
-  0  every range done
-  2  bad command line, job file, input or work directory (nothing was started)
-  3  finished, but some ranges are fatal (they failed on every attempt)
-  4  stopped early (signal or time limit) with ranges left: run the same command again to resume
-  5  the run failed (payload cannot start, Droids lost, journal unwritable): see the log, fix, run again
-  1  internal error (a bug: please report it with logs/ from the work directory)`;
+const EPILOG = `Exit codes of "yoda run":\n${EXIT_HELP.map(([code, what]) => `  ${code}  ${what}`).join('\n')}`;
 
 // Every subcommand; add new ones here.
 const commands = [runCli, statusCli, reportCli, planCli] as unknown as YodaCommand<never>[];

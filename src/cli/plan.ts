@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { readJobSpec } from '../job/load.js';
-import { formatCpuList } from '../native/affinity.js';
+import { formatCpuList } from '../util/cpu-list.js';
 import { memoryLimitMB, planForPayload, planRequestOf, slotEnvOptions } from '../node/job-plan.js';
 import { formatPlan } from '../node/plan-format.js';
 import { readTopology, recordTopology, topologyFromFile, type TopologyFile } from '../node/read-topology.js';

@@ -15,10 +15,11 @@ import type { DroidState } from './state.js';
 import { droidStep } from './step.js';
 import type { JobKeys } from '../security/keys.js';
 
-/** How a Droid ended: exit code 0, or 5 with the reason. */
+/** How a Droid ended: exit code 0, or 5 with the reason (and the worker log that explains it, if any). */
 export interface DroidResult {
   exitCode: number;
   error: string | null;
+  workerLog?: string | null;
 }
 
 /** Worker settings shared by every slot of a Droid. */
@@ -132,7 +133,7 @@ export class DroidClient {
         this.log[e.level](e.msg);
         break;
       case 'exit':
-        void this.close({ exitCode: e.code, error: e.error });
+        void this.close({ exitCode: e.code, error: e.error, workerLog: e.workerLog });
         break;
     }
   }

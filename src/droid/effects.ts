@@ -26,4 +26,4 @@ export type DroidEffect =
   | { type: 'stopWorker'; slot: number }
   | { type: 'killWorker'; slot: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string }
-  | { type: 'exit'; code: number; error: string | null };
+  | { type: 'exit'; code: number; error: string | null; workerLog: string | null };

@@ -1,7 +1,7 @@
 // <workdir>/nodes/<node>.rank<k>.json: a Droid's live workers, rewritten when a worker starts or stops (read by `yoda status`).
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { workdirPaths } from '../job/workdir.js';
+import { writeFileAtomic } from '../workdir/atomic.js';
 
 /** One live worker as `yoda status --json` lists it. */
 export interface LiveWorker {
@@ -32,16 +32,10 @@ export interface NodeFile {
   workers: LiveWorker[];
 }
 
-/** The node file of the Droid of `rank` on `node` (a rank of its own, as several may share a node). */
-export function nodeFilePath(workdir: string, node: string, rank: number): string {
-  return join(workdirPaths(workdir).nodes, `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}.json`);
-}
-
 /** Writes a node file atomically (write aside, then rename). */
 export function writeNodeFile(path: string, f: NodeFile): void {
   mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(f, null, 1)}\n`);
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, `${JSON.stringify(f, null, 1)}\n`);
 }
 
 /** Removes a node file (the Droid ends). */

@@ -69,6 +69,8 @@ export interface DroidState {
   drainDeadline: number | null;
   /** Set once the Droid decided to stop with an error. */
   error: string | null;
+  /** The worker log that explains `error`, when a worker's failure is the reason. */
+  errorLog: string | null;
 }
 
 /** A new Droid, before Yoda has welcomed it. */
@@ -89,5 +91,6 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     yodaSilent: false,
     drainDeadline: null,
     error: null,
+    errorLog: null,
   };
 }

@@ -1,4 +1,5 @@
 // A Droid's transitions: droidStep(state, event, now) mutates the state and returns effects; no I/O.
+import { EXIT } from '../util/errors.js';
 import { PROTOCOL_VERSION, type DroidMessage, type YodaMessage } from '../protocol/messages.js';
 import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
 import type { DroidState, SlotState } from './state.js';
@@ -194,7 +195,8 @@ function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
   const usable = s.slots.filter((x) => x.phase !== 'retired');
   if (s.phase === 'running' && usable.length === 0) {
     const last = s.slots.map((x) => x.lastStartError).filter(Boolean).pop();
-    s.error = `no worker could be started (${last}); see ${s.slots[0]?.log ?? 'the worker logs'}`;
+    s.errorLog = s.slots[0]?.log ?? null;
+    s.error = `no worker could be started (${last}); see ${s.errorLog ?? 'the worker logs'}`;
     s.phase = 'draining';
   }
   if (s.phase === 'running' && !s.requestOpen) {
@@ -209,6 +211,6 @@ function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
     if (s.results.length > 0 || s.released.length > 0) flush(s, 0, now, out);
     send(s, { type: 'bye', reason: s.error ? 'error' : s.phase === 'ending' ? 'job complete' : 'drained', ...(s.error ? { error: s.error } : {}) }, now, out);
     s.phase = 'stopped';
-    out.push({ type: 'exit', code: s.error ? 5 : 0, error: s.error });
+    out.push({ type: 'exit', code: s.error ? EXIT.failed : EXIT.complete, error: s.error, workerLog: s.errorLog });
   }
 }

@@ -1,7 +1,8 @@
 // The Droid's watch over its workers' process trees: resident memory every second against the slot's limit,
 // and, now and then, that every thread of every process of a worker still runs on the slot's CPUs.
 import type { Logger } from 'pino';
-import { formatCpuList, type Affinity } from '../native/affinity.js';
+import type { Affinity } from '../native/affinity.js';
+import { formatCpuList } from '../util/cpu-list.js';
 import { indexProcesses, processTree, readProcessTable, residentMB } from '../node/memory.js';
 import { readThreadMasks, strayThreads } from '../node/thread-masks.js';
 

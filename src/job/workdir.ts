@@ -1,6 +1,8 @@
 // The work directory: job.json (what the job is), journal.log (what happened), logs/, outputs.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, accessSync, constants } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { workdirPaths } from '../workdir/paths.js';
+import { writeFileAtomic } from '../workdir/atomic.js';
 import type { LoadedJob } from './load.js';
 import { countInputEvents, type InputFile } from './inputs.js';
 import { RangePlan } from './plan.js';
@@ -22,21 +24,6 @@ export interface JobDescription {
   totalEvents: number;
   outputDir: string;
   created: string;
-}
-
-/** Paths of the files in a work directory. */
-export function workdirPaths(dir: string) {
-  const root = resolve(dir);
-  return {
-    root,
-    job: join(root, 'job.json'),
-    journal: join(root, 'journal.log'),
-    endpoint: join(root, 'yoda.endpoint.json'),
-    logs: join(root, 'logs'),
-    workerLogs: join(root, 'logs', 'workers'),
-    /** One file per live Droid (droid/node-file.ts), read by `yoda status`. */
-    nodes: join(root, 'nodes'),
-  };
 }
 
 /** Reads job.json, or null when the directory holds no job yet. */
@@ -115,8 +102,7 @@ export async function openWorkdir(dir: string, job: LoadedJob, fresh: boolean): 
     created: new Date().toISOString(),
   };
   mkdirSync(description.outputDir, { recursive: true });
-  writeFileSync(`${p.job}.tmp`, JSON.stringify(description, null, 2));
-  renameSync(`${p.job}.tmp`, p.job);
+  writeFileAtomic(p.job, JSON.stringify(description, null, 2));
   return { description, resumed: false, setAside };
 }
 

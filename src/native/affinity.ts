@@ -2,9 +2,10 @@
 // This is the only module that loads native/build/Release/yoda_affinity.node.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { findPackageRoot } from '../util/package-root.js';
+import { formatCpuList, parseCpuList } from '../util/cpu-list.js';
 
 /** Reads and sets CPU affinity; pid 0 means the calling thread (native) or this process (taskset). */
 export interface Affinity {
@@ -39,45 +40,6 @@ interface Addon {
   getAffinity(pid: number): number[];
   setAffinity(pid: number, cpus: number[]): void;
   setAffinityAllThreads(pid: number, cpus: number[]): number;
-}
-
-/** Formats CPU ids in the Linux list format: [0,1,2,3,8,10,11] -> "0-3,8,10-11". */
-export function formatCpuList(cpus: number[]): string {
-  const ids = [...new Set(cpus)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < ids.length; ) {
-    let j = i;
-    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
-    parts.push(j === i ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
-/** Parses the Linux CPU list format ("0-3,8,10-11", also "0-15:2/4" strides); sorted, distinct. */
-export function parseCpuList(text: string): number[] {
-  const out = new Set<number>();
-  for (const raw of text.trim().split(',')) {
-    const part = raw.trim();
-    if (part === '') continue;
-    const m = /^(\d+)(?:-(\d+)(?::(\d+)\/(\d+))?)?$/.exec(part);
-    if (!m) throw new Error(`not a CPU list: "${text.trim()}" (bad part "${part}")`);
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    const used = m[3] === undefined ? 1 : Number(m[3]);
-    const group = m[4] === undefined ? 1 : Number(m[4]);
-    if (hi < lo || group < 1 || used > group) throw new Error(`not a CPU list: "${text.trim()}" (bad range "${part}")`);
-    for (let c = lo; c <= hi; c++) if ((c - lo) % group < used) out.add(c);
-  }
-  return [...out].sort((a, b) => a - b);
-}
-
-/** The directory holding the nearest package.json above `from` (the package root). */
-export function findPackageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
 }
 
 /** Where the addon is expected: <package root>/native/build/Release/yoda_affinity.node. */

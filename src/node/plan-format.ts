@@ -1,5 +1,5 @@
 // Renders a slot plan as a map a user can check before spending an allocation on it.
-import { formatCpuList } from '../native/affinity.js';
+import { formatCpuList } from '../util/cpu-list.js';
 import type { SlotPlan } from './planner.js';
 import type { Topology } from './topology.js';
 

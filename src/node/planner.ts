@@ -1,5 +1,5 @@
 // Packs worker slots onto a node's allowed cores, NUMA domain by domain, and shares out its GPUs.
-import { formatCpuList } from '../native/affinity.js';
+import { formatCpuList } from '../util/cpu-list.js';
 import { YodaError } from '../util/errors.js';
 import type { Core, Gpu, Topology } from './topology.js';
 

@@ -1,8 +1,9 @@
 // The one place that reads the node's topology files (sync, small files) into a SysfsSnapshot.
+import { YodaError } from '../util/errors.js';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatCpuList, parseCpuList } from '../native/affinity.js';
+import { formatCpuList, parseCpuList } from '../util/cpu-list.js';
 import { findOnPath } from '../util/path-lookup.js';
 import { parseAllowedList } from './thread-masks.js';
 import { buildTopology, type GpuEnv, type KfdNodeFiles, type SysfsSnapshot, type Topology } from './topology.js';
@@ -47,7 +48,7 @@ export function readSnapshot(opts: ReadOptions = {}): SysfsSnapshot {
   const root = opts.root ?? '';
   const cpuDir = `${root}/sys/devices/system/cpu`;
   const online = read(join(cpuDir, 'online'));
-  if (online === undefined) throw new Error(`cannot read ${cpuDir}/online: is this Linux with sysfs mounted?`);
+  if (online === undefined) throw new YodaError('BAD_TOPOLOGY', `cannot read ${cpuDir}/online: is this Linux with sysfs mounted?`);
   const cpus: SysfsSnapshot['cpus'] = {};
   for (const id of parseCpuList(online)) {
     const t = join(cpuDir, `cpu${id}`, 'topology');
@@ -87,7 +88,7 @@ export function readSnapshot(opts: ReadOptions = {}): SysfsSnapshot {
 /** This process' allowed CPUs, from Cpus_allowed_list in /proc/self/status. */
 export function readAllowed(root = ''): number[] {
   const allowed = parseAllowedList(read(`${root}/proc/self/status`) ?? '');
-  if (!allowed) throw new Error(`no Cpus_allowed_list in ${root}/proc/self/status`);
+  if (!allowed) throw new YodaError('BAD_TOPOLOGY', `no Cpus_allowed_list in ${root}/proc/self/status`);
   return allowed;
 }
 

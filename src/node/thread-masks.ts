@@ -1,6 +1,6 @@
 // Where the threads of a process may run, read from /proc/<pid>/task/*/status (Cpus_allowed_list).
 import { readdir, readFile } from 'node:fs/promises';
-import { parseCpuList } from '../native/affinity.js';
+import { parseCpuList } from '../util/cpu-list.js';
 
 /** The allowed CPUs in a /proc status file, or null when it has no Cpus_allowed_list line. */
 export function parseAllowedList(status: string): number[] | null {

@@ -1,5 +1,5 @@
 // The node's CPUs, cores, sockets, NUMA nodes and GPUs, parsed (purely) from a snapshot of sysfs/procfs.
-import { parseCpuList } from '../native/affinity.js';
+import { parseCpuList } from '../util/cpu-list.js';
 
 /** Topology files of one logical CPU (/sys/devices/system/cpu/cpuN/topology/*). */
 export interface CpuFiles {

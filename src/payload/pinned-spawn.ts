@@ -9,7 +9,8 @@
 //    is synchronous on the event loop thread, so nothing else runs on the Droid meanwhile.
 //  - fallback (no addon): the command runs as `taskset -c <cpus> <command...>`; taskset sets the mask of its
 //    own process and then execs the payload in place (same pid).
-import { formatCpuList, type LoadedAffinity } from '../native/affinity.js';
+import type { LoadedAffinity } from '../native/affinity.js';
+import { formatCpuList } from '../util/cpu-list.js';
 
 /** Starts processes on given CPUs. */
 export interface Pinner {

@@ -1,7 +1,7 @@
 // Everything a payload worker gets from its Droid: environment, working directory, output names, log file.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { findPackageRoot } from '../native/affinity.js';
+import { findPackageRoot } from '../util/package-root.js';
 import type { RangeSpec } from '../protocol/messages.js';
 import { safeRangeName } from '../job/plan.js';
 import type { Pinner } from './pinned-spawn.js';

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { WorkerReport } from '../droid/effects.js';
 import type { RangeSpec } from '../protocol/messages.js';
-import { formatCpuList } from '../native/affinity.js';
+import { formatCpuList } from '../util/cpu-list.js';
 import { MAX_CONTROL_LINE, NO_MORE_EVENTS_LINE, parseWorkerLine, rangesLine } from './control.js';
 import { closeQuietly, openWorkerLog, outputPath, resolveOutput, workerEnv, type WorkerSetup } from './worker-env.js';
 

@@ -1,8 +1,10 @@
 // Reads a work directory (job.json, journal.log) and writes its report: the HTML page and the JSON beside it.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../workdir/atomic.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readJournal } from '../journal/read.js';
-import { planOf, requireJobDescription, workdirPaths } from '../job/workdir.js';
+import { planOf, requireJobDescription } from '../job/workdir.js';
+import { workdirPaths } from '../workdir/paths.js';
 import { buildReport } from './build.js';
 import { renderReportHtml } from './html.js';
 import type { ReportModel } from './model.js';
@@ -25,8 +27,7 @@ function readReport(workdir: string, now = new Date()): ReportModel {
 
 function writeAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, text);
 }
 
 /** Writes the report of `workdir` to `out` (and its JSON beside it); returns the model and the paths. */

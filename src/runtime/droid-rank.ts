@@ -1,6 +1,7 @@
 // Every other rank: wait for Yoda's endpoint in the work directory, then run this node's Droid.
 import type { Logger } from 'pino';
-import { readJobDescription, workdirPaths } from '../job/workdir.js';
+import { readJobDescription } from '../job/workdir.js';
+import { workdirPaths } from '../workdir/paths.js';
 import { startDroid, type DroidTuning, type NodePlan } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
 import { YodaError } from '../util/errors.js';

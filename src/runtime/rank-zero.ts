@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobDescription } from '../job/workdir.js';
-import { workdirPaths } from '../job/workdir.js';
+import { workdirPaths } from '../workdir/paths.js';
 import { startYoda, type Past, type YodaTuning } from '../yoda/start.js';
 import type { YodaServer } from '../yoda/server.js';
 import { startDroid, type DroidTuning, type NodePlan } from '../droid/start.js';

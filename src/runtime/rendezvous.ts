@@ -1,5 +1,6 @@
 // Rendezvous through the shared work directory: rank 0 publishes Yoda's endpoint, the other ranks wait for it.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../workdir/atomic.js';
 import { YodaError } from '../util/errors.js';
 
 /** What yoda.endpoint.json says: where Yoda listens, for which launch; or why rank 0 could not start. */
@@ -22,8 +23,7 @@ export interface EndpointFile {
 
 /** Writes the endpoint file atomically (write aside, then rename). */
 export function publishEndpoint(path: string, e: EndpointFile): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(e));
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, JSON.stringify(e));
 }
 
 /** Marks the endpoint of a finished run, so late ranks leave at once instead of waiting for it. */

@@ -1,6 +1,7 @@
 // Per-run CURVE keys in the work directory: readable only by the job's owner (mode 0600 in a 0700 folder).
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../workdir/atomic.js';
+import { workdirPaths } from '../workdir/paths.js';
 import { curveKeyPair } from 'zeromq';
 import { YodaError } from '../util/errors.js';
 
@@ -10,11 +11,6 @@ export interface JobKeys {
   serverSecret: string;
   clientPublic: string;
   clientSecret: string;
-}
-
-/** Path of the key file in a work directory. */
-export function keyFile(workdir: string): string {
-  return join(workdir, 'keys', 'curve.json');
 }
 
 /** Fresh keys for one run (Yoda's pair and the Droids' pair), kept in memory only. */
@@ -27,18 +23,16 @@ export function newJobKeys(): JobKeys {
 /** Makes fresh keys for this run and writes them where only the job's owner can read them. */
 export function createJobKeys(workdir: string): JobKeys {
   const keys = newJobKeys();
-  const dir = join(workdir, 'keys');
+  const { keys: dir, keyFile: path } = workdirPaths(workdir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const path = keyFile(workdir);
-  writeFileSync(`${path}.tmp`, JSON.stringify(keys), { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, JSON.stringify(keys), 0o600);
   return keys;
 }
 
 /** Reads the keys Yoda wrote for this run. */
 export function readJobKeys(workdir: string): JobKeys {
-  const path = keyFile(workdir);
+  const path = workdirPaths(workdir).keyFile;
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as JobKeys;
   } catch (e) {

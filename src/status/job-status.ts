@@ -2,7 +2,8 @@
 import { hostname } from 'node:os';
 import { replayJournalFile } from '../journal/read.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
-import { planOf, requireJobDescription, workdirPaths, type JobDescription } from '../job/workdir.js';
+import { planOf, requireJobDescription, type JobDescription } from '../job/workdir.js';
+import { workdirPaths } from '../workdir/paths.js';
 import { liveWorkers, type WorkerStatus } from './workers.js';
 import { readEndpoint, type EndpointFile } from '../runtime/rendezvous.js';
 import type { ParsedJournal } from '../journal/frame.js';

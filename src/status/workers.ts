@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LiveWorker, NodeFile } from '../droid/node-file.js';
 import type { EndpointFile } from '../runtime/rendezvous.js';
-import { workdirPaths } from '../job/workdir.js';
+import { workdirPaths } from '../workdir/paths.js';
 import { pidAlive } from '../util/pid-alive.js';
 
 /** A worker as `yoda status --json` lists it: node, slot, pid, cpus, gpus and more. */

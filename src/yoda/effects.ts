@@ -2,6 +2,7 @@
 import type { DroidMessage, YodaMessage } from '../protocol/messages.js';
 import type { JournalRecord } from '../journal/records.js';
 import type { Outcome } from './state.js';
+import { EXIT } from '../util/errors.js';
 
 /** Something that happened to Yoda. */
 export type YodaEvent =
@@ -18,4 +19,4 @@ export type YodaEffect =
   | { type: 'finish'; outcome: Outcome; exitCode: number };
 
 /** Exit code of each outcome (see the README's exit-code table). */
-export const EXIT_CODES: Record<Outcome, number> = { complete: 0, fatal: 3, drained: 4, failed: 5 };
+export const EXIT_CODES: Record<Outcome, number> = { complete: EXIT.complete, fatal: EXIT.fatal, drained: EXIT.stopped, failed: EXIT.failed };

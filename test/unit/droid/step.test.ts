@@ -74,7 +74,7 @@ describe('Droid state machine', () => {
     const bye = toYoda(out).find((m) => m.type === 'bye');
     expect(bye).toMatchObject({ type: 'bye', reason: 'error' });
     expect(bye?.type === 'bye' && bye.error).toContain('/w/logs/workers/n0.');
-    expect(ofType(out, 'exit')).toEqual([{ type: 'exit', code: 5, error: expect.stringContaining('exited with code 127 before it was ready') }]);
+    expect(ofType(out, 'exit')).toEqual([{ type: 'exit', code: 5, error: expect.stringContaining('exited with code 127 before it was ready'), workerLog: expect.stringMatching(/\.log$/) }]);
   });
 
   it('drains: hands queued ranges back, lets busy workers finish, then says bye', () => {
@@ -96,7 +96,7 @@ describe('Droid state machine', () => {
     const msgs = toYoda(end);
     expect(msgs[0]).toMatchObject({ type: 'report', released: [1], results: [] });
     expect(msgs[1]).toMatchObject({ type: 'bye', reason: 'drained' });
-    expect(ofType(end, 'exit')).toEqual([{ type: 'exit', code: 0, error: null }]);
+    expect(ofType(end, 'exit')).toEqual([{ type: 'exit', code: 0, error: null, workerLog: null }]);
   });
 
   it('stops a worker that reports a FATAL code, and treats a report for an unknown range as a broken worker', () => {

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addonPath, findPackageRoot, loadAffinity } from '../../../src/native/affinity.js';
+import { addonPath, loadAffinity } from '../../../src/native/affinity.js';
+import { findPackageRoot } from '../../../src/util/package-root.js';
 import { readAllowed } from '../../../src/node/read-topology.js';
 
 describe('loadAffinity', () => {

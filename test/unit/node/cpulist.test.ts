@@ -1,6 +1,6 @@
 // The Linux CPU list format: parseCpuList and formatCpuList.
 import { describe, expect, it } from 'vitest';
-import { formatCpuList, parseCpuList } from '../../../src/native/affinity.js';
+import { formatCpuList, parseCpuList } from '../../../src/util/cpu-list.js';
 
 describe('formatCpuList', () => {
   it('collapses runs into ranges', () => {

@@ -55,11 +55,10 @@ describe('time scale', () => {
 });
 
 describe('large jobs', () => {
-  it('builds and renders 100k ranges on 2048 workers quickly, drawing merged segments', () => {
-    const started = Date.now();
+  // How fast it is belongs to `npm run bench`; this checks that a large job is drawn as merged segments.
+  it('builds and renders 100k ranges on 2048 workers, drawing merged segments', () => {
     const m = buildReport({ description: description(100_000), workdir: '/w', records: bigJournal(100_000, 64, 32), eventsOf: () => 5, now });
     const page = renderReportHtml(m);
-    const ms = Date.now() - started;
     expect(m.lanes).toHaveLength(2048);
     expect(m.lanes.every((l) => l.merged)).toBe(true);
     expect(m.totals.rangesDone).toBe(100_000);
@@ -67,6 +66,5 @@ describe('large jobs', () => {
     expect(page).toContain('100000 ranges are too many to draw one by one');
     expect((page.match(/<rect class="bar/g) ?? []).length).toBeLessThan(20_000);
     expect(page.length).toBeLessThan(10_000_000);
-    expect(ms).toBeLessThan(10_000);
   });
 });

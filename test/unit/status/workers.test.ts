@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nodeFilePath, writeNodeFile, type NodeFile } from '../../../src/droid/node-file.js';
+import { writeNodeFile, type NodeFile } from '../../../src/droid/node-file.js';
+import { nodeFilePath } from '../../../src/workdir/paths.js';
 import { droidIsLive, liveWorkers } from '../../../src/status/workers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yoda-workers-'));

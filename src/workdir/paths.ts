@@ -1,0 +1,44 @@
+// The layout of a work directory: the one place that knows where each of its files lives.
+import { join, resolve } from 'node:path';
+
+/** Paths of the files in a work directory (see the README's "The work directory" table). */
+export interface WorkdirPaths {
+  root: string;
+  /** The job as validated (written once, by the first run). */
+  job: string;
+  /** What happened: one CRC-framed record per line. */
+  journal: string;
+  /** Where the current Yoda listens. */
+  endpoint: string;
+  /** Which Yoda may write the journal now, and its epoch. */
+  lease: string;
+  logs: string;
+  workerLogs: string;
+  /** One file per live Droid, read by `yoda status`. */
+  nodes: string;
+  /** The job's CURVE keys (folder 0700, file 0600). */
+  keys: string;
+  keyFile: string;
+}
+
+/** Paths of the files in the work directory `dir`. */
+export function workdirPaths(dir: string): WorkdirPaths {
+  const root = resolve(dir);
+  return {
+    root,
+    job: join(root, 'job.json'),
+    journal: join(root, 'journal.log'),
+    endpoint: join(root, 'yoda.endpoint.json'),
+    lease: join(root, 'yoda.lease.json'),
+    logs: join(root, 'logs'),
+    workerLogs: join(root, 'logs', 'workers'),
+    nodes: join(root, 'nodes'),
+    keys: join(root, 'keys'),
+    keyFile: join(root, 'keys', 'curve.json'),
+  };
+}
+
+/** The node file of the Droid of `rank` on `node` (a rank of its own, as several may share a node). */
+export function nodeFilePath(workdir: string, node: string, rank: number): string {
+  return join(workdirPaths(workdir).nodes, `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}.json`);
+}
