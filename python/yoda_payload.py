@@ -16,9 +16,16 @@ UNIX stream socket whose file descriptor is given in YODA_CONTROL_FD (normally
                                       name contains FATAL means the worker
                                       cannot go on and exits non-zero after it
 
+  droid -> worker  {"type":"drain","graceSeconds":N}   at any time: the job
+                                      drains; SIGTERM follows at once, SIGKILL
+                                      after N seconds. draining() turns True;
+                                      the range in hand may still finish.
+
 R = {"id","file","first","last","output","attempt","guid"?,"scope"?}: events
 first..last (0-based, inclusive) of the input file, and a suggested output path.
 When the control channel reaches EOF (the Droid died) the worker exits at once.
+Message types the worker does not know are ignored. The whole protocol is
+docs/worker-protocol.md.
 
 Usage:
 
@@ -36,18 +43,26 @@ import os
 import queue
 import re
 import resource
+import signal
 import socket
 import sys
 import threading
 import time
 import traceback
 
-__all__ = ["serve", "PayloadError", "Range", "write_atomically"]
+__all__ = ["serve", "PayloadError", "Range", "write_atomically", "draining"]
 
 CODE_RE = re.compile(r"^ERR_[A-Z0-9_]+$")
 EXIT_USAGE = 2  # not started by yoda (no control channel)
 EXIT_FATAL = 3  # reported a FATAL failure
 EXIT_LOST = 4  # control channel closed or garbled: the Droid is gone
+
+_draining = threading.Event()
+
+
+# True once the Droid said the job drains (the drain message, or SIGTERM): finish the range in hand quickly.
+def draining():
+    return _draining.is_set()
 
 
 # A payload failure with a protocol error code (ERR_<NAME>; FATAL in the name stops the worker).
@@ -142,8 +157,14 @@ class _Channel:
                 msg = json.loads(line)
             except ValueError:
                 _die(EXIT_LOST, f"garbled control message {line[:200]!r}; exiting")
+            kind = msg.get("type") if isinstance(msg, dict) else None
+            if kind == "drain":
+                _draining.set()
+                continue
+            if kind not in ("ranges", "no_more_events"):
+                continue  # a message of a later protocol version: ignored
             self.messages.put(msg)
-            if msg.get("type") == "no_more_events":
+            if kind == "no_more_events":
                 return  # nothing more may come; EOF after this is normal
 
     def send(self, msg):
@@ -162,6 +183,8 @@ def _outputs(result):
     if isinstance(result, (str, bytes, os.PathLike)):
         result = [result]
     paths = [os.path.abspath(os.fsdecode(p)) for p in result]
+    if not paths:
+        raise PayloadError("ERR_OUTPUT_INVALID", "process() returned no output path: a done range needs at least one output")
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise PayloadError("ERR_OUTPUT_MISSING", "output not found: " + ", ".join(missing))
@@ -199,6 +222,11 @@ def serve(process):
     except (ValueError, OSError) as e:
         sys.stderr.write(f"yoda_payload: YODA_CONTROL_FD={fd_text!r} is not a usable control socket: {e}\n")
         sys.exit(EXIT_USAGE)
+    # The drain's SIGTERM must not kill the range in hand: it may finish within the grace (SIGKILL ends it).
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: _draining.set())
+    except ValueError:
+        pass  # serve() not on the main thread: SIGTERM keeps its default action
     while True:
         channel.send({"type": "ready"})
         msg = channel.receive()

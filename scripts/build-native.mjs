@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Builds the optional native affinity addon (native/ -> native/build/Release/yoda_affinity.node).
-// Never fails an install: on any problem it prints one line and exits 0 (Yoda then uses taskset).
+// Builds the optional native affinity addon (native/ -> native/build/Release/yoda_affinity.node) and the exec
+// helper (native/exec-helper.c -> native/build/Release/yoda-exec, with `cc`: no Node headers needed).
+// Never fails an install: on any problem it prints one line and exits 0 (Yoda then uses taskset, and starts
+// payloads without the parent-death signal, saying so in the log).
 // Set YODA_SKIP_NATIVE=1 to skip, YODA_NATIVE_VERBOSE=1 to see node-gyp's full output.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +14,24 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const nativeDir = join(root, 'native');
 const verbose = process.env.YODA_NATIVE_VERBOSE === '1';
 
+// The exec helper: a plain C program, built after node-gyp (whose rebuild empties native/build).
+function buildExecHelper() {
+  if (process.env.YODA_SKIP_NATIVE === '1' || process.platform !== 'linux') return;
+  const out = join(nativeDir, 'build', 'Release', 'yoda-exec');
+  mkdirSync(dirname(out), { recursive: true });
+  const cc = process.env.CC || 'cc';
+  const run = spawnSync(cc, ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-o', out, join(nativeDir, 'exec-helper.c')], { encoding: 'utf8', stdio: verbose ? 'inherit' : 'pipe' });
+  if (run.error || run.status !== 0) {
+    const why = run.error ? run.error.message : (`${run.stderr ?? ''}`.split('\n').find((l) => /error/.test(l)) ?? `${cc} exited ${run.status}`);
+    console.log(`yoda: exec helper not built (${why.trim().slice(0, 200)}); payloads start without a parent-death signal`);
+    return;
+  }
+  console.log('yoda: exec helper built (payload processes die with their Droid)');
+}
+
 function giveUp(reason) {
   console.log(`yoda: native affinity addon not built (${reason}); falling back to taskset`);
+  buildExecHelper();
   process.exit(0);
 }
 
@@ -67,3 +85,4 @@ if (run.status !== 0) giveUp(verbose ? `node-gyp exited ${run.status}` : firstEr
 const addon = join(nativeDir, 'build', 'Release', 'yoda_affinity.node');
 if (!existsSync(addon)) giveUp(`node-gyp succeeded but ${addon} is missing`);
 console.log(`yoda: native affinity addon built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+buildExecHelper();

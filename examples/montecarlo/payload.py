@@ -13,6 +13,7 @@ Fault injection for tests (environment, optional):
       (ERR_FATAL_INJECTED), crash (exit 9 mid-range) or hang (sleep forever);
       ATTEMPT is an attempt number or * (default 1).
   MONTECARLO_SLEEP=SECONDS  sleep this long per event (to make ranges slow).
+  MONTECARLO_GATE=PATH  before each range, wait until PATH exists (a test holds the job running).
 """
 
 import hashlib
@@ -25,7 +26,8 @@ import time
 try:
     from yoda_payload import PayloadError, serve, write_atomically
 except ImportError:  # run from a checkout without PYTHONPATH: use the repo's python/ directory
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+    # realpath: this file may be reached through a symlink (the tests run the example in a temp directory).
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "python"))
     from yoda_payload import PayloadError, serve, write_atomically
 
 # Detector: cylindrical layers (radius cm) of silicon in a 2 T solenoid field along z.
@@ -158,6 +160,9 @@ def process(r):
         raise PayloadError("ERR_BAD_INPUT", str(e))
     if not 0 <= r.first <= r.last < count:
         raise PayloadError("ERR_BAD_RANGE", f"events {r.first}-{r.last} outside 0-{count - 1} of {r.file}")
+    gate = os.environ.get("MONTECARLO_GATE")
+    while gate and not os.path.exists(gate):
+        time.sleep(0.05)
     basename = os.path.basename(r.file)
     pause = float(os.environ.get("MONTECARLO_SLEEP", "0"))
     lines = []

@@ -21,11 +21,15 @@ function interfaceAddresses(): Map<string, string[]> {
 export async function chooseAddress(choice: string | undefined): Promise<string> {
   const interfaces = interfaceAddresses();
   if (choice) {
-    if (isIP(choice)) return choice;
+    if (isIP(choice)) {
+      const mine = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((x) => x.address));
+      if (mine.includes(choice)) return choice;
+      throw new YodaError('BAD_ADDRESS', `--interface ${choice}: not an address of this node (it has ${mine.join(', ')}); Yoda can only listen on its own addresses`, { address: choice });
+    }
     const addrs = interfaces.get(choice);
     if (!addrs || addrs.length === 0) {
       const known = [...interfaces].map(([n, a]) => `${n} (${a.join(', ') || 'no IPv4'})`).join(', ');
-      throw new YodaError('BAD_USAGE', `--interface ${choice}: no such interface with an IPv4 address on this node; it has: ${known}`, {});
+      throw new YodaError('BAD_ADDRESS', `--interface ${choice}: no such interface with an IPv4 address on this node; it has: ${known}`, {});
     }
     return addrs[0];
   }

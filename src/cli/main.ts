@@ -3,16 +3,18 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from './run-command.js';
+import { serveCli } from './serve.js';
 import { statusCli } from './status.js';
 import { reportCli } from './report.js';
 import { planCli } from './plan.js';
+import { outputsCli } from './outputs.js';
 import type { YodaCommand } from './command.js';
 import { EXIT, EXIT_HELP, exitCodeFor } from '../util/errors.js';
 
 const EPILOG = `Exit codes of "yoda run":\n${EXIT_HELP.map(([code, what]) => `  ${code}  ${what}`).join('\n')}`;
 
 // Every subcommand; add new ones here.
-const commands = [runCli, statusCli, reportCli, planCli] as unknown as YodaCommand<never>[];
+const commands = [runCli, serveCli, statusCli, reportCli, planCli, outputsCli] as unknown as YodaCommand<never>[];
 
 async function main(argv: string[]): Promise<number> {
   let code = EXIT.complete as number;

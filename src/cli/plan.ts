@@ -7,7 +7,7 @@ import { memoryLimitMB, planForPayload, planRequestOf, slotEnvOptions } from '..
 import { formatPlan } from '../node/plan-format.js';
 import { readTopology, recordTopology, topologyFromFile, type TopologyFile } from '../node/read-topology.js';
 import type { Topology } from '../node/topology.js';
-import { slotEnv } from '../payload/slot-env.js';
+import { slotEnv } from '../node/slot-env.js';
 import { YodaError } from '../util/errors.js';
 import { defineCommand } from './command.js';
 

@@ -1,6 +1,8 @@
 // The yargs definition of `yoda run`; the work itself is in run.ts.
 import { defineCommand } from './command.js';
 import { runCommand } from './run.js';
+import { checkBooleanFlags, RUN_DEFAULTS, runOptionsFrom } from '../runtime/options.js';
+import { holdStopSignals } from '../runtime/signals.js';
 
 /** `yoda run <jobfile> [options]`. */
 export const runCli = defineCommand({
@@ -11,23 +13,24 @@ export const runCli = defineCommand({
       .positional('jobfile', { type: 'string', demandOption: true, describe: 'job file (YAML or JSON)' })
       .option('workdir', { alias: 'w', type: 'string', describe: "work directory: journal, logs, outputs (default: the job file's workdir, else ./<name>.work)" })
       .option('fresh', { type: 'boolean', default: false, describe: 'the work directory holds another job: set its journal aside and start this one from scratch' })
-      .option('grace', { type: 'number', default: 60, describe: 'seconds in-flight ranges get to finish after SIGUSR1/SIGTERM/SIGINT (a second signal stops at once)' })
-      .option('heartbeat', { type: 'number', default: 2, describe: 'seconds between heartbeats' })
-      .option('droid-timeout', { type: 'number', default: 10, describe: 'seconds of silence after which a Droid is declared lost' })
-      .option('progress', { type: 'number', default: 30, describe: 'seconds between progress lines in the log' })
-      .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'] })
+      .option('retry-fatal', { type: 'boolean', default: false, describe: 'keep every done range and give the fatal ranges fresh attempts (after fixing what made them fail)' })
+      .option('grace', { type: 'string', default: String(RUN_DEFAULTS.grace), describe: 'seconds in-flight ranges get to finish after SIGUSR1/SIGTERM/SIGINT (a second signal stops at once)' })
+      .option('heartbeat', { type: 'string', describe: 'seconds between heartbeats (default: 2, or a third of --droid-timeout when shorter)' })
+      .option('droid-timeout', { type: 'string', default: String(RUN_DEFAULTS.droidTimeout), describe: 'seconds of silence after which a Droid is declared lost' })
+      .option('progress', { type: 'string', default: String(RUN_DEFAULTS.progress), describe: 'seconds between progress lines in the log' })
+      .option('log-level', { type: 'string', default: RUN_DEFAULTS.logLevel, choices: ['debug', 'info', 'warn', 'error'] })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'log only to the work directory, not to the terminal' })
       .option('interface', { type: 'string', describe: "network interface (ib0, hsn0) or IP address Yoda binds on (default: the address this node's hostname resolves to)" })
-      .option('deadline', { type: 'string', describe: 'when the allocation ends (ISO date-time or epoch seconds); default: asked from Slurm (squeue) or PBS (qstat)' })
-      .option('margin', { type: 'number', default: 60, describe: 'seconds before the deadline by which every range must be finished and the journal flushed' })
-      .option('rendezvous-timeout', { type: 'number', default: 300, describe: "seconds a rank waits for Yoda's endpoint in the work directory (and Yoda for its first Droid)" })
+      .option('deadline', { type: 'string', describe: 'when the allocation ends (ISO 8601 date-time such as 2026-11-22T06:00:00Z, or epoch seconds); default: asked from Slurm (squeue) or PBS (qstat)' })
+      .option('margin', { type: 'string', default: String(RUN_DEFAULTS.margin), describe: 'seconds before the deadline by which every range must be finished and the journal flushed' })
+      .option('rendezvous-timeout', { type: 'string', default: String(RUN_DEFAULTS.rendezvousTimeout), describe: "seconds a rank waits for Yoda's endpoint in the work directory (and Yoda for its first Droid)" })
       .option('insecure', { type: 'boolean', default: false, describe: 'turn off CURVE authentication between Yoda and Droids (debugging only: anyone who can reach the port could then take ranges)' })
+      .option('rerun-missing', { type: 'boolean', default: false, describe: 'run again the done ranges whose outputs were deleted (yoda status lists them)' })
       .option('allow-shared-node', { type: 'boolean', default: false, describe: 'allow several ranks on one node (normally one yoda per node: srun --ntasks-per-node=1)' }),
-  handler: (a) =>
-    runCommand({
-      jobfile: a.jobfile, workdir: a.workdir, fresh: a.fresh, grace: a.grace, heartbeat: a.heartbeat,
-      droidTimeout: a['droid-timeout'], progress: a.progress, logLevel: a['log-level'], quiet: a.quiet,
-      interface: a.interface, deadline: a.deadline, margin: a.margin, rendezvousTimeout: a['rendezvous-timeout'],
-      allowSharedNode: a['allow-shared-node'], insecure: a.insecure,
-    }),
+  handler: (a) => {
+    // A stop signal from the very first moment is recorded, not fatal (exit 4 with a message, see runtime/signals.ts).
+    holdStopSignals();
+    checkBooleanFlags(process.argv.slice(2), ['fresh', 'retry-fatal', 'quiet', 'insecure', 'allow-shared-node', 'rerun-missing']);
+    return runCommand(runOptionsFrom(a));
+  },
 });

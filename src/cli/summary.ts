@@ -19,6 +19,9 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
       for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
       if (s.fatal.length > 20) lines.push(`  ... and ${s.fatal.length - 20} more (yoda status ${s.job.workdir})`);
       break;
+    case 'interrupted':
+      lines.push(`interrupted (killed without a goodbye): ${r.assigned} range(s) were in flight when the run stopped; ${left} range(s) left. Run the same command again to resume.`);
+      break;
     case 'stopped':
       lines.push(`stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left for the next allocation. Run the same command again to resume.`);
       break;
@@ -34,7 +37,7 @@ export function statusTable(s: JobStatus): string {
   const rows = [
     ['job', `${s.job.name}  (${s.job.jobFile})`],
     ['state', s.state],
-    ['ranges', `${r.done} done, ${r.assigned} running, ${r.ready} ready, ${r.failed} awaiting retry, ${r.fatal} fatal, of ${r.total}`],
+    ['ranges', `${r.done} done, ${r.assigned} ${s.state === 'running' ? 'running' : 'in flight when the run stopped'}, ${r.ready} ready, ${r.failed} awaiting retry, ${r.fatal} fatal, of ${r.total}`],
     ['events', `${s.events.done} of ${s.events.total} done (${pct(s.events.done, s.events.total)}%)`],
     ['runs', s.lastRun ? `${s.runs}; last on ${s.lastRun.host} started ${s.lastRun.startedAt}${s.lastRun.endedAt ? `, ended ${s.lastRun.endedAt} (exit ${s.lastRun.exitCode})` : ''}` : 'none yet'],
     ['rate', `${s.rate.eventsPerSecond} events/s in the last run${s.state === 'running' && s.rate.etaSeconds !== null ? `, about ${duration(s.rate.etaSeconds)} to go` : ''}`],

@@ -6,7 +6,7 @@ import { Outbox } from '../util/outbox.js';
 import { startDaemonWorker, type WorkerEvents, type WorkerHandle } from '../payload/worker.js';
 import { startCommandWorker } from '../payload/command-worker.js';
 import type { WorkerSetup } from '../payload/worker-env.js';
-import type { SlotEnv } from '../payload/slot-env.js';
+import type { SlotEnv } from '../node/slot-env.js';
 import type { LoadedAffinity } from '../native/affinity.js';
 import { removeNodeFile, writeNodeFile, type NodeFile } from './node-file.js';
 import { WorkerWatch } from './watch.js';
@@ -38,7 +38,7 @@ export interface DroidShell {
 export class DroidClient {
   readonly finished: Promise<DroidResult>;
   private resolveFinished!: (r: DroidResult) => void;
-  private readonly socket: Dealer;
+  private socket: Dealer;
   private readonly outbox: Outbox<Buffer>;
   private readonly workers = new Map<number, WorkerHandle>();
   private readonly started = new Map<number, string>();
@@ -48,9 +48,7 @@ export class DroidClient {
 
   constructor(endpoint: string, readonly state: DroidState, private readonly shell: DroidShell, private readonly log: Logger, keys: JobKeys | null) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    const curve = keys ? { curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret } : {};
-    this.socket = new Dealer({ routingId: state.config.key, maxMessageSize: MAX_FRAME_BYTES, linger: 2000, reconnectInterval: 200, ...curve });
-    this.socket.connect(endpoint);
+    this.socket = this.dealer(endpoint, keys);
     this.outbox = new Outbox((frame) => this.socket.send(frame), (e) => log.debug({ err: e.message }, 'send failed'));
     this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), 100);
     this.watch = new WorkerWatch({
@@ -62,8 +60,32 @@ export class DroidClient {
       log,
     });
     this.publishWorkers();
-    void this.receiveLoop();
+    void this.receiveLoop(this.socket);
     this.dispatch({ type: 'connected' });
+  }
+
+  // A DEALER to Yoda at `endpoint`, authenticated with the job's keys when given.
+  private dealer(endpoint: string, keys: JobKeys | null): Dealer {
+    const curve = keys ? { curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret } : {};
+    const socket = new Dealer({ routingId: this.state.config.key, maxMessageSize: MAX_FRAME_BYTES, linger: 2000, reconnectInterval: 200, ...curve });
+    socket.connect(endpoint);
+    return socket;
+  }
+
+  /** Follows Yoda to a new endpoint (a hand-over): a new socket, a hello listing the ranges held; workers keep running. */
+  reconnect(endpoint: string, keys: JobKeys | null): void {
+    if (this.closed) return;
+    const old = this.socket;
+    this.socket = this.dealer(endpoint, keys);
+    // Tell the old Yoda (if it still runs) that this Droid left, so it does not wait for it; then let the socket go.
+    old.send(encode({ type: 'bye', reason: 'following the new Yoda' })).catch(() => undefined).finally(() => old.close());
+    void this.receiveLoop(this.socket);
+    this.dispatch({ type: 'connected' });
+  }
+
+  /** Where the Droid stands: connecting (no welcome yet), running, draining, ending or stopped. */
+  get phase(): DroidState['phase'] {
+    return this.state.phase;
   }
 
   /** Starts a drain: queued ranges go back to Yoda, busy workers get `graceSeconds`. */
@@ -76,15 +98,15 @@ export class DroidClient {
     for (const w of this.workers.values()) w.kill();
   }
 
-  private async receiveLoop(): Promise<void> {
+  private async receiveLoop(socket: Dealer): Promise<void> {
     try {
-      for await (const [frame] of this.socket) {
+      for await (const [frame] of socket) {
         const decoded = decodeYodaMessage(frame);
         if (decoded.ok) this.dispatch({ type: 'yoda', msg: decoded.message });
         else this.log.warn(`dropped a frame from Yoda: ${decoded.why}`);
       }
     } catch (e) {
-      if (!this.closed) this.log.error({ err: (e as Error).message }, 'Droid receive loop failed');
+      if (!this.closed && !socket.closed) this.log.error({ err: (e as Error).message }, 'Droid receive loop failed');
     }
   }
 
@@ -129,6 +151,9 @@ export class DroidClient {
       case 'killWorker':
         this.workers.get(e.slot)?.kill();
         break;
+      case 'drainWorker':
+        this.workers.get(e.slot)?.drain(e.graceSeconds);
+        break;
       case 'log':
         this.log[e.level](e.msg);
         break;
@@ -152,7 +177,7 @@ export class DroidClient {
     const c = this.state.config;
     const f: NodeFile = {
       node: c.node, host: this.shell.nodeFile.host, rank: c.rank, droid: c.key, droidPid: c.pid,
-      pinning: this.shell.affinity.native ? 'native' : 'taskset', writtenAt: new Date().toISOString(),
+      pinning: this.shell.template.pinner.how, writtenAt: new Date().toISOString(),
       workers: c.slots.filter((s) => this.workers.has(s.slot)).map((s) => ({
         node: c.node, slot: s.slot, pid: this.workers.get(s.slot)!.pid ?? null, cpus: s.cpus, gpus: s.gpus,
         cores: s.cores, mode: this.shell.template.mode,

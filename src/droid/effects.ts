@@ -1,11 +1,9 @@
 // What a Droid's state machine reacts to and what it asks its shell to do.
 import type { DroidMessage, RangeSpec, YodaMessage } from '../protocol/messages.js';
+import type { WorkerReport } from '../protocol/worker.js';
 
-/** A worker's report on the control channel, already parsed and checked. */
-export type WorkerReport =
-  | { type: 'ready' }
-  | { type: 'done'; id: string; outputs: string[]; cpu: number; wall: number }
-  | { type: 'failed'; id: string; code: string; message: string };
+/** A worker's report on the control channel, already parsed and checked (defined with the worker channel). */
+export type { WorkerReport } from '../protocol/worker.js';
 
 /** Something that happened to a Droid. */
 export type DroidEvent =
@@ -25,5 +23,7 @@ export type DroidEffect =
   | { type: 'feedWorker'; slot: number; ranges: RangeSpec[] }
   | { type: 'stopWorker'; slot: number }
   | { type: 'killWorker'; slot: number }
+  /** A drain began: tell a busy worker (the drain message, then SIGTERM to its process group). */
+  | { type: 'drainWorker'; slot: number; graceSeconds: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string }
   | { type: 'exit'; code: number; error: string | null; workerLog: string | null };

@@ -26,8 +26,8 @@ export interface NodeFile {
   rank: number;
   droid: string;
   droidPid: number;
-  /** How workers are pinned: the native addon, or the taskset fallback. */
-  pinning: 'native' | 'taskset';
+  /** How workers are pinned: the native addon, the exec helper, or the taskset fallback. */
+  pinning: 'native' | 'helper' | 'taskset';
   writtenAt: string;
   workers: LiveWorker[];
 }

@@ -1,6 +1,7 @@
 // Slot-level transitions of a Droid: workers starting, taking ranges, reporting, dying.
 import type { RangeResult } from '../protocol/messages.js';
 import type { DroidEffect } from './effects.js';
+import { ERR } from '../protocol/error-codes.js';
 import type { DroidState, SlotState } from './state.js';
 
 /** Milliseconds a stopping worker gets to exit before it is killed. */
@@ -67,10 +68,13 @@ export function onWorkerExit(s: DroidState, slot: SlotState, code: number | null
     slot.restartAt = now + 500 * 2 ** slot.startFailures;
     return;
   }
-  if (slot.phase !== 'stopping' || slot.holding.size > 0) {
+  if (s.phase === 'draining' && slot.holding.size > 0) {
+    // The drain told it (drain message, SIGTERM) and killed it at the end of the grace: nothing unexpected.
+    out.push({ type: 'log', level: 'info', msg: `slot ${slot.slot}: drain: worker ${how} holding ${slot.holding.size} range(s); they go back to Yoda without burning an attempt` });
+  } else if (slot.phase !== 'stopping' || slot.holding.size > 0) {
     out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: worker ${how} unexpectedly holding ${slot.holding.size} range(s); see ${slot.log}` });
   }
-  clearHolding(s, slot, 'ERR_WORKER_DIED', `worker ${how} while processing the range; see ${slot.log}`, now);
+  clearHolding(s, slot, ERR.WORKER_DIED, `worker ${how} while processing the range; see ${slot.log}`, now);
   slot.phase = 'none';
   slot.restartAt = now;
   slot.lastStartError = null;
@@ -87,6 +91,6 @@ export function onOverMemory(s: DroidState, slot: SlotState, rssMB: number, limi
     return;
   }
   // The payload's own doing: the ranges fail (an attempt is burned) even while draining.
-  clearHolding(s, slot, 'ERR_MEMORY_LIMIT', `${what}: it was killed; see ${slot.log}`, now, false);
+  clearHolding(s, slot, ERR.MEMORY_LIMIT, `${what}: it was killed; see ${slot.log}`, now, false);
   stopSlot(slot, now, out, true);
 }

@@ -11,7 +11,9 @@ import { formatPlan } from '../node/plan-format.js';
 import type { SlotPlan } from '../node/planner.js';
 import type { Topology } from '../node/topology.js';
 import { createPinner } from '../payload/pinned-spawn.js';
-import { slotEnv } from '../payload/slot-env.js';
+import { stopLeftovers } from '../payload/process-tree.js';
+import { findExecHelper } from '../native/exec-helper.js';
+import { slotEnv } from '../node/slot-env.js';
 import { findOnPath } from '../util/path-lookup.js';
 import { DroidClient, type DroidShell } from './client.js';
 import { nodeFilePath } from '../workdir/paths.js';
@@ -25,6 +27,8 @@ export type DroidTuning = Pick<DroidConfig, 'prefetchPerSlot' | 'reportIntervalM
 export interface DroidPlace {
   rank: number;
   node: string;
+  /** The launch (allocation) id of this rank, null when the launcher gives none. */
+  launch: string | null;
 }
 
 /** This node's topology and the job's slot plan on it (`yoda run` reads and plans once per rank). */
@@ -42,7 +46,7 @@ export function droidAffinity(env: NodeJS.ProcessEnv = process.env): LoadedAffin
 function announce(plan: SlotPlan, map: string, affinity: LoadedAffinity, taskset: string | null, place: DroidPlace, log: Logger): void {
   if (!affinity.native) {
     if (taskset) log.warn(`${affinity.why}: workers are started through "${taskset} -c <cpus>" instead`);
-    else log.error(`${affinity.why}, and taskset is not on PATH: workers cannot be pinned and will fail to start (install util-linux or build the addon)`);
+    else if (!findExecHelper().path) log.error(`${affinity.why}, and taskset is not on PATH: workers cannot be pinned and will fail to start (install util-linux or build the addon)`);
   }
   const widths = [...new Set(plan.slots.map((s) => s.width))].join(',');
   log.info(`node ${place.node}: ${plan.slots.length} worker slot(s) of ${widths} core(s) on CPUs ${formatCpuList(plan.slots.flatMap((s) => s.cpus))}` +
@@ -67,8 +71,13 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
   const { topo, plan } = nodePlan;
   for (const w of topo.warnings) log.warn(`topology: ${w}`);
   const affinity = droidAffinity();
+  const helper = findExecHelper();
   const taskset = affinity.native ? null : findOnPath('taskset');
+  // Without the addon, taskset pins; without taskset either, the exec helper does.
+  if (helper.path === null) log.warn(`${helper.why}: payload processes start without a parent-death signal (they could outlive a killed Droid) and command mode cannot measure CPU`);
   announce(plan, formatPlan(plan, topo), affinity, taskset, place, log);
+  // Payload processes an earlier run on this node left behind (its Droid was killed) stop before new ones start.
+  stopLeftovers(paths.root, place.node, log);
   if (plan.reserved.length > 0) pinSelf(affinity, plan.reserved, place.rank, log);
   const slots = plan.slots.map((s) => ({
     slot: s.slot, cpus: s.cpus, gpus: s.gpus, cores: s.width, log: join(paths.workerLogs, `${place.node}.${s.slot}.log`), memoryLimitMB: memoryLimitMB(p, s.width),
@@ -79,6 +88,7 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
     node: place.node,
     rank: place.rank,
     pid: process.pid,
+    launch: place.launch,
     slots,
     startTimeoutSeconds: p.startTimeoutSeconds,
     rangeTimeoutSeconds: p.rangeTimeoutSeconds ?? null,
@@ -87,11 +97,11 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
   const shell: DroidShell = {
     template: {
       command: p.command, mode: p.mode, cwd: d.payloadCwd, env: p.env, workdir: paths.root, outputDir: d.outputDir,
-      outputTemplate: p.output, node: place.node, startTimeoutSeconds: p.startTimeoutSeconds, pinner: createPinner(affinity, taskset ?? 'taskset'),
+      outputTemplate: p.output, node: place.node, startTimeoutSeconds: p.startTimeoutSeconds, pinner: createPinner(affinity, taskset ?? 'taskset', { helper: helper.path, helperPins: taskset === null }),
     },
     slotEnv: new Map(plan.slots.map((s) => [s.slot, slotEnv(s, topo, envOptions)])),
     affinity,
-    nodeFile: { path: nodeFilePath(workdir, place.node, place.rank), host: hostname() },
+    nodeFile: { path: nodeFilePath(workdir, place.node, place.rank, process.pid), host: hostname() },
   };
   return new DroidClient(endpoint, createDroidState(config, Date.now()), shell, log, keys);
 }

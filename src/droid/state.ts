@@ -7,6 +7,8 @@ export interface DroidConfig {
   node: string;
   rank: number;
   pid: number;
+  /** The launch (allocation) of this rank, sent at hello: Yoda tells its own allocation's Droids from the others. */
+  launch: string | null;
   /** Worker slots from the node's plan (`cores`: width in cores, `cpus`: every pinned hardware thread);
    * a worker whose process tree passes `memoryLimitMB` is killed. */
   slots: { slot: number; cpus: number[]; cores: number; gpus: number[]; log: string; memoryLimitMB: number | null }[];
@@ -66,6 +68,10 @@ export interface DroidState {
   lastHeardFromYoda: number;
   /** Yoda has been silent past yodaTimeoutSeconds (warned once). */
   yodaSilent: boolean;
+  /** Yoda said it is moving (hand-over): keep workers and results, send nothing until the next Yoda's endpoint. */
+  moving: boolean;
+  /** Said hello again to a new Yoda (after a hand-over) and waits for its welcome. */
+  rejoining: boolean;
   drainDeadline: number | null;
   /** Set once the Droid decided to stop with an error. */
   error: string | null;
@@ -89,6 +95,8 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     lastSentToYoda: now,
     lastHeardFromYoda: now,
     yodaSilent: false,
+    moving: false,
+    rejoining: false,
     drainDeadline: null,
     error: null,
     errorLog: null,

@@ -1,7 +1,8 @@
 // A Droid's transitions: droidStep(state, event, now) mutates the state and returns effects; no I/O.
 import { EXIT } from '../util/errors.js';
-import { PROTOCOL_VERSION, type DroidMessage, type YodaMessage } from '../protocol/messages.js';
+import { PROTOCOL_VERSION, type DroidMessage, type RangeSpec, type YodaMessage } from '../protocol/messages.js';
 import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
+import { ERR, isFatalCode } from '../protocol/error-codes.js';
 import type { DroidState, SlotState } from './state.js';
 import { clearHolding, feedSlot, isLive, onOverMemory, onWorkerExit, pushResult, startSlot, stopSlot } from './slots.js';
 
@@ -12,9 +13,22 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
   const slot = 'slot' in e ? s.slots.find((x) => x.slot === e.slot) : undefined;
   switch (e.type) {
     case 'connected': {
+      // The first connection, or a new Yoda after a hand-over: then the hello lists the ranges still held.
       const c = s.config;
       const cores = c.slots.reduce((n, x) => n + x.cpus.length, 0);
-      send(s, { type: 'hello', version: PROTOCOL_VERSION, droid: c.key, node: c.node, rank: c.rank, pid: c.pid, slots: c.slots.length, cores }, now, out);
+      const held = s.phase === 'connecting' ? [] : heldRanges(s);
+      if (s.phase !== 'connecting') {
+        s.rejoining = true;
+        s.moving = false;
+        s.requestOpen = false;
+        s.lastHeardFromYoda = now;
+        s.yodaSilent = false;
+        out.push({ type: 'log', level: 'info', msg: `joining the new Yoda, still holding ${held.length} range(s)` });
+      }
+      send(s, {
+        type: 'hello', version: PROTOCOL_VERSION, droid: c.key, node: c.node, rank: c.rank, pid: c.pid, slots: c.slots.length, cores,
+        launch: c.launch, held: held.map((r) => r.i), attempts: held.map((r) => r.attempt),
+      }, now, out);
       break;
     }
     case 'yoda':
@@ -46,7 +60,13 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
   return out;
 }
 
+// Every range this Droid holds: in its workers and in its queue.
+function heldRanges(s: DroidState): RangeSpec[] {
+  return [...s.slots.flatMap((x) => [...x.holding.values()].map((h) => h.range)), ...s.queue];
+}
+
 function send(s: DroidState, msg: DroidMessage, now: number, out: DroidEffect[]): void {
+  if (s.moving && msg.type !== 'hello') return; // nobody to tell until the next Yoda: results wait in s.results
   out.push({ type: 'toYoda', msg });
   s.lastSentToYoda = now;
 }
@@ -54,6 +74,11 @@ function send(s: DroidState, msg: DroidMessage, now: number, out: DroidEffect[])
 function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]): void {
   switch (msg.type) {
     case 'welcome':
+      if (s.rejoining) {
+        s.rejoining = false;
+        out.push({ type: 'log', level: 'info', msg: `welcomed by the new Yoda of job ${msg.job.name}; workers kept` });
+        return;
+      }
       if (s.phase !== 'connecting') return;
       s.phase = 'running';
       out.push({ type: 'log', level: 'info', msg: `welcomed by Yoda to job ${msg.job.name} (${msg.job.totalRanges} ranges); starting ${s.slots.length} workers` });
@@ -79,6 +104,11 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
       return;
     case 'heartbeat':
       return;
+    case 'moving':
+      s.moving = true;
+      s.requestOpen = false;
+      out.push({ type: 'log', level: 'warn', msg: `Yoda is moving (${msg.reason}): keeping the workers and waiting for the next Yoda` });
+      return;
   }
 }
 
@@ -99,6 +129,8 @@ function startDrain(s: DroidState, graceSeconds: number, now: number, out: Droid
     releaseQueue(s);
     for (const slot of s.slots) if (slot.phase === 'waiting' || slot.phase === 'starting') stopSlot(slot, now, out);
     out.push({ type: 'log', level: 'info', msg: `draining: ${s.slots.filter((x) => x.phase === 'busy').length} busy workers have ${graceSeconds} s to finish` });
+    // Busy workers are told first (the drain message and SIGTERM); SIGKILL comes only at the deadline.
+    if (graceSeconds > 0) for (const slot of s.slots) if (slot.phase === 'busy') out.push({ type: 'drainWorker', slot: slot.slot, graceSeconds });
   }
   if (now >= s.drainDeadline) for (const slot of s.slots) if (slot.phase === 'busy') stopSlot(slot, now, out, true);
 }
@@ -116,10 +148,10 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
   slot.holding.delete(r.id);
   slot.rangesDone += 1;
   const base = { i: held.range.i, id: r.id, start: held.since, end: now, slot: slot.slot };
-  if (r.type === 'done') pushResult(s, { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall }, now);
+  if (r.type === 'done') pushResult(s, { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - held.since) / 1000 }, now);
   else {
     pushResult(s, { ...base, ok: false, code: r.code, message: r.message }, now);
-    if (r.code.includes('FATAL')) {
+    if (isFatalCode(r.code)) {
       out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: worker reported ${r.code} and cannot go on; it will be restarted` });
       stopSlot(slot, now, out);
     }
@@ -129,7 +161,7 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
 function onBroken(s: DroidState, slot: SlotState, why: string, now: number, out: DroidEffect[]): void {
   out.push({ type: 'log', level: 'error', msg: `slot ${slot.slot}: worker broke the payload protocol (${why}); killing it; see ${slot.log}` });
   if (slot.phase === 'starting') slot.lastStartError = `worker broke the payload protocol before it was ready: ${why}`;
-  clearHolding(s, slot, 'ERR_WORKER_PROTOCOL', `worker broke the payload protocol: ${why}; see ${slot.log}`, now);
+  clearHolding(s, slot, ERR.WORKER_PROTOCOL, `worker broke the payload protocol: ${why}; see ${slot.log}`, now);
   if (slot.phase === 'starting') out.push({ type: 'killWorker', slot: slot.slot });
   else stopSlot(slot, now, out, true);
 }
@@ -159,8 +191,17 @@ function checkHang(s: DroidState, slot: SlotState, limitSeconds: number, now: nu
   const oldest = Math.min(...[...slot.holding.values()].map((h) => h.since));
   if (now - oldest <= limitSeconds * 1000) return;
   out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: range held for more than ${limitSeconds} s (payload.rangeTimeoutSeconds): killing the worker's process tree; see ${slot.log}` });
-  clearHolding(s, slot, 'ERR_RANGE_TIMEOUT', `no result within ${limitSeconds} s: the worker was killed; see ${slot.log}`, now);
+  clearHolding(s, slot, ERR.RANGE_TIMEOUT, `no result within ${limitSeconds} s: the worker was killed; see ${slot.log}`, now);
   stopSlot(slot, now, out, true);
+}
+
+/**
+ * This Droid did not run for `pausedMs` (SIGSTOP, a starved node): Yoda's silence in that time is not Yoda's. Yoda gets
+ * the paused time back, so its queued messages are read before its silence is judged.
+ */
+export function forgiveYodaPause(s: DroidState, pausedMs: number, now: number): DroidEffect[] {
+  s.lastHeardFromYoda = Math.min(now, s.lastHeardFromYoda + pausedMs);
+  return [{ type: 'log', level: 'warn', msg: `this Droid did not run for ${(pausedMs / 1000).toFixed(1)} s (stopped or starved): Yoda gets that time back before its silence is judged` }];
 }
 
 /** Yoda silent: after yodaTimeout nothing new is asked for (workers finish what they hold); after yodaGiveUp, stop. */
@@ -184,6 +225,7 @@ function checkYoda(s: DroidState, now: number, out: DroidEffect[]): void {
 }
 
 function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): void {
+  if (s.moving || s.rejoining) return; // kept for the next Yoda
   if (want > 0) s.requestOpen = true;
   send(s, { type: 'report', results: s.results, released: s.released, want }, now, out);
   s.results = [];

@@ -1,6 +1,6 @@
 // Loads a job file: read, parse (YAML or JSON), validate, resolve inputs, check the payload can start.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JobFile } from './schema.js';
@@ -23,10 +23,23 @@ export interface LoadedJob {
   hash: string;
 }
 
+/** A job file larger than this is not a job file (a log, a data file, /dev/zero). */
+const MAX_JOB_FILE_BYTES = 4 * 1024 * 1024;
+
 function readJobText(path: string): string {
   try {
+    // Looked at before it is read: a FIFO or a device would block or never end.
+    const st = statSync(path);
+    if (!st.isFile() && !st.isDirectory()) {
+      const kind = st.isFIFO() ? 'a named pipe (FIFO)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+      throw new YodaError('BAD_JOB_FILE', `job file ${path} is ${kind}: give a YAML or JSON file`, { path });
+    }
+    if (st.isFile() && st.size > MAX_JOB_FILE_BYTES) {
+      throw new YodaError('BAD_JOB_FILE', `job file ${path} is ${st.size} bytes: a job file is at most ${MAX_JOB_FILE_BYTES} bytes (is it really the job file?)`, { path });
+    }
     return readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof YodaError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     throw new YodaError('BAD_JOB_FILE', `job file ${path} ${why}`, { path });
@@ -56,12 +69,24 @@ export function checkPayloadProgram(command: string | string[], cwd: string, env
   }
 }
 
+// The payload's working directory must exist before anything starts (else every worker fails to spawn).
+function checkDirectory(path: string, field: string, given: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new YodaError('BAD_JOB_FILE', `${field}: ${given} does not exist (resolved to ${path})`, { path });
+  }
+  if (!isDir) throw new YodaError('BAD_JOB_FILE', `${field}: ${given} is not a directory (resolved to ${path})`, { path });
+}
+
 /** Reads and checks a job file; nothing is started and nothing is written. */
 export function loadJob(jobFilePath: string, env: NodeJS.ProcessEnv = process.env): LoadedJob {
   const jobFile = resolve(jobFilePath);
   const spec = validateJobFile(parseJobText(readJobText(jobFile), jobFile), jobFile);
   const baseDir = dirname(jobFile);
   const payloadCwd = spec.payload.cwd ? resolve(baseDir, spec.payload.cwd) : baseDir;
+  if (spec.payload.cwd) checkDirectory(payloadCwd, 'payload.cwd', spec.payload.cwd);
   checkPayloadProgram(spec.payload.command, payloadCwd, { ...env, ...spec.payload.env });
   const inputs = resolveInputPaths(spec, baseDir);
   const name = spec.name ?? basename(jobFile, extname(jobFile));

@@ -67,7 +67,27 @@ export class RangePlan {
   }
 }
 
-/** A file-name-safe form of a range id, for output names. */
+// Bytes kept as they are in output names; every other byte is written %XX (so `%` itself too).
+const ORDINARY = /^[A-Za-z0-9._-]$/;
+
+function escapeTag(tag: string): string {
+  let out = '';
+  for (const ch of tag) {
+    if (ORDINARY.test(ch)) out += ch;
+    else if (ch === '/') out += '~';
+    else for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  // A leading dot would hide the file from `ls outputs/` and `outputs/*`.
+  return out.startsWith('.') ? `%2E${out.slice(1)}` : out;
+}
+
+/**
+ * A file-name-safe form of a range id `<file tag>:<first>-<last>`, for output names: `<tag>_<first>-<last>`, where
+ * the tag keeps letters, digits, `.`, `_` and `-` (so ordinary names are unchanged, e.g. `evgen_001.evgen_0-19`),
+ * writes `/` as `~`, a leading dot as `%2E` and every other byte as `%XX`. Distinct ids give distinct names.
+ */
 export function safeRangeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const colon = id.lastIndexOf(':');
+  if (colon < 0) return escapeTag(id);
+  return `${escapeTag(id.slice(0, colon))}_${escapeTag(id.slice(colon + 1))}`;
 }

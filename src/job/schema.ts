@@ -6,8 +6,10 @@ const argv = z.union([z.string().min(1), z.array(z.string()).min(1)]);
 const input = z
   .strictObject({
     files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-    events: z.int().positive().optional(),
+    events: z.int().positive().max(1e12).optional(),
     eventsCommand: argv.optional(),
+    /** Seconds the eventsCommand may take per file (default 600); the command's process group is killed after. */
+    eventsTimeoutSeconds: z.number().positive().optional(),
     guid: z.string().optional(),
     scope: z.string().optional(),
   })
@@ -31,6 +33,14 @@ function onePacking(v: unknown, ctx: z.core.$RefinementCtx): unknown {
   }
   return v;
 }
+
+// The suggested output name: unique per range ({range}), and inside the output directory (to write elsewhere, set
+// the top-level `output` directory, the one explicit way).
+const outputTemplate = z
+  .string()
+  .min(1)
+  .refine((t) => t.includes('{range}'), 'must contain {range}, or every range writes the same file')
+  .refine((t) => !t.startsWith('/') && !t.split('/').includes('..'), 'must stay inside the output directory (no leading / and no ..); set the top-level output: directory to write elsewhere');
 
 // Packing fields are optional without zod defaults so that job files written before they existed keep
 // their hash (and resume); their defaults are applied in src/node/job-plan.ts and listed here.
@@ -59,7 +69,8 @@ const payload = z.preprocess(
     coreCountVariable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
     env: z.record(z.string(), z.string()).default({}),
     cwd: z.string().optional(),
-    output: z.string().min(1).default('{range}.out'),
+    /** Output file name per range, in the output directory: must hold {range} (one file per range), no `..`, not absolute. */
+    output: outputTemplate.default('{range}.out'),
     startTimeoutSeconds: z.number().positive().default(120),
     rangeTimeoutSeconds: z.number().positive().optional(),
   }),

@@ -39,33 +39,59 @@ export function frameRecord(record: JournalRecord): string {
   return frameJsonLines([JSON.stringify(record)]).toString('utf8');
 }
 
+/** A bad line with good records after it: corruption in the middle, set aside and reported, never a torn tail. */
+export interface CorruptLine {
+  /** Byte offset of the line in the journal, and its bytes (without the newline). */
+  offset: number;
+  bytes: Buffer;
+}
+
 /** Records read from a journal, and how many leading bytes held them intact. */
 export interface ParsedJournal {
   records: JournalRecord[];
+  /** Bytes up to the end of the last intact record: everything after it is a torn tail. */
   validBytes: number;
-  /** Bytes after the last intact record (a torn tail, or corruption): dropped on replay. */
+  /** Bytes after the last intact record (an unterminated last line, or the last group commit torn): dropped on replay. */
   droppedBytes: number;
+  /** Bad lines followed by good records: corruption, kept out of replay (the good records after them are kept). */
+  corrupt: CorruptLine[];
 }
 
-/** Calls `onRecord` with each intact record in order, up to the first incomplete or corrupt line; returns the intact length. */
-export function scanJournal(bytes: Buffer, onRecord: (record: JournalRecord) => void): number {
+/**
+ * Calls `onRecord` with each intact record in order and `onCorrupt` with each bad line that has an intact record
+ * after it; returns the length up to the end of the last intact record. Only what follows the last intact record
+ * (an unterminated last line, or a torn last group commit) is a torn tail: a bad line in the middle is corruption,
+ * and the good records after it are kept.
+ */
+export function scanJournal(bytes: Buffer, onRecord: (record: JournalRecord) => void, onCorrupt?: (line: CorruptLine) => void): number {
   let pos = 0;
+  let validEnd = 0;
+  let bad: CorruptLine[] = [];
   while (pos < bytes.length) {
     const eol = bytes.indexOf(NEWLINE, pos);
     if (eol < 0) break;
     const record = parseLine(bytes, pos, eol);
-    if (record === null) break;
-    onRecord(record);
+    if (record === null) {
+      bad.push({ offset: pos, bytes: bytes.subarray(pos, eol) });
+    } else {
+      if (bad.length > 0) {
+        for (const b of bad) onCorrupt?.(b);
+        bad = [];
+      }
+      onRecord(record);
+      validEnd = eol + 1;
+    }
     pos = eol + 1;
   }
-  return pos;
+  return validEnd;
 }
 
-/** Parses journal bytes, stopping at the first incomplete or corrupt line. */
+/** Parses journal bytes: the intact records, the corrupt lines between them, and the torn tail's size. */
 export function parseJournal(bytes: Buffer): ParsedJournal {
   const records: JournalRecord[] = [];
-  const validBytes = scanJournal(bytes, (r) => records.push(r));
-  return { records, validBytes, droppedBytes: bytes.length - validBytes };
+  const corrupt: CorruptLine[] = [];
+  const validBytes = scanJournal(bytes, (r) => records.push(r), (c) => corrupt.push(c));
+  return { records, validBytes, droppedBytes: bytes.length - validBytes, corrupt };
 }
 
 const HEX_VALUE = new Int8Array(256).fill(-1);

@@ -1,6 +1,6 @@
 // Reads a journal file from disk (the one place that does) and replays it.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseJournal, scanJournal, type ParsedJournal } from './frame.js';
+import { parseJournal, scanJournal, type CorruptLine, type ParsedJournal } from './frame.js';
 import { emptyJournalState, foldRecord, type JournalState } from './replay.js';
 import type { JournalRecord } from './records.js';
 
@@ -22,13 +22,19 @@ export function replayJournalFile(path: string, ranges: number, keepRecords = fa
   const bytes = readBytes(path);
   const state = emptyJournalState(ranges);
   let records: JournalRecord[] | null = keepRecords ? [] : null;
-  const validBytes = scanJournal(bytes, (r) => {
-    foldRecord(state, r);
-    records?.push(r);
-  });
+  const corrupt: CorruptLine[] = [];
+  const validBytes = scanJournal(
+    bytes,
+    (r) => {
+      foldRecord(state, r);
+      records?.push(r);
+    },
+    (c) => corrupt.push(c),
+  );
   const parsed: ParsedJournal = {
     validBytes,
     droppedBytes: bytes.length - validBytes,
+    corrupt,
     get records() {
       return (records ??= parseJournal(bytes.subarray(0, validBytes)).records);
     },

@@ -1,5 +1,14 @@
 // The records of the job journal (journal.log in the work directory); replay folds them into Yoda's state.
 
+/**
+ * The lease epoch of the Yoda that wrote a record (its fencing token). Every record a Yoda writes carries it;
+ * records of journals written before leases existed have none and count as epoch 0. Replay ignores a record whose
+ * epoch is lower than the highest epoch already seen in the file (a late write by a deposed Yoda).
+ */
+export interface Epoch {
+  e?: number;
+}
+
 /** First record of every journal: which job this work directory belongs to. */
 export interface JobRecord {
   t: 'job';
@@ -10,13 +19,40 @@ export interface JobRecord {
   at: number;
 }
 
-/** One `yoda run` (one allocation) started on this work directory. */
+/** One Yoda (one `yoda run` or `yoda serve`, or a hand-over) started on this work directory: always its first record. */
 export interface RunRecord {
   t: 'run';
   run: number;
   at: number;
   host: string;
   pid: number;
+  /** The launch id of this Yoda's allocation (src/batch/allocation-end.ts `launchId()`), null when the launcher gives none. */
+  launch?: string | null;
+  /** The lease epoch this Yoda holds (also in `e`). */
+  epoch?: number;
+  /** True when this Yoda took the job over from another live or stale Yoda, false after a clean end (or a first run). */
+  takeover?: boolean;
+}
+
+/** A Droid welcomed by Yoda: its node, rank, launch (allocation), slots and cores. */
+export interface JoinRecord {
+  t: 'join';
+  at: number;
+  droid: string;
+  node: string;
+  rank: number;
+  launch: string | null;
+  slots: number;
+  cores: number;
+}
+
+/** A Droid left: said bye (`lost` false) or was declared lost (`lost` true). */
+export interface LeaveRecord {
+  t: 'leave';
+  at: number;
+  droid: string;
+  why: string;
+  lost: boolean;
 }
 
 /** Ranges handed to a Droid: parallel arrays of range index and attempt number. */
@@ -68,6 +104,21 @@ export interface ReleaseRecord {
   why: string;
 }
 
+/** Done ranges to run again because their outputs are gone (`yoda run --rerun-missing`): done -> ready. */
+export interface RedoRecord {
+  t: 'redo';
+  at: number;
+  r: number[];
+  why: string;
+}
+
+/** Fatal ranges given fresh attempts (`yoda run --retry-fatal`): fatal -> ready, their failure count starts again. */
+export interface RetryRecord {
+  t: 'retry';
+  at: number;
+  r: number[];
+}
+
 /** A run ended; `exit` is the exit code Yoda returned. */
 export interface EndRecord {
   t: 'end';
@@ -77,12 +128,17 @@ export interface EndRecord {
   exit: number;
 }
 
-/** Any journal record. */
-export type JournalRecord =
+/** Any journal record, with the epoch of the Yoda that wrote it. */
+export type JournalRecord = (
   | JobRecord
   | RunRecord
+  | JoinRecord
+  | LeaveRecord
   | AssignRecord
   | DoneRecord
   | FailRecord
   | ReleaseRecord
-  | EndRecord;
+  | RedoRecord
+  | RetryRecord
+  | EndRecord
+) & Epoch;

@@ -1,5 +1,5 @@
 // Replay: a pure fold of journal records into the fate of every range.
-import type { EndRecord, JobRecord, JournalRecord, RunRecord } from './records.js';
+import type { EndRecord, JobRecord, JournalRecord, RetryRecord, RunRecord } from './records.js';
 
 /** Range states as stored in `JournalState.state`. */
 export const RangeState = { ready: 0, assigned: 1, done: 2, fatal: 3 } as const;
@@ -30,6 +30,10 @@ export interface JournalState {
   duplicateDone: number;
   failureLog: FailureInfo[];
   cpuSeconds: number;
+  /** The highest lease epoch seen so far (records without `e` are epoch 0). */
+  epoch: number;
+  /** Records ignored because a newer epoch had already written (late writes of a deposed Yoda). */
+  fenced: number;
 }
 
 /** An empty state for a job of `ranges` ranges. */
@@ -45,6 +49,8 @@ export function emptyJournalState(ranges: number): JournalState {
     duplicateDone: 0,
     failureLog: [],
     cpuSeconds: 0,
+    epoch: 0,
+    fenced: 0,
   };
 }
 
@@ -59,6 +65,13 @@ function move(s: JournalState, i: number, to: number): void {
 /** Folds one record into the state (mutating it; no I/O). Out-of-range indexes are ignored. */
 export function foldRecord(s: JournalState, r: JournalRecord): void {
   const n = s.state.length;
+  // Fencing: a record of an older epoch than one already seen was written by a deposed Yoda; ignore it.
+  const e = r.e ?? 0;
+  if (e < s.epoch) {
+    s.fenced += 1;
+    return;
+  }
+  s.epoch = e;
   switch (r.t) {
     case 'job':
       s.job = r;
@@ -91,8 +104,23 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
     case 'release':
       for (const i of r.r) if (i < n && s.state[i] === RangeState.assigned) move(s, i, RangeState.ready);
       return;
+    case 'redo':
+      // A done range whose output is gone runs again; its next done record is honoured, not a duplicate.
+      for (const i of r.r) if (i < n && s.state[i] === RangeState.done) move(s, i, RangeState.ready);
+      return;
+    case 'retry':
+      // --retry-fatal: a fatal range gets maxAttempts fresh attempts; its old failures stay in failureLog.
+      for (const i of r.r) {
+        if (i >= n || s.state[i] !== RangeState.fatal) continue;
+        move(s, i, RangeState.ready);
+        s.failures[i] = 0;
+      }
+      return;
     case 'end':
       s.lastEnd = r;
+      return;
+    case 'join':
+    case 'leave':
       return;
   }
 }
@@ -102,4 +130,11 @@ export function replay(records: JournalRecord[], ranges: number): JournalState {
   const s = emptyJournalState(ranges);
   for (const r of records) foldRecord(s, r);
   return s;
+}
+
+/** The record that gives every fatal range of `s` fresh attempts (`yoda run --retry-fatal`), or null when none is fatal. */
+export function retryFatalRecord(s: JournalState, at: number): RetryRecord | null {
+  const r: number[] = [];
+  for (let i = 0; i < s.state.length; i++) if (s.state[i] === RangeState.fatal) r.push(i);
+  return r.length > 0 ? { t: 'retry', at, r } : null;
 }

@@ -1,6 +1,6 @@
 // Appends journal records with group commit: everything queued while one batch is syncing goes in the next one.
 import { open, type FileHandle } from 'node:fs/promises';
-import { frameJsonLines } from './frame.js';
+import { frameJsonLines, scanJournal } from './frame.js';
 import type { JournalRecord } from './records.js';
 import { YodaError } from '../util/errors.js';
 
@@ -29,15 +29,38 @@ export class JournalWriter {
   /** Batches written and records written, for benchmarks and logs. */
   readonly stats = { batches: 0, records: 0, bytes: 0 };
 
+  /** The lease epoch stamped on every record (`e`), and the fencing check run before each batch (null: none). */
+  private epoch: number | null = null;
+  private fence: (() => string | null) | null = null;
+
   private constructor(private readonly file: FileHandle, readonly path: string) {}
 
-  /** Opens `path` for appending, first cutting it to `validBytes` (dropping a torn tail). */
+  /**
+   * Makes this writer the lease holder's: every record gets `e: epoch`, and before each batch `fence()` is asked
+   * whether a newer epoch exists (a reason when deposed): then the batch is refused with LEASE_LOST and nothing more
+   * is ever written.
+   */
+  fenceWith(epoch: number, fence: () => string | null): void {
+    this.epoch = epoch;
+    this.fence = fence;
+  }
+
+  /**
+   * Opens `path` for appending, first dropping a torn tail after `validBytes`. The bytes past `validBytes` are read
+   * again first: good records written there since the caller's replay (a deposed Yoda finishing a batch) are kept,
+   * and only what follows the last good record is cut; good records are never truncated.
+   */
   static async open(path: string, validBytes: number): Promise<JournalWriter> {
     const file = await open(path, 'a+');
     const { size } = await file.stat();
     if (size > validBytes) {
-      await file.truncate(validBytes);
-      await file.sync();
+      const tail = Buffer.alloc(size - validBytes);
+      await file.read(tail, 0, tail.length, validBytes);
+      const cut = validBytes + scanJournal(tail, () => undefined);
+      if (size > cut) {
+        await file.truncate(cut);
+        await file.sync();
+      }
     }
     return new JournalWriter(file, path);
   }
@@ -45,7 +68,11 @@ export class JournalWriter {
   /** Queues records; the promise resolves when they are durable, rejects if the disk refused them. */
   append(records: JournalRecord[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    for (let k = 0; k < records.length; k++) this.pending.push(JSON.stringify(records[k]));
+    const e = this.epoch;
+    for (let k = 0; k < records.length; k++) {
+      if (e !== null) records[k].e = e;
+      this.pending.push(JSON.stringify(records[k]));
+    }
     const batch = (this.next ??= newBatch());
     if (!this.flushing) void this.flushLoop();
     return batch.promise;
@@ -59,6 +86,8 @@ export class JournalWriter {
       this.next = null;
       this.pending = [];
       try {
+        const deposed = jsons.length > 0 ? this.fence?.() ?? null : null;
+        if (deposed !== null) throw new YodaError('LEASE_LOST', deposed, { epoch: this.epoch });
         const data = frameJsonLines(jsons);
         await this.file.write(data);
         await this.file.datasync();
@@ -67,7 +96,7 @@ export class JournalWriter {
         this.stats.bytes += data.length;
         batch.resolve();
       } catch (e) {
-        this.failure = new YodaError('WORKDIR_UNUSABLE', `cannot write the journal ${this.path}: ${(e as Error).message}`, {}, e);
+        this.failure = e instanceof YodaError ? e : new YodaError('WORKDIR_UNUSABLE', `cannot write the journal ${this.path}: ${(e as Error).message}`, {}, e);
         batch.reject(this.failure);
         (this.next as Batch | null)?.reject(this.failure);
         this.next = null;

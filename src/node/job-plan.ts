@@ -1,6 +1,6 @@
 // From a job file's payload fields to this node's slot plan: defaults, field names in messages, the worker cap.
 import type { JobFile } from '../job/schema.js';
-import type { SlotEnvOptions } from '../payload/slot-env.js';
+import type { SlotEnvOptions } from './slot-env.js';
 import { planSlots, type PlanRequest, type SlotPlan, type WorkerRequest } from './planner.js';
 import type { Topology } from './topology.js';
 

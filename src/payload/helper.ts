@@ -1,14 +1,26 @@
 // Payload side of the worker control protocol for Node payloads: serve() runs the dialogue with the Droid.
+// The protocol is docs/worker-protocol.md; its messages are typed in src/protocol/worker.ts.
 //
 // The Droid passes a UNIX stream socket as the fd in YODA_CONTROL_FD; messages are JSON, one per line:
 //   worker -> droid  {"type":"ready"} at start and each time every range given has been reported
 //   droid -> worker  {"type":"ranges","ranges":[...]} or {"type":"no_more_events"} (one reply per ready)
+//   droid -> worker  {"type":"drain","graceSeconds":N} at any time (SIGTERM follows): isDraining() turns true
 //   worker -> droid  {"type":"done",id,outputs,cpu,wall} or {"type":"failed",id,code,message}, one per range
 // A failure code containing FATAL ends the worker (exit 3); EOF on the channel ends it at once (exit 4).
+// Unknown message types from the Droid are ignored (later versions may add some).
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { ERR, isErrorCode, isFatalCode } from '../protocol/error-codes.js';
+import { parseToWorker, type DoneMessage, type FailedMessage, type ToWorker } from '../protocol/worker.js';
+
+let draining = false;
+
+/** True once the Droid said the job drains (the drain message or SIGTERM): finish the range in hand quickly. */
+export function isDraining(): boolean {
+  return draining;
+}
 
 /** One event range to process: events first..last (0-based, inclusive) of input file `file`. */
 export interface PayloadRange {
@@ -36,12 +48,8 @@ export class PayloadError extends Error {
   }
 }
 
-type ControlMessage = { type: string; ranges?: unknown } & Record<string, unknown>;
-type Reply =
-  | { type: 'done'; id: string; outputs: string[]; cpu: number; wall: number }
-  | { type: 'failed'; id: string; code: string; message: string };
-
-const CODE_RE = /^ERR_[A-Z0-9_]+$/;
+type ControlMessage = Exclude<ToWorker, { type: 'drain' }>;
+type Reply = Required<DoneMessage> | FailedMessage;
 const EXIT_USAGE = 2;
 const EXIT_FATAL = 3;
 const EXIT_LOST = 4;
@@ -69,13 +77,15 @@ class Channel {
   }
 
   private push(line: string): void {
-    let msg: ControlMessage;
-    try {
-      msg = JSON.parse(line) as ControlMessage;
-    } catch {
-      die(EXIT_LOST, `garbled control message ${JSON.stringify(line.slice(0, 200))}; exiting`);
+    const parsed = parseToWorker(line);
+    if (parsed === null) die(EXIT_LOST, `garbled control message ${JSON.stringify(line.slice(0, 200))}; exiting`);
+    if (parsed.type === 'unknown') return; // a message of a later protocol version: ignored
+    if (parsed.type === 'drain') {
+      draining = true;
+      return;
     }
-    if (msg?.type === 'no_more_events') this.finished = true;
+    const msg: ControlMessage = parsed;
+    if (msg.type === 'no_more_events') this.finished = true;
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;
@@ -116,11 +126,12 @@ function toRange(raw: Record<string, unknown>): PayloadRange {
 
 function checkOutputs(result: unknown): string[] {
   if (!Array.isArray(result)) {
-    throw new PayloadError('ERR_PAYLOAD', 'the process function must return an array of output paths');
+    throw new PayloadError(ERR.PAYLOAD, 'the process function must return an array of output paths');
   }
   const outputs = result.map((p) => path.resolve(String(p)));
+  if (outputs.length === 0) throw new PayloadError(ERR.OUTPUT_INVALID, 'the process function returned no output path: a done range needs at least one output');
   const missing = outputs.filter((p) => !fs.existsSync(p));
-  if (missing.length > 0) throw new PayloadError('ERR_OUTPUT_MISSING', `output not found: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new PayloadError(ERR.OUTPUT_MISSING, `output not found: ${missing.join(', ')}`);
   return outputs;
 }
 
@@ -138,11 +149,11 @@ async function runOne(
     return { type: 'done', id, outputs, cpu: (cpu.user + cpu.system) / 1e6, wall: Math.round(wall * 1e6) / 1e6 };
   } catch (e) {
     if (e instanceof PayloadError) {
-      return { type: 'failed', id, code: CODE_RE.test(e.code) ? e.code : 'ERR_PAYLOAD', message: e.message };
+      return { type: 'failed', id, code: isErrorCode(e.code) ? e.code : ERR.PAYLOAD, message: e.message };
     }
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return { type: 'failed', id, code: 'ERR_EXCEPTION', message };
+    return { type: 'failed', id, code: ERR.EXCEPTION, message };
   }
 }
 
@@ -164,20 +175,21 @@ export async function serve(processRange: (r: PayloadRange) => Promise<string[]>
   } catch (e) {
     die(EXIT_USAGE, `YODA_CONTROL_FD=${fdText} is not a usable control socket: ${(e as Error).message}`);
   }
+  // The drain's SIGTERM must not kill the range in hand: the range may finish within the grace (SIGKILL ends it).
+  process.on('SIGTERM', () => {
+    draining = true;
+  });
   for (;;) {
     await channel.send({ type: 'ready' });
     const msg = await channel.receive();
-    if (msg?.type === 'no_more_events') {
+    if (msg.type === 'no_more_events') {
       channel.close();
       return;
     }
-    if (msg?.type !== 'ranges' || !Array.isArray(msg.ranges) || msg.ranges.length === 0) {
-      die(EXIT_LOST, `unexpected control message ${JSON.stringify(msg)}; exiting`);
-    }
-    for (const raw of msg.ranges as Record<string, unknown>[]) {
+    for (const raw of msg.ranges as unknown as Record<string, unknown>[]) {
       const reply = await runOne(processRange, raw);
       await channel.send(reply);
-      if (reply.type === 'failed' && reply.code.includes('FATAL')) {
+      if (reply.type === 'failed' && isFatalCode(reply.code)) {
         die(EXIT_FATAL, `fatal failure ${reply.code}: ${reply.message}`);
       }
     }

@@ -1,4 +1,5 @@
-// Starting a worker already pinned, so that it and every thread or process it ever creates run on its CPUs.
+// Starting a worker already pinned, so that it and every thread or process it ever creates run on its CPUs,
+// and tied to its Droid, so that it cannot outlive it.
 //
 // Pinning after spawn (sched_setaffinity on the child's pid) races the child: threads it creates before the
 // call keep the Droid's mask, and /proc/PID/task must be walked again and again. Instead the mask is in place
@@ -7,17 +8,31 @@
 //  - native addon: the Droid's main thread pins itself to the slot's CPUs, calls spawn() (libuv forks from
 //    this thread, the child inherits its mask, execve keeps it), and restores its own mask at once. All of it
 //    is synchronous on the event loop thread, so nothing else runs on the Droid meanwhile.
-//  - fallback (no addon): the command runs as `taskset -c <cpus> <command...>`; taskset sets the mask of its
-//    own process and then execs the payload in place (same pid).
+//  - exec helper (no addon): native/exec-helper.c sets the mask of its own process, then execs the payload.
+//  - fallback (no addon, no helper, or YODA_AFFINITY=taskset): `taskset -c <cpus> <command...>`.
+// The exec helper (when built) also sets PR_SET_PDEATHSIG=SIGKILL between fork and exec: a `kill -9` of the
+// Droid kills its payloads too (src/native/exec-helper.ts). Spawns happen on the main thread, which lives as
+// long as the Droid, so the parent-death signal fires only when the Droid itself dies.
 import type { LoadedAffinity } from '../native/affinity.js';
+import { execHelperArgv } from '../native/exec-helper.js';
 import { formatCpuList } from '../util/cpu-list.js';
+
+/** How a spawn may be measured: command mode asks for the payload's rusage in a file. */
+export interface SpawnOptions {
+  /** The helper writes {"cpu":s,"maxRssKB":n} here after the payload ends (only when `measures`). */
+  rusageFile?: string;
+}
 
 /** Starts processes on given CPUs. */
 export interface Pinner {
-  /** 'native': the spawning thread is pinned around the spawn; 'taskset': the command is run through taskset. */
-  readonly how: 'native' | 'taskset';
+  /** 'native': the spawning thread is pinned around the spawn; 'helper': the exec helper pins; 'taskset': through taskset. */
+  readonly how: 'native' | 'helper' | 'taskset';
+  /** Payloads get the parent-death signal (the exec helper is used). */
+  readonly tied: boolean;
+  /** Command mode can measure the payload's CPU (the exec helper is used). */
+  readonly measures: boolean;
   /** Calls `start` with the argv to run so that the process it spawns runs on `cpus` from its start. */
-  spawn<T>(cpus: number[], argv: string[], start: (argv: string[]) => T): T;
+  spawn<T>(cpus: number[], argv: string[], start: (argv: string[]) => T, o?: SpawnOptions): T;
 }
 
 /** The argv that runs `argv` on `cpus` through taskset. */
@@ -25,17 +40,32 @@ export function tasksetArgv(cpus: number[], argv: string[], taskset = 'taskset')
   return [taskset, '-c', formatCpuList(cpus), ...argv];
 }
 
-/** A Pinner using the addon when it was loaded, else taskset. Throws (code EINVAL...) when `cpus` cannot be used. */
-export function createPinner(affinity: LoadedAffinity, taskset = 'taskset'): Pinner {
+/** Where the exec helper is (null: none) and whether it may do the pinning when the addon is absent. */
+export interface PinnerOptions {
+  helper?: string | null;
+  /** False keeps taskset as the fallback even with the helper (YODA_AFFINITY=taskset). */
+  helperPins?: boolean;
+}
+
+/** A Pinner using the addon when it was loaded, else the exec helper or taskset. Throws (code EINVAL...) when `cpus` cannot be used. */
+export function createPinner(affinity: LoadedAffinity, taskset = 'taskset', o: PinnerOptions = {}): Pinner {
   const thread = affinity.thread;
-  if (!thread) return { how: 'taskset', spawn: (cpus, argv, start) => start(tasksetArgv(cpus, argv, taskset)) };
+  const helper = o.helper ?? null;
+  const tie = (argv: string[], so: SpawnOptions | undefined, cpus?: number[]) =>
+    helper ? execHelperArgv(helper, process.pid, argv, { cpus: cpus && formatCpuList(cpus), rusageFile: so?.rusageFile }) : argv;
+  const base = { tied: helper !== null, measures: helper !== null };
+  if (!thread) {
+    if (helper && o.helperPins !== false) return { ...base, how: 'helper', spawn: (cpus, argv, start, so) => start(tie(argv, so, cpus)) };
+    return { ...base, how: 'taskset', spawn: (cpus, argv, start, so) => start(tie(tasksetArgv(cpus, argv, taskset), so)) };
+  }
   return {
+    ...base,
     how: 'native',
-    spawn(cpus, argv, start) {
+    spawn(cpus, argv, start, so) {
       const own = thread.get();
       thread.set(cpus);
       try {
-        return start(argv);
+        return start(tie(argv, so));
       } finally {
         try {
           thread.set(own);
@@ -46,4 +76,3 @@ export function createPinner(affinity: LoadedAffinity, taskset = 'taskset'): Pin
     },
   };
 }
-

@@ -5,7 +5,7 @@ import { findPackageRoot } from '../util/package-root.js';
 import type { RangeSpec } from '../protocol/messages.js';
 import { safeRangeName } from '../job/plan.js';
 import type { Pinner } from './pinned-spawn.js';
-import type { SlotEnv } from './slot-env.js';
+import type { SlotEnv } from '../node/slot-env.js';
 
 /** What a Droid knows to start the workers of one slot. */
 export interface WorkerSetup {
@@ -33,8 +33,16 @@ export interface WorkerSetup {
 // Directory holding yoda_payload.py, put on every worker's PYTHONPATH.
 const PYTHON_HELPER_DIR = join(findPackageRoot(), 'python');
 
-/** The environment of a worker process. */
-export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+let started = 0;
+
+/** A token naming one worker process (one command in command mode): its tree carries it in YODA_WORKER_TOKEN. */
+export function newWorkerToken(w: Pick<WorkerSetup, 'node' | 'slot'>): string {
+  started += 1;
+  return `${process.pid}.${w.node}.${w.slot}.${started}`;
+}
+
+/** The environment of a worker process; `token` names it (see process-tree.ts). */
+export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env, token = ''): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   for (const [k, v] of Object.entries(w.slotEnv)) {
     if (v === null) delete env[k];
@@ -52,6 +60,8 @@ export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env)
     YODA_GPUS: w.gpus.join(','),
     YODA_WORKDIR: w.workdir,
     YODA_OUTPUT_DIR: w.outputDir,
+    YODA_DROID_PID: String(process.pid),
+    YODA_WORKER_TOKEN: token,
   };
 }
 

@@ -1,12 +1,14 @@
 // A long-lived payload worker (daemon mode): one process per slot, fed ranges over its control channel.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import type { WorkerReport } from '../droid/effects.js';
 import type { RangeSpec } from '../protocol/messages.js';
+import { ERR } from '../protocol/error-codes.js';
+import { MAX_CONTROL_LINE, parseWorkerLine, toWorkerLine, type WorkerRange, type WorkerReport } from '../protocol/worker.js';
 import { formatCpuList } from '../util/cpu-list.js';
-import { MAX_CONTROL_LINE, NO_MORE_EVENTS_LINE, parseWorkerLine, rangesLine } from './control.js';
-import { closeQuietly, openWorkerLog, outputPath, resolveOutput, workerEnv, type WorkerSetup } from './worker-env.js';
+import { capLog, workerLogCap } from './log-cap.js';
+import { checkDoneOutputs } from './outputs.js';
+import { killWorkerTree } from './process-tree.js';
+import { closeQuietly, newWorkerToken, openWorkerLog, outputPath, workerEnv, type WorkerSetup } from './worker-env.js';
 
 /** Callbacks through which a worker tells its Droid what happened. */
 export interface WorkerEvents {
@@ -20,6 +22,9 @@ export interface WorkerHandle {
   readonly pid: number | undefined;
   feed(ranges: RangeSpec[]): void;
   stop(): void;
+  /** A drain began: the drain message, then SIGTERM to the worker's process group. */
+  drain(graceSeconds: number): void;
+  /** Kills the worker's whole tree (process group, and processes that left it carrying its token). */
   kill(): void;
 }
 
@@ -39,44 +44,81 @@ export function notStarted(why: string, events: WorkerEvents): WorkerHandle {
     events.broken(why);
     events.exited(127, null);
   });
-  return { pid: undefined, feed: () => undefined, stop: () => undefined, kill: () => undefined };
+  return { pid: undefined, feed: () => undefined, stop: () => undefined, drain: () => undefined, kill: () => undefined };
 }
 
-/** Checks a done report's outputs exist; turns it into ERR_OUTPUT_MISSING otherwise. */
-async function checkOutputs(w: WorkerSetup, r: WorkerReport): Promise<WorkerReport> {
-  if (r.type !== 'done') return r;
-  const outputs = r.outputs.map((o) => resolveOutput(w, o));
-  for (const o of outputs) {
-    try {
-      await stat(o);
-    } catch {
-      return { type: 'failed', id: r.id, code: 'ERR_OUTPUT_MISSING', message: `the worker reported output ${o}, which does not exist` };
-    }
-  }
-  return { ...r, outputs };
+/** Keeps the slot log under its cap while the worker runs (see log-cap.ts); returns the stopper. */
+export function watchLog(path: string): () => void {
+  const cap = workerLogCap();
+  if (cap === null) return () => undefined;
+  const timer = setInterval(() => capLog(path, cap), 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    capLog(path, cap);
+  };
 }
+
+/** The ranges line of the worker channel. */
+function rangesLine(w: WorkerSetup, ranges: RangeSpec[]): string {
+  const items: WorkerRange[] = ranges.map((r) => ({
+    id: r.id, file: r.file, first: r.first, last: r.last, output: outputPath(w, r), attempt: r.attempt,
+    ...(r.guid !== undefined ? { guid: r.guid } : {}),
+    ...(r.scope !== undefined ? { scope: r.scope } : {}),
+  }));
+  return toWorkerLine({ type: 'ranges', ranges: items });
+}
+
+/** Milliseconds a worker may live on after closing its control channel before it counts as broken. */
+const EOF_GRACE_MS = 1000;
 
 /** Starts a daemon-mode worker in its own process group, its stdout and stderr going to the slot log. */
 export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerHandle {
   const argv = typeof w.command === 'string' ? ['/bin/sh', '-c', w.command] : w.command;
   const program = argv[0];
+  const token = newWorkerToken(w);
   const log = openWorkerLog(w, `starting worker: ${JSON.stringify(w.command)} in ${w.cwd} on CPUs ${formatCpuList(w.cpus)} (${w.pinner.how})`);
   let child: ChildProcess;
   try {
-    child = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => spawn(p, a, { cwd: w.cwd, env: workerEnv(w), stdio: ['ignore', log, log, 'pipe'], detached: true }));
+    child = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => spawn(p, a, { cwd: w.cwd, env: workerEnv(w, process.env, token), stdio: ['ignore', log, log, 'pipe'], detached: true }));
   } catch (e) {
     return notStarted(`could not start it on CPUs ${formatCpuList(w.cpus)}: ${(e as Error).message}`, events);
   } finally {
     closeQuietly(log);
   }
+  const stopLogWatch = watchLog(w.log);
   const control = child.stdio[3] as Socket;
+  const handedOut = new Map<string, number>();
   let buffered = '';
   let chain = Promise.resolve();
   let ended = false;
+  let exited = false;
+  let stopping = false;
   const exitOnce = (code: number | null, signal: string | null) => {
     if (ended) return;
     ended = true;
+    stopLogWatch();
+    // Whatever the worker left behind (children in its group, or that left it) goes with it.
+    killWorkerTree(child.pid, token);
     void chain.then(() => events.exited(code, signal));
+  };
+  const onLine = (line: string) => {
+    const parsed = parseWorkerLine(line);
+    if (!parsed.ok) {
+      // A malformed report about a range fails that range (the worker goes on); anything else is a broken worker.
+      const report: WorkerReport | null = parsed.id !== undefined && handedOut.has(parsed.id)
+        ? { type: 'failed', id: parsed.id, code: ERR.WORKER_PROTOCOL, message: `malformed report: ${parsed.why}; see ${w.log}` }
+        : null;
+      chain = chain.then(() => (report ? events.report(report) : events.broken(parsed.why)));
+      return;
+    }
+    const msg = parsed.msg;
+    const report: WorkerReport = msg.type === 'done' ? { ...msg, wall: msg.wall ?? null } : msg;
+    chain = chain.then(async () => {
+      const checked = await checkDoneOutputs(w, report, report.type === 'ready' ? undefined : handedOut.get(report.id));
+      if (report.type !== 'ready') handedOut.delete(report.id);
+      events.report(checked);
+    });
   };
   control.setEncoding('utf8');
   control.on('data', (chunk: string) => {
@@ -90,21 +132,24 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl).trim();
       buffered = buffered.slice(nl + 1);
-      if (line === '') continue;
-      const parsed = parseWorkerLine(line);
-      if (!parsed.ok) {
-        chain = chain.then(() => events.broken(parsed.why));
-        continue;
-      }
-      chain = chain.then(async () => events.report(await checkOutputs(w, parsed.report)));
+      if (line !== '') onLine(line);
     }
   });
   control.on('error', () => undefined);
+  // The worker closed its end of the channel: normally because it exits. One that keeps running without it
+  // can never report again (it would hang its ranges forever): it is treated as ended.
+  control.once('end', () => {
+    const timer = setTimeout(() => {
+      if (!exited && !stopping) void chain.then(() => events.broken('closed its control channel but kept running'));
+    }, EOF_GRACE_MS);
+    timer.unref();
+  });
   child.on('error', (e) => {
     events.broken(`could not start ${program}: ${e.message}`);
     exitOnce(127, null);
   });
   child.on('exit', (code, signal) => {
+    exited = true;
     // The control channel usually closes first (the worker's end of it went with the worker): exit now.
     if (control.closed) return exitOnce(code, signal);
     // Let the last control lines arrive; a grandchild holding fd 3 must not delay the exit for long.
@@ -119,8 +164,19 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
   };
   return {
     pid: child.pid,
-    feed: (ranges) => write(rangesLine(ranges, (r) => outputPath(w, r))),
-    stop: () => write(NO_MORE_EVENTS_LINE),
-    kill: () => killGroup(child.pid),
+    feed: (ranges) => {
+      const now = Date.now();
+      for (const r of ranges) handedOut.set(r.id, now);
+      write(rangesLine(w, ranges));
+    },
+    stop: () => {
+      stopping = true;
+      write(toWorkerLine({ type: 'no_more_events' }));
+    },
+    drain: (graceSeconds) => {
+      write(toWorkerLine({ type: 'drain', graceSeconds }));
+      killGroup(child.pid, 'SIGTERM');
+    },
+    kill: () => killWorkerTree(child.pid, token),
   };
 }

@@ -1,5 +1,6 @@
 // Shape checks for decoded frames: anything that fails is dropped and counted, never trusted.
 // They run for every range of every report, so each spec is a fixed list walked without allocating.
+import { PROTOCOL_VERSION } from './messages.js';
 
 type Obj = Record<string, unknown>;
 type Check = (v: unknown) => boolean;
@@ -11,6 +12,7 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
 function fields(o: Obj, spec: readonly Field[]): string | null {
   for (let k = 0; k < spec.length; k++) {
@@ -37,7 +39,11 @@ const RESULT_FAILED: readonly Field[] = [['code', isStr], ['message', isStr]];
 const RANGE: readonly Field[] = [
   ['i', isInt], ['id', isStr], ['file', isStr], ['first', isInt], ['last', isInt], ['attempt', isInt], ['guid', isStr, true], ['scope', isStr, true],
 ];
-const HELLO: readonly Field[] = [['version', isInt], ['droid', isStr], ['node', isStr], ['rank', isInt], ['pid', isInt], ['slots', isInt], ['cores', isInt]];
+const HELLO: readonly Field[] = [
+  ['version', isInt], ['droid', isStr], ['node', isStr], ['rank', isInt], ['pid', isInt], ['slots', isInt], ['cores', isInt],
+  ['launch', isStrOrNull], ['held', isIntArray], ['attempts', isIntArray],
+];
+const MOVING: readonly Field[] = [['reason', isStr]];
 const REPORT: readonly Field[] = [['want', isInt], ['released', isIntArray]];
 const BYE: readonly Field[] = [['reason', isStr], ['error', isStr, true]];
 const JOB: readonly Field[] = [['name', isStr], ['hash', isStr], ['workdir', isStr], ['totalRanges', isInt], ['heartbeatSeconds', isNum]];
@@ -63,6 +69,8 @@ function firstProblem(items: unknown, check: (v: unknown) => string | null, max:
   return null;
 }
 
+const arrayLength = (v: unknown) => (Array.isArray(v) ? v.length : -1);
+
 const unknownType = (type: unknown) => `unknown message type ${JSON.stringify(type).slice(0, 40)}`;
 
 /** Returns null when `v` is a valid DroidMessage, else what is wrong with it. */
@@ -70,7 +78,9 @@ export function checkDroidMessage(v: unknown): string | null {
   if (!isObj(v) || !isStr(v.type)) return 'not a message';
   switch (v.type) {
     case 'hello':
-      return fields(v, HELLO);
+      // The version first: a Droid of another version gets a clear refusal, not a dropped frame.
+      if (v.version !== undefined && isInt(v.version) && v.version !== PROTOCOL_VERSION) return fields(v, HELLO.slice(0, 7));
+      return fields(v, HELLO) ?? (arrayLength(v.held) !== arrayLength(v.attempts) ? 'fields held and attempts differ in length' : null);
     case 'report':
       return fields(v, REPORT) ?? firstProblem(v.results, checkResult, 100_000);
     case 'heartbeat':
@@ -96,6 +106,8 @@ export function checkYodaMessage(v: unknown): string | null {
       return null;
     case 'end':
       return fields(v, END);
+    case 'moving':
+      return fields(v, MOVING);
     default:
       return unknownType(v.type);
   }

@@ -1,7 +1,7 @@
 // Every message between Yoda and its Droids: one tagged union per direction, versioned at hello.
 
 /** Bumped whenever a message changes shape; a Droid of another version is refused at hello. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** One event range as sent to a Droid: events first..last (0-based, inclusive) of one input file. */
 export interface RangeSpec {
@@ -57,6 +57,11 @@ export type DroidMessage =
       pid: number;
       slots: number;
       cores: number;
+      /** The launch (allocation) this Droid belongs to: launchId() of its rank, null when the launcher gives none. */
+      launch: string | null;
+      /** Ranges this Droid still holds from an earlier Yoda (after a hand-over), with their attempt numbers. */
+      held: number[];
+      attempts: number[];
     }
   /** Results since the last report; `want` > 0 asks for that many more ranges (one open request at a time). */
   | { type: 'report'; results: RangeResult[]; released: number[]; want: number }
@@ -80,4 +85,7 @@ export type YodaMessage =
   | { type: 'ranges'; ranges: RangeSpec[] }
   | { type: 'heartbeat' }
   /** No more ranges will come: `complete` when the job is over, `drain` to stop early within graceSeconds. */
-  | { type: 'end'; reason: 'complete' | 'drain'; graceSeconds: number };
+  | { type: 'end'; reason: 'complete' | 'drain'; graceSeconds: number }
+  /** This Yoda is handing the job over (its allocation ends): keep the workers and what they hold, and follow the
+   * endpoint file to the next Yoda. */
+  | { type: 'moving'; reason: string };

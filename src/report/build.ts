@@ -6,6 +6,7 @@ import { collect } from './collect.js';
 import { buildLanes, nodeTotals } from './lanes.js';
 import type { ReportModel } from './model.js';
 import { activeMs, axisPieces } from './time-axis.js';
+import { reportAllocations } from './allocations.js';
 
 /** What the report is built from. */
 export interface ReportInput {
@@ -14,6 +15,8 @@ export interface ReportInput {
   records: JournalRecord[];
   /** Events of range i (from the job's range plan). */
   eventsOf: (i: number) => number;
+  /** True when the latest run has no end record and no Yoda runs it any more (status: interrupted). */
+  lastRunInterrupted?: boolean;
   now: Date;
 }
 
@@ -21,16 +24,32 @@ const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
 function outcomeOf(last: ReportModel['runs'][number] | undefined, done: number, total: number): string {
   if (!last) return 'not started';
-  if (last.outcome) return last.outcome === 'drained' ? 'stopped (drained)' : last.outcome;
+  if (last.outcome) return last.outcome === 'drained' ? 'stopped (drained)' : last.outcome === 'interrupted' ? 'interrupted (killed; resumable)' : last.outcome;
   return done === total ? 'complete (no end record)' : 'running, or killed (no end record)';
+}
+
+/** Milliseconds covered by the runs (overlaps counted once). */
+function runTimeMs(runs: ReportModel['runs']): number {
+  let total = 0;
+  let reach = -Infinity;
+  for (const r of [...runs].sort((a, b) => a.start - b.start)) {
+    const start = Math.max(r.start, reach);
+    if (r.end > start) total += r.end - start;
+    reach = Math.max(reach, r.end);
+  }
+  return total;
 }
 
 /** The report of a job. */
 export function buildReport(input: ReportInput): ReportModel {
   const d = input.description;
   const { runs, bars, failures } = collect(input.records, input.eventsOf);
+  const last = runs[runs.length - 1];
+  if (last && !last.ended && input.lastRunInterrupted) last.outcome = 'interrupted';
   const axis = axisPieces([...runs, ...bars]);
   const active = activeMs(axis);
+  // Time inside the runs only (the gaps between allocations are not active), as utilization's capacity counts it.
+  const runMs = runTimeMs(runs);
   const done = bars.filter((b) => b.ok && !b.duplicate);
   const meanRangeMs = done.length ? done.reduce((s, b) => s + (b.end - b.start), 0) / done.length : 0;
   const binSeconds = binSecondsFor(axis, meanRangeMs / 1000);
@@ -66,7 +85,7 @@ export function buildReport(input: ReportInput): ReportModel {
       duplicates: bars.filter((b) => b.duplicate).length,
       runs: runs.length,
       workers: lanes.length,
-      activeSeconds: r3(active / 1000),
+      activeSeconds: r3(runMs / 1000),
       busySeconds: r3(busySeconds),
       // Every attempt's CPU, duplicates included, as busySeconds and the node rows count it.
       cpuSeconds: r3(bars.reduce((s, b) => s + (b.cpu ?? 0), 0)),
@@ -82,5 +101,6 @@ export function buildReport(input: ReportInput): ReportModel {
     nodes,
     failures,
     mergeNote,
+    allocations: reportAllocations(input.records, input.lastRunInterrupted),
   };
 }

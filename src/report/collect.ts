@@ -29,7 +29,8 @@ function newRun(run: number, host: string, pid: number, at: number): ReportRun {
   return { run, host, pid, start: at, end: at, ended: false, outcome: null, exit: null, workers: 0, ranges: 0, failures: 0 };
 }
 
-/** Walks the records once; `eventsOf(i)` gives the events of range i. Records before any run go to run 0. */
+/** Walks the records once; `eventsOf(i)` gives the events of range i. Records before any run go to run 0.
+ * A run without an end record is 'interrupted' when a later run follows it; the last one stays null here. */
 export function collect(records: JournalRecord[], eventsOf: (i: number) => number): Collected {
   const runs: ReportRun[] = [];
   const workers = new Map<ReportRun, Set<string>>();
@@ -40,6 +41,8 @@ export function collect(records: JournalRecord[], eventsOf: (i: number) => numbe
   for (const r of records) {
     if (r.t === 'job') continue;
     if (r.t === 'run') {
+      // A run that never wrote its end record was killed: a later run started after it.
+      if (cur && !cur.ended) cur.outcome = 'interrupted';
       runs.push((cur = newRun(r.run, r.host, r.pid, r.at)));
       continue;
     }

@@ -12,6 +12,7 @@ import { seriesSvg, standardSeries } from './series.js';
 import { REPORT_CSS } from './style.js';
 import { count, esc, pct, stamp } from './svg.js';
 import { failuresTable, nodesTable, paramsTable, runsTable } from './tables.js';
+import { allocationsSection } from './allocations.js';
 import { formatDuration } from './time-axis.js';
 
 /** Total width of every chart (the width of a section's content, see style.ts), and the left margin (worker labels, y ticks) they share so times line up. */
@@ -89,6 +90,7 @@ ${chart('ranges / s', seriesSvg(m.bins, scale, CHART_WIDTH, s.ranges, origin))}<
 <section id="failures"><h2>Failures <span class="dim">${count(t.failedAttempts)} failed attempt(s), ${count(t.fatal)} fatal range(s)</span></h2>${failuresTable(m)}</section>
 <section id="nodes"><h2>Nodes</h2>${nodesTable(m)}</section>
 <section id="runs"><h2>Runs <span class="dim">one per allocation (yoda run) on this work directory</span></h2>${runsTable(m)}</section>
+${allocationsSection(m)}
 <section id="job"><h2>Job parameters</h2>${paramsTable(m)}</section>
 <footer>Made by <code>yoda report</code>. Time axes show the time since the first run started. The same numbers are in ${esc(jsonName)} next to this page. All times are UTC.</footer>
 </main></body></html>

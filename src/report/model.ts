@@ -70,7 +70,8 @@ export interface ReportRun {
   /** The end record's time, or the last activity seen when the run was killed. */
   end: number;
   ended: boolean;
-  outcome: 'complete' | 'fatal' | 'drained' | 'failed' | null;
+  /** 'interrupted': killed without an end record (a later run started, or no Yoda runs it any more); null: may still run. */
+  outcome: 'complete' | 'fatal' | 'drained' | 'failed' | 'interrupted' | null;
   exit: number | null;
   workers: number;
   ranges: number;
@@ -133,4 +134,6 @@ export interface ReportModel {
   failures: ReportBar[];
   /** Why some lanes are merged, when they are. */
   mergeNote: string | null;
+  /** Every allocation (launch) the job ran in: nodes, joined, left, which held Yoda (see src/report/allocations.ts). */
+  allocations: import('../status/allocations.js').AllocationInfo[];
 }

@@ -51,7 +51,7 @@ export function runsTable(m: ReportModel): string {
   if (m.runs.length === 0) return '<p class="note">The job has not run yet.</p>';
   const rows = m.runs.map((r) => {
     const outcome = r.outcome
-      ? `<span class="badge ${r.outcome === 'complete' ? 'good' : r.outcome === 'drained' ? 'warn' : 'bad'}">${r.outcome}</span>`
+      ? `<span class="badge ${r.outcome === 'complete' ? 'good' : r.outcome === 'drained' || r.outcome === 'interrupted' ? 'warn' : 'bad'}">${r.outcome}</span>`
       : '<span class="badge warn">no end record</span> killed, or still running';
     return [
       String(r.run),

@@ -6,6 +6,8 @@ import { readJournal } from '../journal/read.js';
 import { planOf, requireJobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { buildReport } from './build.js';
+import { errnoOf, YodaError } from '../util/errors.js';
+import { readStatus } from '../status/job-status.js';
 import { renderReportHtml } from './html.js';
 import type { ReportModel } from './model.js';
 
@@ -22,12 +24,19 @@ function readReport(workdir: string, now = new Date()): ReportModel {
   const description = requireJobDescription(workdir);
   const plan = planOf(description);
   const { records } = readJournal(p.journal);
-  return buildReport({ description, workdir: p.root, records, eventsOf: (i) => (i < plan.total ? plan.eventsOf(i) : 0), now });
+  const lastRunInterrupted = readStatus(workdir).state === 'interrupted';
+  return buildReport({ description, workdir: p.root, records, eventsOf: (i) => (i < plan.total ? plan.eventsOf(i) : 0), now, lastRunInterrupted });
 }
 
 function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, text);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, text);
+  } catch (e) {
+    const code = errnoOf(e);
+    const why = code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the file system is full' : code === 'EACCES' ? 'no permission to write there' : (e as Error).message;
+    throw new YodaError('WORKDIR_UNUSABLE', `cannot write the report ${path}: ${why}; give --out a place you can write to`, { path, errno: code }, e);
+  }
 }
 
 /** Writes the report of `workdir` to `out` (and its JSON beside it); returns the model and the paths. */

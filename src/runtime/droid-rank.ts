@@ -1,53 +1,57 @@
-// Every other rank: wait for Yoda's endpoint in the work directory, then run this node's Droid.
+// Every other rank: wait for job.json and the endpoint of the Yoda to join (this launch's, or the live lease holder's),
+// then run this node's Droid, following Yoda through hand-overs. It reads job.json only, never the job file's inputs.
 import type { Logger } from 'pino';
-import { readJobDescription } from '../job/workdir.js';
+import { readJobDescription, type JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { startDroid, type DroidTuning, type NodePlan } from '../droid/start.js';
 import type { DroidResult } from '../droid/client.js';
-import { YodaError } from '../util/errors.js';
-import { endpointGone, readEndpoint, waitForEndpoint } from './rendezvous.js';
+import { EXIT, YodaError } from '../util/errors.js';
+import { waitForEndpoint } from './rendezvous.js';
 import { readJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
+import { followYoda } from './follow.js';
 
 /** What a Droid-only rank needs to know. */
 export interface DroidRankPlan {
   workdir: string;
-  jobHash: string;
   rank: number;
   node: string;
   launch: string | null;
   rendezvousSeconds: number;
   droid: DroidTuning;
-  /** This node's topology and slot plan, read and planned once by `yoda run`. */
-  slots: NodePlan;
+  /** Plans this node's slots for the job (from job.json's payload section). */
+  slots: (d: JobDescription) => NodePlan;
   graceSeconds: number;
 }
 
 /** Runs the Droid of a rank other than 0 until Yoda ends the job or the Droid fails. */
 export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<DroidResult> {
   const paths = workdirPaths(p.workdir);
-  const endpoint = await waitForEndpoint(paths.endpoint, p.launch, p.rendezvousSeconds);
-  if (endpoint.ended) {
-    log.info(`rank ${p.rank} on ${p.node}: Yoda already finished this run; nothing to join`);
-    return { exitCode: 0, error: null };
-  }
-  const description = readJobDescription(p.workdir);
-  if (!description || description.hash !== p.jobHash) {
-    throw new YodaError('RENDEZVOUS', `rank ${p.rank}: ${paths.job} does not describe the job file this rank was given (hash ${description?.hash} vs ${p.jobHash})`, {});
-  }
-  log.info(`rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}`);
-  const keys = endpoint.curve ? readJobKeys(p.workdir) : null;
-  const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node }, p.slots, p.droid, log.child({ role: 'droid' }), keys);
-  const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => droid.drain(reason, grace));
-  // A Droid that arrives after Yoda finished (a short job, a slow node) leaves instead of waiting for an answer.
-  const watch = setInterval(() => {
-    if (droid.state.phase === 'connecting' && endpointGone(readEndpoint(paths.endpoint), endpoint)) {
-      log.info(`rank ${p.rank} on ${p.node}: Yoda finished before this Droid joined; leaving`);
-      droid.drain('Yoda finished', 0);
+  let stopped: string | null = null;
+  let drain: ((reason: string, grace: number) => void) | null = null;
+  const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => {
+    stopped = reason;
+    drain?.(reason, grace);
+  });
+  try {
+    const endpoint = await waitForEndpoint(paths.endpoint, paths.lease, p.launch, p.rendezvousSeconds);
+    if (endpoint.ended) {
+      log.info(`rank ${p.rank} on ${p.node}: Yoda already finished this run; nothing to join`);
+      return { exitCode: EXIT.complete, error: null };
     }
-  }, 1000);
-  const result = await droid.finished;
-  clearInterval(watch);
-  uninstall();
-  return result;
+    const description = readJobDescription(p.workdir);
+    if (!description) throw new YodaError('RENDEZVOUS', `rank ${p.rank}: ${paths.job} is missing although Yoda published its endpoint: is the work directory shared?`, {});
+    log.info(`rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}${endpoint.launch !== p.launch ? ` (another allocation's: ${endpoint.launch ?? 'no launch id'})` : ''}`);
+    const keys = endpoint.curve ? readJobKeys(p.workdir) : null;
+    const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node, launch: p.launch }, p.slots(description), p.droid, log.child({ role: 'droid' }), keys);
+    drain = (reason, grace) => droid.drain(reason, grace);
+    if (stopped) droid.drain(stopped, 0);
+    const stop = followYoda(p.workdir, droid, endpoint, log);
+    const result = await droid.finished;
+    stop();
+    // A rank that joined another allocation's Yoda and left early by a drain of its own: ranges are left, exit 4.
+    return stopped && endpoint.launch !== p.launch && result.exitCode === EXIT.complete ? { ...result, exitCode: EXIT.stopped } : result;
+  } finally {
+    uninstall();
+  }
 }

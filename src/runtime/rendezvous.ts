@@ -1,7 +1,8 @@
-// Rendezvous through the shared work directory: rank 0 publishes Yoda's endpoint, the other ranks wait for it.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+// Rendezvous through the shared work directory: the lease holder publishes Yoda's endpoint, every other rank waits for it.
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../workdir/atomic.js';
 import { YodaError } from '../util/errors.js';
+import { highestEpoch, readLease } from '../workdir/lease.js';
 
 /** What yoda.endpoint.json says: where Yoda listens, for which launch; or why rank 0 could not start. */
 export interface EndpointFile {
@@ -16,6 +17,8 @@ export interface EndpointFile {
   curve: boolean;
   /** When the allocation ends (epoch ms), when known. */
   deadline?: number | null;
+  /** The lease epoch of the Yoda that published it (absent in files of older versions). */
+  epoch?: number;
   /** Set when this run of Yoda has finished: a rank arriving now has nothing to join. */
   ended?: boolean;
   error?: string;
@@ -26,20 +29,10 @@ export function publishEndpoint(path: string, e: EndpointFile): void {
   writeFileAtomic(path, JSON.stringify(e));
 }
 
-/** Marks the endpoint of a finished run, so late ranks leave at once instead of waiting for it. */
-export function markEndpointEnded(path: string): void {
+/** Marks the endpoint of a finished run (only when it is still this Yoda's, epoch `epoch`), so late ranks leave at once. */
+export function markEndpointEnded(path: string, epoch?: number): void {
   const e = readEndpoint(path);
-  if (e) publishEndpoint(path, { ...e, ended: true });
-}
-
-/** True when `e` no longer describes the Yoda that `joined` described (it ended, or another run replaced it). */
-export function endpointGone(e: EndpointFile | null, joined: EndpointFile): boolean {
-  return !e || e.ended === true || e.pid !== joined.pid || e.started !== joined.started;
-}
-
-/** Removes an endpoint file left by an earlier run. */
-export function clearEndpoint(path: string): void {
-  rmSync(path, { force: true });
+  if (e && (epoch === undefined || e.epoch === epoch)) publishEndpoint(path, { ...e, ended: true });
 }
 
 /** Reads the endpoint file, or null when it is absent or half-written. */
@@ -58,15 +51,32 @@ function isOurs(e: EndpointFile, launch: string | null, since: number): boolean 
   return Date.parse(e.started) >= since - 120_000;
 }
 
-/** Waits for rank 0's endpoint; throws RENDEZVOUS with what to check when it does not come. */
-export async function waitForEndpoint(path: string, launch: string | null, timeoutSeconds: number): Promise<EndpointFile> {
+/**
+ * True when `e` is the endpoint of the Yoda holding the lease now (another allocation's, typically): its epoch is the
+ * highest in the lease folder and that epoch is neither released nor ended.
+ */
+export function isLeaseHolders(e: EndpointFile, leaseDir: string): boolean {
+  if (e.epoch === undefined || e.ended || e.error) return false;
+  if (e.epoch !== highestEpoch(leaseDir)) return false;
+  const lease = readLease(leaseDir, e.epoch);
+  return lease !== null && !lease.released;
+}
+
+/**
+ * Waits for the endpoint to join: the one published by this launch's rank 0 (which may say that it failed, or that
+ * the job had nothing left), or that of the live lease holder of another allocation (elastic join). Throws
+ * RENDEZVOUS with what to check when none comes.
+ */
+export async function waitForEndpoint(path: string, leaseDir: string, launch: string | null, timeoutSeconds: number): Promise<EndpointFile> {
   const since = Date.now();
   const until = since + timeoutSeconds * 1000;
   for (;;) {
     const e = readEndpoint(path);
+    if (e && isLeaseHolders(e, leaseDir)) return e;
     if (e && isOurs(e, launch, since)) {
       if (e.error) throw new YodaError('RENDEZVOUS', `rank 0 could not start Yoda: ${e.error}`, {});
-      return e;
+      // Our rank 0 published it: joinable unless a newer epoch already replaced it (then wait for that one's endpoint).
+      if (e.ended || e.epoch === undefined || e.epoch >= highestEpoch(leaseDir)) return e;
     }
     if (Date.now() > until) {
       throw new YodaError(

@@ -1,5 +1,5 @@
-// Per-run CURVE keys in the work directory: readable only by the job's owner (mode 0600 in a 0700 folder).
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+// Per-job CURVE keys in the work directory: readable only by the job's owner (mode 0600 in a 0700 folder).
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../workdir/atomic.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { curveKeyPair } from 'zeromq';
@@ -20,10 +20,21 @@ export function newJobKeys(): JobKeys {
   return { serverPublic: server.publicKey, serverSecret: server.secretKey, clientPublic: client.publicKey, clientSecret: client.secretKey };
 }
 
-/** Makes fresh keys for this run and writes them where only the job's owner can read them. */
+/**
+ * The job's keys: those already in the work directory (kept while the job lives, so Droids of every allocation and
+ * every Yoda after a hand-over share them), or fresh ones written where only the job's owner can read them.
+ */
 export function createJobKeys(workdir: string): JobKeys {
-  const keys = newJobKeys();
   const { keys: dir, keyFile: path } = workdirPaths(workdir);
+  if (existsSync(path)) {
+    try {
+      const old = JSON.parse(readFileSync(path, 'utf8')) as JobKeys;
+      if (old.serverPublic && old.serverSecret && old.clientPublic && old.clientSecret) return old;
+    } catch {
+      // half-written or corrupt: make new ones
+    }
+  }
+  const keys = newJobKeys();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   writeFileAtomic(path, JSON.stringify(keys), 0o600);

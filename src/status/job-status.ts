@@ -9,6 +9,8 @@ import { readEndpoint, type EndpointFile } from '../runtime/rendezvous.js';
 import type { ParsedJournal } from '../journal/frame.js';
 import { latestRunStats, type NodeStats } from './nodes.js';
 import { pidAlive } from '../util/pid-alive.js';
+import { checkIntegrity, type Integrity } from '../job/integrity.js';
+import { allocationsOf, type AllocationInfo } from './allocations.js';
 
 /** Where a job stands. `stopped` = drained with ranges left (resumable); `interrupted` = killed mid-run. */
 export type JobState = 'new' | 'running' | 'complete' | 'fatal' | 'stopped' | 'failed' | 'interrupted';
@@ -31,9 +33,14 @@ export interface JobStatus {
   nodes: NodeStats[];
   /** When the allocation of a running job ends, when known. */
   allocation: { endsAt: string; secondsLeft: number } | null;
-  journal: { droppedBytes: number; duplicateDone: number };
+  /** `corruptLines`: bad lines between good records (set aside, kept out of replay); `fencedRecords`: late records of a deposed Yoda, ignored. */
+  journal: { droppedBytes: number; duplicateDone: number; corruptLines: number; fencedRecords: number };
   /** Live workers of the Droids that run now: node, slot, pid, cpus, gpus (from <workdir>/nodes). */
   workers: WorkerStatus[];
+  /** Done ranges whose outputs are gone, input files changed since the job was created. */
+  integrity: Integrity;
+  /** Every allocation the job ran in: launch id, nodes, joined and left, which held Yoda (epoch, take-over). */
+  allocations: AllocationInfo[];
 }
 
 /** Whether the run that published the endpoint is alive (null: on another host, cannot tell). */
@@ -85,8 +92,10 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, pa
     rate: { eventsPerSecond: latest.eventsPerSecond, etaSeconds: latest.eventsPerSecond > 0 && remaining > 0 ? Math.round(remaining / latest.eventsPerSecond) : null },
     nodes: latest.nodes,
     allocation: deadline ? { endsAt: new Date(deadline).toISOString(), secondsLeft: Math.max(0, Math.round((deadline - now) / 1000)) } : null,
-    journal: { droppedBytes: parsed.droppedBytes, duplicateDone: j.duplicateDone },
+    journal: { droppedBytes: parsed.droppedBytes, duplicateDone: j.duplicateDone, corruptLines: parsed.corrupt.length, fencedRecords: j.fenced },
     workers: liveWorkers(workdir, endpoint),
+    integrity: checkIntegrity(d, j, parsed),
+    allocations: allocationsOf(parsed.records, state === 'running'),
   };
 }
 

@@ -50,10 +50,14 @@ export const ERROR_EXIT = {
   WORKDIR_UNUSABLE: EXIT.badInput,
   /** The network address Yoda should bind cannot be used. */
   BAD_ADDRESS: EXIT.badInput,
+  /** A stop signal arrived before the job ran (while loading or counting events): nothing ran; run again. */
+  STOPPED: EXIT.stopped,
   /** A rank could not find or join Yoda. */
   RENDEZVOUS: EXIT.failed,
   /** The journal cannot be written during a run. */
   JOURNAL_FAILED: EXIT.failed,
+  /** This Yoda lost its lease on the work directory (paused past the lease timeout, another Yoda took over): it stopped writing. */
+  LEASE_LOST: EXIT.failed,
 } as const satisfies Record<string, ExitCode>;
 
 /** Error codes the runtime raises; each maps to an exit code in ERROR_EXIT. */

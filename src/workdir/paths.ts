@@ -10,8 +10,10 @@ export interface WorkdirPaths {
   journal: string;
   /** Where the current Yoda listens. */
   endpoint: string;
-  /** Which Yoda may write the journal now, and its epoch. */
+  /** Which Yoda may write the journal now: a folder of one file per epoch (src/workdir/lease.ts). */
   lease: string;
+  /** Corrupt journal lines set aside (one JSON line each, with their byte offset), kept out of replay. */
+  journalCorrupt: string;
   logs: string;
   workerLogs: string;
   /** One file per live Droid, read by `yoda status`. */
@@ -29,7 +31,8 @@ export function workdirPaths(dir: string): WorkdirPaths {
     job: join(root, 'job.json'),
     journal: join(root, 'journal.log'),
     endpoint: join(root, 'yoda.endpoint.json'),
-    lease: join(root, 'yoda.lease.json'),
+    lease: join(root, 'lease'),
+    journalCorrupt: join(root, 'journal.corrupt'),
     logs: join(root, 'logs'),
     workerLogs: join(root, 'logs', 'workers'),
     nodes: join(root, 'nodes'),
@@ -38,7 +41,10 @@ export function workdirPaths(dir: string): WorkdirPaths {
   };
 }
 
-/** The node file of the Droid of `rank` on `node` (a rank of its own, as several may share a node). */
-export function nodeFilePath(workdir: string, node: string, rank: number): string {
-  return join(workdirPaths(workdir).nodes, `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}.json`);
+/**
+ * The node file of the Droid of `rank` on `node` (a rank of its own, as several may share a node); with `pid`, one of
+ * its own per process too, as Droids of several allocations (each with its rank 0) may share a node.
+ */
+export function nodeFilePath(workdir: string, node: string, rank: number, pid?: number): string {
+  return join(workdirPaths(workdir).nodes, `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}${pid === undefined ? '' : `.pid${pid}`}.json`);
 }

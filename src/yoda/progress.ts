@@ -1,4 +1,5 @@
 // One line that says how a running job is doing: ranges, events, rate, ETA, busy workers, failures.
+import { RangeState } from '../journal/replay.js';
 import type { YodaState } from './state.js';
 
 /** Formats seconds as H:MM:SS (or M:SS). */
@@ -21,7 +22,8 @@ export function progressLine(s: YodaState, now: number): string {
   let slots = 0;
   for (const d of s.droids.values()) if (!d.gone) slots += d.slots;
   const busy = Math.min(k.assigned, slots);
-  const failing = s.failures.reduce((n, f, i) => n + (f > 0 && s.rangeState[i] === 0 ? 1 : 0), 0);
+  // Ranges that failed at least once and are back in ready: they wait for another attempt.
+  const failing = s.failures.reduce((n, f, i) => n + (f > 0 && s.rangeState[i] === RangeState.ready ? 1 : 0), 0);
   const pct = e.total > 0 ? ((100 * e.done) / e.total).toFixed(1) : '100';
   return `${k.done}/${s.plan.total} ranges, ${e.done}/${e.total} events (${pct}%), ${rate.toFixed(1)} events/s, ETA ${eta}, ` +
     `${busy}/${slots} workers busy, ${failing} awaiting retry, ${k.fatal} fatal, elapsed ${duration(elapsed)}`;

@@ -6,17 +6,34 @@ import type { JournalWriter } from '../journal/writer.js';
 import { Outbox } from '../util/outbox.js';
 import type { YodaEffect, YodaEvent } from './effects.js';
 import type { Outcome, YodaState } from './state.js';
-import { step } from './step.js';
+import { forgivePause, step } from './step.js';
+
+/** Yoda's timer period, and how late a timer must fire to count as a pause of the whole process. */
+const TICK_MS = 250;
+const PAUSE_MS = 1000;
 import type { JobKeys } from '../security/keys.js';
 import { ZapHandler } from '../security/zap.js';
+import type { YodaLease } from './start.js';
+import { progressLine } from './progress.js';
+import { isYodaError } from '../util/errors.js';
 
 /** Longest stretch of message handling before the receive loop lets the event loop run. */
 const YIELD_EVERY_MS = 5;
 
-/** How a run of Yoda ended. */
+/** How a run of Yoda ended, with what the summary needs (the shell's state stays private). */
 export interface YodaResult {
   outcome: Outcome;
   exitCode: number;
+  /** Why it stopped early (null when it did not). */
+  reason: string | null;
+  /** True when another Yoda took the lease over while this one ran. */
+  lostLease: boolean;
+  /** True when a drain handed the job over to Droids of other allocations (the lease was released for them). */
+  handedOver: boolean;
+  /** Connections refused for lacking the job's key, and from how many addresses. */
+  refused: { connections: number; addresses: number };
+  /** Frames dropped as invalid, and from how many peers. */
+  dropped: { frames: number; peers: number };
 }
 
 /** A running Yoda: its endpoint, and a promise of how it ends. */
@@ -27,6 +44,9 @@ export class YodaServer {
   private resolveFinished!: (r: YodaResult) => void;
   private readonly outbox: Outbox<[string, Buffer]>;
   private readonly ticker: NodeJS.Timeout;
+  private readonly renewer: NodeJS.Timeout | null;
+  /** Set once the lease was found taken by a newer epoch: nothing more is written. */
+  private deposed = false;
 
   private constructor(
     private readonly socket: Router,
@@ -36,21 +56,24 @@ export class YodaServer {
     private readonly log: Logger,
     /** The authenticator, when CURVE is on. */
     readonly zap: ZapHandler | null,
+    private readonly lease: YodaLease | null,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.outbox = new Outbox(([to, frame]) => socket.send([to, frame]), (e) => log.debug({ err: e.message }, 'send failed'));
-    this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), 250);
+    this.ticker = setInterval(() => this.onTimer(), TICK_MS);
+    // Renew the lease five times per timeout; a renewal that finds a newer epoch means this Yoda was deposed.
+    this.renewer = lease ? setInterval(() => this.renew(), Math.max(100, (lease.timeoutSeconds * 1000) / 5)) : null;
     void this.receiveLoop();
   }
 
   /** Binds a ROUTER on `bindAddress` (e.g. tcp://127.0.0.1:*) and starts serving; with keys, only the job's Droids get in. */
-  static async start(state: YodaState, bindAddress: string, journal: JournalWriter, log: Logger, keys: JobKeys | null): Promise<YodaServer> {
+  static async start(state: YodaState, bindAddress: string, journal: JournalWriter, log: Logger, keys: JobKeys | null, lease: YodaLease | null = null): Promise<YodaServer> {
     const zap = keys ? await ZapHandler.start(keys.clientPublic, log) : null;
     const curve = keys ? { curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic, zapDomain: 'yoda' } : {};
     // backlog: thousands of Droids connect at once at job start; ZeroMQ's default of 100 drops their SYNs (1-3 s retries).
     const socket = new Router({ maxMessageSize: MAX_FRAME_BYTES, linger: 2000, mandatory: false, handover: true, backlog: 4096, ...curve });
     await socket.bind(bindAddress);
-    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap);
+    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap, lease);
   }
 
   /** Batches, records and bytes the journal has written in this run. */
@@ -61,6 +84,49 @@ export class YodaServer {
   /** Starts a drain: no new ranges; Droids get `graceSeconds` to finish what they hold. */
   drain(reason: string, graceSeconds: number): void {
     this.dispatch({ type: 'drain', reason, graceSeconds });
+  }
+
+  /** The run number this Yoda recorded in the journal. */
+  get runNumber(): number {
+    return this.state.config.run;
+  }
+
+  /** One line of progress (ranges and events done, rate, ETA) for a terminal. */
+  progress(now: number): string {
+    return progressLine(this.state, now);
+  }
+
+  /** The lease epoch this Yoda holds (0 without a lease). */
+  get epoch(): number {
+    return this.lease?.held.epoch ?? 0;
+  }
+
+  /** True when another Yoda took the lease over from this one. */
+  get lostLease(): boolean {
+    return this.deposed;
+  }
+
+  private renew(): void {
+    if (this.deposed || !this.lease || this.state.phase === 'finished') return;
+    let ok = true;
+    try {
+      ok = this.lease.held.renew();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'could not renew the lease (will retry)');
+    }
+    if (!ok) this.onDeposed(`this Yoda lost its lease on ${this.state.config.workdir}: another Yoda took epoch ${this.lease.held.epoch + 1} (was this process paused past the ${this.lease.timeoutSeconds} s lease timeout?)`);
+  }
+
+  // Deposed: write nothing more. A Yoda that was handing over anyway just lets its own Droids finish; any other stops.
+  private onDeposed(why: string): void {
+    if (this.deposed) return;
+    this.deposed = true;
+    if (this.handedOver) {
+      this.log.warn(`${why}; the results of this allocation's last ranges are left to the next Yoda`);
+      return;
+    }
+    this.log.error(why);
+    this.dispatch({ type: 'journalFailed', error: why });
   }
 
   private async receiveLoop(): Promise<void> {
@@ -96,8 +162,39 @@ export class YodaServer {
     }
   }
 
+  private lastTimerAt = Date.now();
+
+  // A timer that fires long after it was due means this process was not running (SIGSTOP, starved): the Droids get that
+  // time back before the tick judges their silence (their frames queued meanwhile are read right after).
+  private onTimer(): void {
+    const now = Date.now();
+    const late = now - this.lastTimerAt - TICK_MS;
+    this.lastTimerAt = now;
+    if (late > PAUSE_MS) this.run(forgivePause(this.state, late, now));
+    this.dispatch({ type: 'tick' });
+  }
+
   private dispatch(event: YodaEvent): void {
     this.run(step(this.state, event, Date.now()));
+    // A drain found Droids of other allocations: release the lease at once so one of them takes over.
+    if (this.state.handingOver && !this.released && !this.deposed) {
+      this.handedOver = true;
+      this.releaseLease(false);
+    }
+  }
+
+  private released = false;
+  /** A drain handed the job over (as opposed to a deposed Yoda telling its Droids to move on). */
+  private handedOver = false;
+
+  private releaseLease(ended: boolean): void {
+    if (this.released || !this.lease) return;
+    this.released = true;
+    try {
+      this.lease.held.release(ended);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'could not release the lease (the next Yoda waits for its timeout)');
+    }
   }
 
   private run(effects: YodaEffect[]): void {
@@ -107,24 +204,35 @@ export class YodaServer {
           this.outbox.push([e.to, encode(e.msg)]);
           break;
         case 'journal':
-          this.journal.append(e.records).catch((err: Error) => this.dispatch({ type: 'journalFailed', error: err.message }));
+          if (this.deposed) break;
+          this.journal.append(e.records).catch((err: Error) => {
+            if (isYodaError(err, 'LEASE_LOST')) this.onDeposed(err.message);
+            else this.dispatch({ type: 'journalFailed', error: err.message });
+          });
           break;
         case 'log':
           this.log[e.level](e.data ?? {}, e.msg);
           break;
         case 'finish':
-          void this.close({ outcome: e.outcome, exitCode: e.exitCode });
+          void this.close(e.outcome, e.exitCode);
           break;
       }
     }
   }
 
-  private async close(result: YodaResult): Promise<void> {
+  private async close(outcome: Outcome, exitCode: number): Promise<void> {
     clearInterval(this.ticker);
+    if (this.renewer) clearInterval(this.renewer);
     await this.journal.append([]).catch(() => undefined);
+    // The next Yoda need not wait for the timeout: a clean end, or a hand-over already released it.
+    if (!this.deposed) this.releaseLease(!this.handedOver);
     await this.outbox.drained();
     this.socket.close();
     this.zap?.close();
-    this.resolveFinished(result);
+    this.resolveFinished({
+      outcome, exitCode, reason: this.state.stopReason, lostLease: this.deposed, handedOver: this.handedOver,
+      refused: { connections: this.zap?.refusedCount ?? 0, addresses: this.zap?.refused.size ?? 0 },
+      dropped: { frames: this.dropped.frames, peers: this.dropped.peers.size },
+    });
   }
 }

@@ -1,19 +1,21 @@
-// Starting Yoda for one run: replay the journal, record the run, bind.
+// Starting Yoda: with the lease held, record the run first, then replay the journal and bind.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { replayJournalFile } from '../journal/read.js';
 import { JournalWriter } from '../journal/writer.js';
+import { setAsideCorrupt } from '../journal/corrupt.js';
 import type { JournalRecord } from '../journal/records.js';
 import type { JournalState } from '../journal/replay.js';
 import { planOf, type JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
+import { LeaseObserver, leaseTimeoutSeconds, takeLease, type HeldLease } from '../workdir/lease.js';
 import { YodaError } from '../util/errors.js';
 import { createYodaState, type YodaConfig } from './state.js';
 import { YodaServer } from './server.js';
 import type { JobKeys } from '../security/keys.js';
 
 /** Knobs of a Yoda run that the command line may set. */
-export type YodaTuning = Omit<YodaConfig, 'jobName' | 'jobHash' | 'workdir' | 'run' | 'maxAttempts'>;
+export type YodaTuning = Omit<YodaConfig, 'jobName' | 'jobHash' | 'workdir' | 'run' | 'maxAttempts' | 'launch'>;
 
 /** What earlier runs left: the replayed journal and how many of its bytes are intact. */
 export interface Past {
@@ -21,29 +23,65 @@ export interface Past {
   validBytes: number;
 }
 
-/** Replays the journal of a work directory; errors when it belongs to another job. */
-export function loadPast(description: JobDescription, workdir: string, log: Logger): Past {
-  const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, description.totalRanges);
-  if (parsed.droppedBytes > 0) log.warn(`journal: dropped a torn or corrupt tail of ${parsed.droppedBytes} bytes (in-flight records of a killed run)`);
+/** Replays the journal of a work directory; errors when it belongs to another job. Corrupt lines are reported loudly. */
+export function loadPast(description: JobDescription, workdir: string, log: Logger, setAside = false): Past {
+  const paths = workdirPaths(workdir);
+  const { parsed, state } = replayJournalFile(paths.journal, description.totalRanges);
+  if (parsed.corrupt.length > 0) {
+    const bytes = parsed.corrupt.reduce((n, c) => n + c.bytes.length + 1, 0);
+    const fresh = setAside ? setAsideCorrupt(paths.journalCorrupt, parsed.corrupt) : 0;
+    log.error(`journal: ${parsed.corrupt.length} CORRUPT line(s) (${bytes} bytes) between good records, first at byte ${parsed.corrupt[0].offset}: ` +
+      `they are left out of replay${setAside ? ` and set aside in ${paths.journalCorrupt}${fresh > 0 ? ` (${fresh} new)` : ''}` : ''}; every good record after them is kept. ` +
+      'Check the file system (a flipped byte is not a killed run).');
+  }
+  if (parsed.droppedBytes > 0) log.warn(`journal: dropped a torn tail of ${parsed.droppedBytes} bytes after the last intact record (in-flight records of a killed run)`);
+  if (state.fenced > 0) log.info(`journal: ignored ${state.fenced} late record(s) of a Yoda that had lost its lease`);
   if (state.job && state.job.hash !== description.hash) {
     throw new YodaError('WORKDIR_MISMATCH', `journal in ${workdir} belongs to job hash ${state.job.hash}, job.json says ${description.hash}`, {});
   }
   return { state, validBytes: parsed.validBytes };
 }
 
-/** Opens the journal, records this run and starts serving on `bindAddress`. */
-export async function startYoda(description: JobDescription, workdir: string, tuning: YodaTuning, bindAddress: string, past: Past, log: Logger, keys: JobKeys | null): Promise<YodaServer> {
+/** The lease this Yoda holds, and how it got it. */
+export interface YodaLease {
+  held: HeldLease;
+  launch: string | null;
+  /** True when the job was taken over from a live or stale Yoda (not after a clean end). */
+  takeover: boolean;
+  timeoutSeconds: number;
+}
+
+/**
+ * Opens the journal as the lease holder, writes this Yoda's `run` record (with its epoch) FIRST, then replays the
+ * journal (so whatever a deposed Yoda wrote before that record is in the state, and anything after it is ignored by
+ * the fold), and starts serving on `bindAddress`.
+ */
+export async function startYoda(description: JobDescription, workdir: string, tuning: YodaTuning, bindAddress: string, lease: YodaLease, log: Logger, keys: JobKeys | null): Promise<YodaServer> {
   const paths = workdirPaths(workdir);
-  const writer = await JournalWriter.open(paths.journal, past.validBytes);
-  const run = past.state.runs + 1;
+  const before = replayJournalFile(paths.journal, description.totalRanges);
+  const writer = await JournalWriter.open(paths.journal, before.parsed.validBytes);
+  const epoch = lease.held.epoch;
+  writer.fenceWith(epoch, () => (lease.held.deposed() ? `this Yoda lost its lease on ${paths.root}: another Yoda took epoch ${epoch + 1}` : null));
+  const run = before.state.runs + 1;
   const now = Date.now();
   const opening: JournalRecord[] = [];
-  if (!past.state.job) opening.push({ t: 'job', hash: description.hash, name: description.name, ranges: description.totalRanges, events: description.totalEvents, at: now });
-  opening.push({ t: 'run', run, at: now, host: hostname(), pid: process.pid });
+  if (!before.state.job) opening.push({ t: 'job', hash: description.hash, name: description.name, ranges: description.totalRanges, events: description.totalEvents, at: now });
+  opening.push({ t: 'run', run, at: now, host: hostname(), pid: process.pid, launch: lease.launch, epoch, takeover: lease.takeover });
   await writer.append(opening);
-  const config: YodaConfig = { ...tuning, jobName: description.name, jobHash: description.hash, workdir: paths.root, run, maxAttempts: description.spec.maxAttempts };
+  const past = loadPast(description, workdir, log, true);
+  const config: YodaConfig = { ...tuning, jobName: description.name, jobHash: description.hash, workdir: paths.root, run, launch: lease.launch, maxAttempts: description.spec.maxAttempts };
   const state = createYodaState(config, planOf(description), past.state, now);
-  const server = await YodaServer.start(state, bindAddress, writer, log, keys);
+  const server = await YodaServer.start(state, bindAddress, writer, log, keys, lease);
   void server.finished.then(() => writer.close());
   return server;
+}
+
+/** Takes the lease of a work directory no other Yoda uses (benchmarks, tests); errors when a live Yoda holds it. */
+export function soleLease(workdir: string, launch: string | null = null): YodaLease {
+  const dir = workdirPaths(workdir).lease;
+  const timeoutSeconds = leaseTimeoutSeconds();
+  const view = new LeaseObserver(dir, timeoutSeconds, hostname()).look(Date.now());
+  const held = view.state === 'free' ? takeLease(dir, view, { host: hostname(), pid: process.pid, launch }) : null;
+  if (!held) throw new YodaError('WORKDIR_UNUSABLE', `another Yoda holds the lease on ${workdir}`, { dir: workdir });
+  return { held, launch, takeover: false, timeoutSeconds };
 }

@@ -9,6 +9,8 @@ export interface YodaConfig {
   jobHash: string;
   workdir: string;
   run: number;
+  /** This Yoda's launch (allocation) id: its own Droids are those of the same launch; the others joined from elsewhere. */
+  launch: string | null;
   maxAttempts: number;
   heartbeatSeconds: number;
   /** A Droid silent for this long is declared lost and its ranges go back to ready. */
@@ -31,6 +33,8 @@ export interface DroidInfo {
   key: string;
   node: string;
   rank: number;
+  /** The launch (allocation) the Droid belongs to. */
+  launch: string | null;
   slots: number;
   /** Ranges this Droid holds. */
   holds: Set<number>;
@@ -67,6 +71,8 @@ export interface YodaState {
   lastProgressAt: number;
   /** Problems worth counting: frames dropped, stale or duplicate reports. */
   stats: { duplicates: number; stale: number; invalid: number; lostDroids: number };
+  /** A drain found Droids of other allocations: they were told Yoda is moving, and the lease is to be released at once. */
+  handingOver: boolean;
   /** Why the run stopped early, for the summary. */
   stopReason: string | null;
   /** The last error a Droid left with, and when the last Droid left (0: none has). */
@@ -80,7 +86,9 @@ export interface YodaState {
 export function createYodaState(config: YodaConfig, plan: RangePlan, past: JournalState, now: number): YodaState {
   const total = plan.total;
   const rangeState = new Uint8Array(total);
-  const ready = new IndexQueue(total);
+  // Room for a second entry per range: a range adopted after a hand-over keeps its stale entry (dispatch skips it)
+  // and may be queued again if released later.
+  const ready = new IndexQueue(2 * total);
   const counts = { ready: 0, assigned: 0, done: 0, fatal: 0 };
   const events = { total: plan.totalEvents, done: 0, doneThisRun: 0 };
   for (let i = 0; i < total; i++) {
@@ -114,6 +122,7 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     phaseSince: now,
     lastProgressAt: now,
     stats: { duplicates: 0, stale: 0, invalid: 0, lostDroids: 0 },
+    handingOver: false,
     stopReason: null,
     lastDroidError: null,
     lastDroidLeftAt: 0,

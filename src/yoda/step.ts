@@ -63,7 +63,7 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
     if (msg.want > 0) serve(s, d, msg.want, now, out);
   } else if (msg.type === 'bye') {
     if (msg.error) s.lastDroidError = msg.error;
-    dropDroid(s, d, msg.error ? `stopped: ${msg.error}` : `left: ${msg.reason}`, now, out, msg.error ? 'error' : 'info');
+    dropDroid(s, d, msg.error ? `stopped: ${msg.error}` : `left: ${msg.reason}`, now, out, msg.error ? 'error' : 'info', false);
   }
 }
 
@@ -73,18 +73,41 @@ function onHello(s: YodaState, from: string, msg: Extract<DroidMessage, { type: 
   if (s.phase !== 'running') return void refuse(`the job is ${s.phase}`);
   const old = s.droids.get(from);
   if (old && !old.gone) dropDroid(s, old, 'said hello again (restarted)', now, out);
-  s.droids.set(from, {
-    key: from, node: msg.node, rank: msg.rank, slots: msg.slots, holds: new Set(), parkedWant: 0,
+  const d: DroidInfo = {
+    key: from, node: msg.node, rank: msg.rank, launch: msg.launch, slots: msg.slots, holds: new Set(), parkedWant: 0,
     lastSeen: now, lastSent: now, gone: false,
-  });
+  };
+  s.droids.set(from, d);
   s.activeCount += 1;
   const c = s.config;
+  out.push({ type: 'journal', records: [{ t: 'join', at: now, droid: from, node: msg.node, rank: msg.rank, launch: msg.launch, slots: msg.slots, cores: msg.cores }] });
+  adoptHeld(s, d, msg.held, msg.attempts, now, out);
   out.push({
     type: 'send',
     to: from,
     msg: { type: 'welcome', job: { name: c.jobName, hash: c.jobHash, workdir: c.workdir, totalRanges: s.plan.total, heartbeatSeconds: c.heartbeatSeconds } },
   });
-  out.push({ type: 'log', level: 'info', msg: `Droid ${from} joined from ${msg.node} (rank ${msg.rank}, ${msg.slots} slots, ${msg.cores} cores)` });
+  const foreign = msg.launch !== c.launch ? ` from another allocation (${msg.launch ?? 'no launch id'})` : '';
+  out.push({ type: 'log', level: 'info', msg: `Droid ${from} joined from ${msg.node}${foreign} (rank ${msg.rank}, ${msg.slots} slots, ${msg.cores} cores${d.holds.size > 0 ? `, still holding ${d.holds.size} ranges` : ''})` });
+}
+
+// A Droid that comes back after a hand-over still holds ranges of the previous Yoda: those the journal does not call
+// done (or fatal) and nobody else holds are marked assigned to it again, so its results count (no attempt burned).
+function adoptHeld(s: YodaState, d: DroidInfo, held: number[], attempts: number[], now: number, out: YodaEffect[]): void {
+  const r: number[] = [];
+  const a: number[] = [];
+  for (let k = 0; k < held.length; k++) {
+    const i = held[k];
+    if (i >= s.plan.total || s.rangeState[i] !== RangeState.ready) continue;
+    s.rangeState[i] = RangeState.assigned; // its entry stays queued; dispatch skips ranges no longer ready
+    s.owner[i] = d.key;
+    d.holds.add(i);
+    s.counts.ready -= 1;
+    s.counts.assigned += 1;
+    r.push(i);
+    a.push(attempts[k] ?? s.failures[i] + 1);
+  }
+  if (r.length > 0) out.push({ type: 'journal', records: [{ t: 'assign', at: now, droid: d.key, r, a }] });
 }
 
 function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[]): void {
@@ -145,15 +168,25 @@ function releaseRanges(s: YodaState, d: DroidInfo, indexes: Iterable<number>, wh
   if (released.length > 0) out.push({ type: 'journal', records: [{ t: 'release', at: now, r: released, why }] });
 }
 
-function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: YodaEffect[], level: 'info' | 'error' = 'info'): void {
+function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: YodaEffect[], level: 'info' | 'error' = 'info', lost = true): void {
   park(s, d, 0);
   d.gone = true;
   s.activeCount -= 1;
   s.lastDroidLeftAt = now;
+  out.push({ type: 'journal', records: [{ t: 'leave', at: now, droid: d.key, why, lost }] });
   releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
   d.holds.clear();
   out.push({ type: 'log', level, msg: `Droid ${d.key} on ${d.node} ${why}` });
   serveParked(s, now, out);
+}
+
+/**
+ * Yoda itself did not run for `pausedMs` (SIGSTOP, a starved node): the Droids' silence in that time is not theirs.
+ * Every live Droid gets the paused time back, so the tick that follows judges them only after their queued frames are read.
+ */
+export function forgivePause(s: YodaState, pausedMs: number, now: number): YodaEffect[] {
+  for (const d of s.droids.values()) if (!d.gone) d.lastSeen = Math.min(now, d.lastSeen + pausedMs);
+  return [{ type: 'log', level: 'warn', msg: `Yoda did not run for ${(pausedMs / 1000).toFixed(1)} s (stopped or starved): every Droid gets that time back before its silence is judged` }];
 }
 
 function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
@@ -194,6 +227,16 @@ function startDrain(s: YodaState, reason: string, graceSeconds: number, now: num
   s.phaseSince = now;
   s.stopReason ??= reason;
   out.push({ type: 'log', level: 'warn', msg: `draining (${reason}): no new ranges; in-flight ranges have ${graceSeconds} s to finish` });
+  // Droids of other allocations live on: they keep their workers and follow the endpoint to the next Yoda (hand-over).
+  const foreign = [...s.droids.values()].filter((d) => !d.gone && d.launch !== s.config.launch);
+  if (foreign.length > 0) {
+    s.handingOver = true;
+    out.push({ type: 'log', level: 'warn', msg: `handing the job over: ${foreign.length} Droid(s) of other allocations keep their workers and wait for the next Yoda` });
+    for (const d of foreign) {
+      out.push({ type: 'send', to: d.key, msg: { type: 'moving', reason } });
+      dropDroid(s, d, 'was told Yoda is moving (hand-over)', now, out, 'info', false);
+    }
+  }
   sendToActive(s, { type: 'end', reason: 'drain', graceSeconds }, out);
 }
 
@@ -214,12 +257,19 @@ function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
     sendToActive(s, { type: 'end', reason: 'complete', graceSeconds: 0 }, out);
   }
   const allLeft = s.activeCount === 0;
-  if (s.phase === 'running' && allLeft && s.droids.size >= s.config.expectedDroids) {
+  if (s.phase === 'running' && allLeft && ownDroids(s) >= s.config.expectedDroids) {
     s.stopReason ??= s.lastDroidError ?? 'every Droid left before the job was complete';
     finish(s, 'failed', now, out);
   } else if ((s.phase === 'ending' || s.phase === 'draining') && allLeft) {
     finish(s, outcomeNow(s), now, out);
   }
+}
+
+// Droids of this Yoda's own allocation that have come (and maybe gone); those of other allocations are extra.
+function ownDroids(s: YodaState): number {
+  let n = 0;
+  for (const d of s.droids.values()) if (d.launch === s.config.launch) n += 1;
+  return n;
 }
 
 function finish(s: YodaState, outcome: Outcome, now: number, out: YodaEffect[]): void {

@@ -1,6 +1,6 @@
 // Small job files for integration tests, written into a temp directory.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { parseJournal } from '../../src/journal/frame.js';
 import type { JournalRecord } from '../../src/journal/records.js';
 import { join } from 'node:path';
@@ -76,4 +76,41 @@ export function verifyMontecarlo(workdir: string): { code: number; output: strin
     const err = e as { status: number; stdout: string; stderr: string };
     return { code: err.status, output: `${err.stdout}${err.stderr}` };
   }
+}
+
+/** A gate a test holds shut: see test/fixtures/payloads/gated.py. `open()` releases every waiting range. */
+export interface Gate {
+  dir: string;
+  open(): void;
+}
+
+/** A gate directory in `dir` (nothing waits on it until a payload is given its path). */
+export function makeGate(dir: string): Gate {
+  const gate = join(dir, 'gate');
+  mkdirSync(gate, { recursive: true });
+  return { dir: gate, open: () => writeFileSync(join(gate, 'open'), '') };
+}
+
+/**
+ * A flakyJob() (same inputs, same output lines, so checkFlakyOutputs() applies) run by gated.py: exactly
+ * `tickets` ranges run, then every worker waits, holding its range, until the test calls `gate.open()`.
+ * A test that needs a job still running (with ranges done and ranges in flight) gets one for sure this way.
+ */
+export function gatedJob(dir: string, o: { files?: number; events?: number; per?: number; tickets?: number; maxAttempts?: number; extra?: Record<string, unknown> } = {}): { job: string; gate: Gate } {
+  const gate = makeGate(dir);
+  const payload = { ...(o.extra?.payload as Record<string, unknown> | undefined), command: ['python3', join(ROOT, 'test/fixtures/payloads/gated.py')], env: { GATE_DIR: gate.dir, GATE_TICKETS: String(o.tickets ?? 0) } };
+  const job = flakyJob(dir, { files: o.files, events: o.events, per: o.per, maxAttempts: o.maxAttempts, extra: { ...o.extra, payload } });
+  return { job, gate };
+}
+
+/**
+ * The shipped montecarlo example (examples/montecarlo/job.yaml and payload.py, symlinked unchanged into `dir`)
+ * over small inputs made by its own make_inputs.py in `dir`/inputs: the real example, sized for seconds.
+ * The default job is 4 files x 400 events; 2 x 40 gives 4 ranges of 20 events.
+ */
+export function montecarloExample(dir: string, o: { files?: number; events?: number } = {}): string {
+  const example = join(ROOT, 'examples', 'montecarlo');
+  for (const f of ['job.yaml', 'payload.py']) symlinkSync(join(example, f), join(dir, f));
+  execFileSync('python3', [join(example, 'make_inputs.py'), '--files', String(o.files ?? 2), '--events', String(o.events ?? 40), '--out', join(dir, 'inputs')], { stdio: 'ignore' });
+  return join(dir, 'job.yaml');
 }

@@ -10,6 +10,7 @@ import { parseAllowedList } from '../../src/node/thread-masks.js';
 import { createPinner, tasksetArgv } from '../../src/payload/pinned-spawn.js';
 import { WorkerWatch } from '../../src/droid/watch.js';
 import { findOnPath } from '../../src/util/path-lookup.js';
+import { findExecHelper } from '../../src/native/exec-helper.js';
 import { threadMasks, waitFor } from './proc.js';
 
 const selfAllowed = readAllowed();
@@ -44,6 +45,16 @@ describe('pinned spawn', () => {
   it('taskset: the command runs under taskset -c', () => {
     expect(tasksetArgv([0, 1, 2, 5], ['python3', '-u', 'x.py'])).toEqual(['taskset', '-c', '0-2,5', 'python3', '-u', 'x.py']);
     expect(childCpus('taskset')).toEqual(last);
+  });
+
+  it.runIf(findExecHelper().path !== null)('exec helper: without the addon the helper pins the child before exec, tied to this process', () => {
+    const pinner = createPinner(loadAffinity({ forceFallback: true }), 'taskset', { helper: findExecHelper().path, helperPins: true });
+    expect(pinner.how).toBe('helper');
+    const out = pinner.spawn(last, ['grep', 'Cpus_allowed_list', '/proc/self/status'], ([p, ...a]) => spawnSync(p, a, { encoding: 'utf8' }));
+    expect(parseAllowedList(out.stdout)).toEqual(last);
+    // Tied to a parent that is not ours: the helper refuses to start the payload (exit 125).
+    const orphan = spawnSync(findExecHelper().path!, ['-p', '1', '--', 'true'], { encoding: 'utf8' });
+    expect(orphan.status).toBe(125);
   });
 
   it.runIf(native.native)('native: CPUs this process may not use are refused before anything starts', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { readJobSpec } from '../../src/job/load.js';
-import { formatCpuList } from '../../src/native/affinity.js';
+import { formatCpuList } from '../../src/util/cpu-list.js';
 import { planForPayload } from '../../src/node/job-plan.js';
 import { readTopology } from '../../src/node/read-topology.js';
 import { CLI, jobDirs, killAll, ROOT, start, threadMasks, waitFor, yoda } from './proc.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../../src/journal/records.js';
-import { runEfficiency } from '../../../src/bench/run-stats.js';
+import { runEfficiency } from '../../../bench/run-stats.js';
 
 const T = Date.UTC(2026, 0, 1);
 

@@ -1,30 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { DroidEffect, DroidEvent } from '../../../src/droid/effects.js';
-import { createDroidState, type DroidConfig, type DroidState } from '../../../src/droid/state.js';
-import { droidStep } from '../../../src/droid/step.js';
-import type { DroidMessage, RangeSpec } from '../../../src/protocol/messages.js';
+import type { DroidEffect } from '../../../src/droid/effects.js';
+import { config, Droid, ofType, range, toYoda } from './harness.js';
 
-const config: DroidConfig = {
-  key: 'd0', node: 'n0', rank: 0, pid: 42,
-  slots: [0, 1].map((slot) => ({ slot, cpus: [slot], cores: 1, gpus: [], log: `/w/logs/workers/n0.${slot}.log`, memoryLimitMB: 100 })),
-  prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: 1, startTimeoutSeconds: 5,
-  maxStartFailures: 3, yodaTimeoutSeconds: 30, yodaGiveUpSeconds: 120, rangeTimeoutSeconds: 60,
-};
-const range = (i: number): RangeSpec => ({ i, id: `f:${i}`, file: '/f', first: i * 10, last: i * 10 + 9, attempt: 1 });
-
-class Droid {
-  now = 0;
-  s: DroidState = createDroidState(config, 0);
-  on(e: DroidEvent, advance = 0): DroidEffect[] {
-    this.now += advance;
-    return droidStep(this.s, e, this.now);
-  }
-  welcome() {
-    return this.on({ type: 'yoda', msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } } });
-  }
-}
-const toYoda = (out: DroidEffect[]): DroidMessage[] => out.flatMap((e) => (e.type === 'toYoda' ? [e.msg] : []));
-const ofType = <T extends DroidEffect['type']>(out: DroidEffect[], t: T) => out.filter((e) => e.type === t) as Extract<DroidEffect, { type: T }>[];
+/** The request for `want` more ranges, with nothing to report. */
+const asksFor = (want: number) => [{ type: 'report', results: [], released: [], want }];
 
 describe('Droid state machine', () => {
   it('says hello, starts one worker per slot when welcomed and asks for slots x (1 + prefetch) ranges', () => {
@@ -55,7 +34,7 @@ describe('Droid state machine', () => {
   it('fails the ranges of a worker that dies, and restarts it', () => {
     const d = new Droid();
     d.welcome();
-    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } });
+    expect(toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } }))).toEqual(asksFor(3)); // fewer than wanted: asks for the rest
     d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
     d.on({ type: 'workerExited', slot: 0, code: 139, signal: null });
     expect(d.s.results).toEqual([expect.objectContaining({ i: 0, ok: false, code: 'ERR_WORKER_DIED' })]);
@@ -80,7 +59,7 @@ describe('Droid state machine', () => {
   it('drains: hands queued ranges back, lets busy workers finish, then says bye', () => {
     const d = new Droid();
     d.welcome();
-    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [0, 1, 2].map(range) } });
+    expect(toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [0, 1, 2].map(range) } }))).toEqual(asksFor(1)); // fewer than wanted: asks for the rest
     d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
     d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
     const out = d.on({ type: 'yoda', msg: { type: 'end', reason: 'drain', graceSeconds: 30 } });
@@ -102,7 +81,7 @@ describe('Droid state machine', () => {
   it('stops a worker that reports a FATAL code, and treats a report for an unknown range as a broken worker', () => {
     const d = new Droid();
     d.welcome();
-    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0), range(1)] } });
+    expect(toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0), range(1)] } }))).toEqual(asksFor(2)); // fewer than wanted: asks for the rest
     d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
     const out = d.on({ type: 'worker', slot: 0, report: { type: 'failed', id: 'f:0', code: 'ERR_FATAL_CONFIG', message: 'bad' } });
     expect(ofType(out, 'stopWorker')).toEqual([{ type: 'stopWorker', slot: 0 }]);
@@ -115,7 +94,7 @@ describe('Droid state machine', () => {
   it('kills the process tree of a worker that holds a range past rangeTimeoutSeconds and fails it with ERR_RANGE_TIMEOUT', () => {
     const d = new Droid();
     d.welcome();
-    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } });
+    expect(toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } }))).toEqual(asksFor(3)); // fewer than wanted: asks for the rest
     d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
     d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
     d.on({ type: 'yoda', msg: { type: 'heartbeat' } }, 59_000);
@@ -133,7 +112,7 @@ describe('Droid state machine', () => {
     const d = new Droid();
     d.s.config = { ...config, rangeTimeoutSeconds: null };
     d.welcome();
-    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } });
+    expect(toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)] } }))).toEqual(asksFor(3)); // fewer than wanted: asks for the rest
     d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
     d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
     const warn = d.on({ type: 'tick' }, 31_000);
@@ -147,7 +126,7 @@ describe('Droid state machine', () => {
   it('kills a worker over its memory limit and fails the range it holds with ERR_MEMORY_LIMIT, even while draining', () => {
     const d = new Droid();
     d.welcome();
-    d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0), range(1)] } });
+    expect(toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0), range(1)] } }))).toEqual(asksFor(2)); // fewer than wanted: asks for the rest
     d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
     d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
     const out = d.on({ type: 'workerOverMemory', slot: 0, rssMB: 310, limitMB: 100 });

@@ -45,11 +45,24 @@ describe('journal framing', () => {
     }
   });
 
-  it('stops at a corrupt record (checksum mismatch) and keeps what came before', () => {
+  it('sets a corrupt record in the middle (checksum mismatch) aside and keeps every good record after it', () => {
     const lines = records.map(frameRecord);
     lines[3] = lines[3].replace('"cpu":1.5', '"cpu":9.5');
     const parsed = parseJournal(Buffer.from(lines.join('')));
-    expect(parsed.records).toEqual(records.slice(0, 3));
+    expect(parsed.records).toEqual([...records.slice(0, 3), ...records.slice(4)]);
+    expect(parsed.corrupt.map((c) => c.offset)).toEqual([Buffer.byteLength(lines.slice(0, 3).join(''))]);
+    expect(parsed.corrupt[0].bytes.toString()).toBe(lines[3].trimEnd());
+    expect(parsed.droppedBytes).toBe(0);
+  });
+
+  it('calls only what follows the last good record a torn tail, even when it is several bad lines', () => {
+    const lines = records.map(frameRecord);
+    const bad = lines.at(-1)!.replace('"exit":4', '"exit":5');
+    const bytes = Buffer.from([...lines.slice(0, -1), bad, 'garbage\n', 'half'].join(''));
+    const parsed = parseJournal(bytes);
+    expect(parsed.records).toEqual(records.slice(0, -1));
+    expect(parsed.corrupt).toEqual([]);
+    expect(parsed.droppedBytes).toBe(Buffer.byteLength(bad) + 'garbage\nhalf'.length);
   });
 });
 

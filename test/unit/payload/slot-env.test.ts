@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSlots } from '../../../src/node/planner.js';
 import type { Gpu } from '../../../src/node/topology.js';
-import { gpuEnv, slotEnv } from '../../../src/payload/slot-env.js';
+import { gpuEnv, slotEnv } from '../../../src/node/slot-env.js';
 import { workerEnv, type WorkerSetup } from '../../../src/payload/worker-env.js';
 import { loadTopology } from '../../fixtures/topology/load.js';
 

@@ -77,6 +77,8 @@ describe('Yoda state machine', () => {
     y.report('a', [ok(r)]); // ...and yet its output arrives
     expect(y.s.counts).toMatchObject({ ready: 0, done: 1 });
     expect(y.report('b', [], 1)).toEqual([]);
+    const end = { type: 'end', reason: 'complete', graceSeconds: 0 };
+    expect([...y.take('a'), ...y.take('b')]).toEqual([end, end]);
   });
 
   it('declares a silent Droid lost and returns its ranges to ready without burning an attempt', () => {
@@ -119,6 +121,7 @@ describe('Yoda state machine', () => {
     y.hello('a');
     const rs = y.report('a', [], 5);
     y.report('a', rs.map(ok));
+    expect(y.take('a')).toEqual([{ type: 'end', reason: 'complete', graceSeconds: 0 }]);
     const fin = y.send('a', { type: 'bye', reason: 'job complete' });
     expect(fin.find((e) => e.type === 'finish')).toEqual({ type: 'finish', outcome: 'complete', exitCode: 0 });
     expect(journaled(fin).at(-1)).toMatchObject({ t: 'end', outcome: 'complete', exit: 0 });

@@ -1,0 +1,66 @@
+// `yoda outputs <workdir>`: each done range's outputs in input-file and event order (the job's order, not ls order),
+// for scripts and for merging by hand.
+import { replayJournalFile } from '../journal/read.js';
+import { RangeState } from '../journal/replay.js';
+import { planOf, requireJobDescription } from '../job/workdir.js';
+import { workdirPaths } from '../workdir/paths.js';
+import { defineCommand } from './command.js';
+
+/** One done range and its outputs. */
+export interface RangeOutputs {
+  range: string;
+  file: string;
+  first: number;
+  last: number;
+  outputs: string[];
+}
+
+/** The done ranges of the job in `workdir`, in input-file and event order, with the outputs the journal honoured. */
+export function listOutputs(workdir: string): RangeOutputs[] {
+  const d = requireJobDescription(workdir);
+  const plan = planOf(d);
+  const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges, true);
+  // The honoured done record of each range: the first since the range last went back to ready (redo, retry).
+  const outs = new Map<number, string[]>();
+  for (const r of parsed.records) {
+    if (r.t === 'done' && !outs.has(r.i)) outs.set(r.i, r.out);
+    else if (r.t === 'redo') for (const i of r.r) outs.delete(i);
+  }
+  const list: RangeOutputs[] = [];
+  for (let i = 0; i < d.totalRanges; i++) {
+    const out = outs.get(i);
+    if (state.state[i] !== RangeState.done || !out) continue;
+    const g = plan.range(i);
+    list.push({ range: g.id, file: d.files[g.file].path, first: g.first, last: g.last, outputs: out });
+  }
+  return list;
+}
+
+/** Prints the outputs: one path per line; --by-file groups them under each input file; --json for scripts. */
+export function outputsCommand(o: { workdir: string; json: boolean; byFile: boolean }): number {
+  const list = listOutputs(o.workdir);
+  let text: string;
+  if (o.byFile) {
+    const files = new Map<string, string[]>();
+    for (const r of list) files.set(r.file, [...(files.get(r.file) ?? []), ...r.outputs]);
+    text = o.json
+      ? JSON.stringify([...files].map(([file, outputs]) => ({ file, outputs })), null, 1)
+      : [...files].map(([file, outputs]) => `${file}\n${outputs.map((p) => `  ${p}`).join('\n')}`).join('\n');
+  } else {
+    text = o.json ? JSON.stringify(list, null, 1) : list.flatMap((r) => r.outputs).join('\n');
+  }
+  if (text !== '') process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+/** `yoda outputs <workdir> [--json] [--by-file]`. */
+export const outputsCli = defineCommand({
+  command: 'outputs <workdir>',
+  describe: "list each done range's outputs in input-file and event order (for scripts and merging)",
+  builder: (y) =>
+    y
+      .positional('workdir', { type: 'string', demandOption: true, describe: 'the work directory of the job' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON: [{range, file, first, last, outputs}]' })
+      .option('by-file', { type: 'boolean', default: false, describe: 'group the outputs under their input file' }),
+  handler: (a) => outputsCommand({ workdir: a.workdir, json: a.json, byFile: a['by-file'] }),
+});

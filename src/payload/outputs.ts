@@ -1,0 +1,56 @@
+// The output rules of a done report (docs/worker-protocol.md, "Outputs"), checked by the Droid before a range
+// counts as done: at least one output; each, resolved against the worker's cwd, a regular file inside the output
+// directory or the work directory, modified during this attempt (not before the range was handed out, less a
+// few seconds for clock skew between the node and a shared file server).
+import { realpathSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { ERR } from '../protocol/error-codes.js';
+import type { WorkerReport } from '../protocol/worker.js';
+
+/** How much older than the hand-out time an output's mtime may be (clock skew with the file server). */
+export const MTIME_SLACK_MS = 5_000;
+
+/** Where outputs may be, and where relative paths start. */
+export interface OutputPlaces {
+  cwd: string;
+  outputDir: string;
+  workdir: string;
+}
+
+function realOrSame(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function inside(path: string, dirs: string[]): boolean {
+  return dirs.some((d) => path === d || path.startsWith(d.endsWith(sep) ? d : d + sep));
+}
+
+/** Checks a done report's outputs; returns the report with absolute outputs, or a failed one saying which rule broke. */
+export async function checkDoneOutputs(places: OutputPlaces, r: WorkerReport, handedOutAt: number | undefined): Promise<WorkerReport> {
+  if (r.type !== 'done') return r;
+  const fail = (code: string, message: string): WorkerReport => ({ type: 'failed', id: r.id, code, message });
+  if (r.outputs.length === 0) return fail(ERR.OUTPUT_INVALID, 'the worker reported no output: a done range needs at least one output file');
+  const dirs = [places.outputDir, places.workdir].flatMap((d) => [resolve(d), realOrSame(resolve(d))]);
+  const outputs = r.outputs.map((o) => resolve(places.cwd, o));
+  for (const o of outputs) {
+    if (!inside(o, dirs) && !inside(realOrSame(o), dirs)) {
+      return fail(ERR.OUTPUT_INVALID, `the worker reported output ${o}, which is outside the output directory ${places.outputDir} and the work directory ${places.workdir}`);
+    }
+    let st;
+    try {
+      st = await stat(o);
+    } catch {
+      return fail(ERR.OUTPUT_MISSING, `the worker reported output ${o}, which does not exist`);
+    }
+    if (!st.isFile()) return fail(ERR.OUTPUT_INVALID, `the worker reported output ${o}, which is not a regular file`);
+    if (handedOutAt !== undefined && st.mtimeMs < handedOutAt - MTIME_SLACK_MS) {
+      return fail(ERR.OUTPUT_INVALID, `the worker reported output ${o}, last written ${new Date(st.mtimeMs).toISOString()}, before this attempt began (${new Date(handedOutAt).toISOString()})`);
+    }
+  }
+  return { ...r, outputs };
+}
