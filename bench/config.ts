@@ -23,6 +23,8 @@ export interface BenchConfig {
   maxSocketsPerProc: number;
   /** Connections each simulator process sets up at once (Yoda's listen backlog is ZeroMQ's default of 100). */
   joining: number;
+  /** Edge workloads (issue 11): `ranges` tasks of `rangeMs` each, run by xargs, mpi4py and Yoda in `modes`. */
+  edge: { ranges: number; rangeMs: number; modes: ('command' | 'daemon')[] }[];
 }
 
 /** A preset: every setting but `curve`, which the command line decides. */
@@ -42,6 +44,12 @@ export const FULL: BenchPreset = {
   montecarlo: { files: 4, events: 400 },
   maxSocketsPerProc: 5000,
   joining: 32,
+  edge: [
+    { ranges: 2000, rangeMs: 0, modes: ['command', 'daemon'] },
+    { ranges: 20_000, rangeMs: 0, modes: ['daemon'] },
+    { ranges: 400, rangeMs: 10, modes: ['command', 'daemon'] },
+    { ranges: 20, rangeMs: 1000, modes: ['command', 'daemon'] },
+  ],
 };
 
 /** A CI-sized run: same shape, seconds instead of minutes. */
@@ -57,4 +65,8 @@ export const QUICK: BenchPreset = {
   replayRanges: 20_000,
   fixed: { workers: 2, rangesPerWorker: 2, seconds: 0.3 },
   montecarlo: { files: 1, events: 40 },
+  edge: [
+    { ranges: 100, rangeMs: 0, modes: ['command', 'daemon'] },
+    { ranges: 20, rangeMs: 10, modes: ['command', 'daemon'] },
+  ],
 };

@@ -9,15 +9,17 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { FULL, QUICK, type BenchConfig } from './config.js';
 import { measureCeiling, measureDispatch, measureScaleDroids, measureScaleRanges } from './dispatch.js';
+import { measureEdge } from './edge.js';
 import { measureFixed, measureMontecarlo } from './efficiency.js';
 import { measureReplay } from './replay.js';
 import { ratio, targets, vsCeiling, type BenchResult } from './results.js';
-import { tableLines } from './table.js';
+import { edgeLines, tableLines } from './table.js';
 
-const USAGE = `usage: node --expose-gc dist-bench/bench/main.js [--json] [--quick] [--insecure]
-  --json      print only the JSON document on stdout
-  --quick     a CI-sized run (seconds, not minutes)
-  --insecure  CURVE off between Yoda and the simulated Droids (it is on by default, as in "yoda run")`;
+const USAGE = `usage: node --expose-gc dist-bench/bench/main.js [--json] [--quick] [--insecure] [--edge-only]
+  --json       print only the JSON document on stdout
+  --quick      a CI-sized run (seconds, not minutes)
+  --insecure   CURVE off between Yoda and the simulated Droids (it is on by default, as in "yoda run")
+  --edge-only  only the edge section (real yoda run jobs against xargs and mpi4py.futures): {machine, edge}`;
 
 /** Runs every benchmark of `c` in order; `say` reports progress. */
 async function runBench(c: BenchConfig, say: (line: string) => void): Promise<BenchResult> {
@@ -41,17 +43,18 @@ async function runBench(c: BenchConfig, say: (line: string) => void): Promise<Be
   const efficiency = await measureFixed(c);
   say(`efficiency: montecarlo example, ${c.montecarlo.files} file(s) x ${c.montecarlo.events} events`);
   const efficiencyMontecarlo = await measureMontecarlo(c, availableParallelism());
+  const edge = await measureEdge(c, say);
   machine.seconds = Math.round((performance.now() - t0) / 1000);
   const result = {
     version: 1 as const, quick: c.quick, machine, ceiling, dispatch,
     scale: { droids: { ...sd, vsCeiling: vsCeiling(sd, ceiling) }, ranges: { ...sr, vsCeiling: { rangesPerSecond: ratio(sr.rangesPerSecond, ceiling.rangesPerSecond) } } },
-    replay, efficiency, efficiencyMontecarlo,
+    replay, efficiency, efficiencyMontecarlo, edge,
   };
   return { ...result, targets: targets(result) };
 }
 
 async function main(argv: string[]): Promise<void> {
-  const known = new Set(['--json', '--quick', '--insecure']);
+  const known = new Set(['--json', '--quick', '--insecure', '--edge-only']);
   const unknown = argv.filter((a) => !known.has(a));
   if (unknown.length > 0) {
     process.stderr.write(`bench: unknown argument ${unknown[0]}\n${USAGE}\n`);
@@ -60,6 +63,12 @@ async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const config: BenchConfig = { ...(argv.includes('--quick') ? QUICK : FULL), curve: !argv.includes('--insecure') };
   const say = (line: string) => (!json || process.stderr.isTTY) && process.stderr.write(`bench: ${line}\n`);
+  if (argv.includes('--edge-only')) {
+    const machine = { cores: availableParallelism(), node: process.version, loadAverage: loadavg(), startedAt: new Date().toISOString() };
+    const edge = await measureEdge(config, say);
+    process.stdout.write(json ? `${JSON.stringify({ version: 1, quick: config.quick, machine, edge }, null, 2)}\n` : `${edgeLines(edge).join('\n')}\n`);
+    return;
+  }
   const result = await runBench(config, say);
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${tableLines(result).join('\n')}\n`);
 }

@@ -1,5 +1,6 @@
 // The benchmark's JSON document: every figure, its ratio to the ceiling, and the issue's targets.
 import type { CeilingFigures, DispatchFigures, RangesScaleFigures } from './dispatch.js';
+import type { EdgeRow } from './edge.js';
 import type { EfficiencyFigures } from './efficiency.js';
 
 /** Replay of a journal of many done ranges. */
@@ -36,6 +37,8 @@ export interface BenchResult {
   efficiency: EfficiencyFigures;
   /** The montecarlo example (`montecarlo` sizes), or null when the example is absent. */
   efficiencyMontecarlo: EfficiencyFigures | null;
+  /** Real `yoda run` jobs against xargs and mpi4py.futures on the same tasks (issue 11). */
+  edge: EdgeRow[];
   targets: Target[];
 }
 
@@ -67,5 +70,29 @@ export function targets(r: Omit<BenchResult, 'targets'>): Target[] {
     { name: 'utilization (fixed ranges)', value: e.utilization, target: '>= 0.99', met: e.utilization >= 0.99 },
     { name: 'tail seconds (fixed ranges)', value: e.tailSeconds, target: `<= ${e.meanRangeSeconds.toFixed(2)} (one range)`, met: e.tailSeconds <= e.meanRangeSeconds },
     { name: 'first range seconds, every worker', value: e.firstRangeSeconds, target: '<= 1', met: e.firstRangeSeconds <= 1 },
+    ...edgeTargets(r.edge),
   ];
+}
+
+/** Today's daemon-mode rate on 20,000 no-op ranges (issue 11, 2 cores), the base of its 10x target. */
+const DAEMON_NOOP_BEFORE = 670;
+
+/** Issue 11's targets, for the edge rows this run has (the 20,000-range and 1 s rows only in the full run). */
+export function edgeTargets(rows: EdgeRow[]): Target[] {
+  const out: Target[] = [];
+  const at = (mode: string, rangeMs: number, ranges?: number) => rows.filter((r) => r.mode === mode && r.rangeMs === rangeMs && (ranges === undefined || r.ranges === ranges));
+  for (const r of at('command', 0)) {
+    if (r.vsXargs !== null) out.push({ name: `edge: command mode, ${r.ranges} no-op ranges, x xargs`, value: r.vsXargs, target: '>= 1.0', met: r.vsXargs >= 1 });
+  }
+  for (const r of at('daemon', 0, 20_000)) {
+    if (r.vsMpi4py !== null) out.push({ name: 'edge: daemon mode, 20,000 no-op ranges, x mpi4py', value: r.vsMpi4py, target: '>= 4', met: r.vsMpi4py >= 4 });
+    out.push({ name: 'edge: daemon mode, 20,000 no-op ranges/s', value: r.rangesPerSecond, target: `>= ${10 * DAEMON_NOOP_BEFORE} (10x ${DAEMON_NOOP_BEFORE})`, met: r.rangesPerSecond >= 10 * DAEMON_NOOP_BEFORE });
+  }
+  for (const [ms, want] of [[10, 0.95], [1000, 0.995]]) {
+    for (const r of [...at('command', ms), ...at('daemon', ms)]) {
+      const u = r.utilization ?? 0;
+      out.push({ name: `edge: ${r.mode} mode, ${ms} ms ranges, utilization`, value: u, target: `>= ${want}`, met: u >= want });
+    }
+  }
+  return out;
 }

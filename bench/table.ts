@@ -1,4 +1,5 @@
 // The short human table of a benchmark result.
+import type { EdgeRow } from './edge.js';
 import type { BenchResult } from './results.js';
 
 const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
@@ -37,6 +38,23 @@ export function tableLines(r: BenchResult): string[] {
     ]),
     '',
   );
+  lines.push(...edgeLines(r.edge), '');
   lines.push(...grid([['target', 'value', 'wanted', ''], ...r.targets.map((t) => [t.name, num(t.value, t.value < 10 ? 3 : 0), t.target, t.met ? 'met' : 'MISSED'])]));
   return lines;
+}
+
+/** The edge table: each runner on each workload, rates over the run's span, ratios to the baselines. */
+export function edgeLines(rows: EdgeRow[]): string[] {
+  const opt = (x: number | null, digits: number) => (x === null ? '-' : num(x, digits));
+  const slots = rows[0]?.slots ?? 0;
+  return [
+    `edge (real runs, ${slots} slots; ranges/s over first task start .. last output; process = whole command):`,
+    ...grid([
+      ['runner', 'payload', 'ranges', 'range ms', 'ranges/s', 'process r/s', 'utilization', 'x xargs', 'x mpi4py', 'Droid µs/range', 'Yoda µs/range'],
+      ...rows.map((r) => [
+        r.mode, r.payload, num(r.ranges), num(r.rangeMs), num(r.rangesPerSecond), num(r.processRangesPerSecond),
+        r.utilization === null ? '-' : `${num(100 * r.utilization, 1)}%`, opt(r.vsXargs, 2), opt(r.vsMpi4py, 2), opt(r.droidCpuMicrosPerRange, 0), opt(r.yodaCpuMicrosPerRange, 0),
+      ]),
+    ]),
+  ];
 }

@@ -83,6 +83,12 @@ export class DroidClient {
     this.dispatch({ type: 'connected' });
   }
 
+  /** True when this Droid may need another Yoda: not welcomed yet, told Yoda is moving, or Yoda silent past two heartbeats. */
+  lookingForYoda(now: number): boolean {
+    const s = this.state;
+    return s.phase === 'connecting' || s.moving || now - s.lastHeardFromYoda > 2 * s.config.heartbeatSeconds * 1000;
+  }
+
   /** Where the Droid stands: connecting (no welcome yet), running, draining, ending or stopped. */
   get phase(): DroidState['phase'] {
     return this.state.phase;

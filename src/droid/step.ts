@@ -85,6 +85,7 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
       for (const slot of s.slots) startSlot(s, slot, now, out);
       return;
     case 'refuse':
+      if (s.moving) return; // the moving Yoda let this Droid go: a report sent before it knew is refused, no matter
       s.error = `Yoda refused this Droid: ${msg.reason}`;
       startDrain(s, 0, now, out);
       return;

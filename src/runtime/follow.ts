@@ -14,6 +14,9 @@ export function followYoda(workdir: string, droid: DroidClient, joined: Endpoint
   let current = joined;
   const timer = setInterval(() => {
     onTick?.();
+    // The endpoint file is read only when Yoda may have moved: thousands of Droids polling it would load the
+    // shared file system's metadata server for nothing while Yoda is heard.
+    if (!droid.lookingForYoda(Date.now())) return;
     const e = readEndpoint(paths.endpoint);
     if (!e || e.error) return;
     if ((e.epoch ?? 0) > (current.epoch ?? 0) && isLeaseHolders(e, paths.lease)) {

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkFlakyOutputs, doneRecords, gatedJob, journalRecords } from './jobs.js';
+import { checkFlakyOutputs, doneRecords, gatedJob, journalRecords, montecarloExample, verifyMontecarlo } from './jobs.js';
 import { CLI, jobDirs, killAll, start, waitFor, type Started } from './proc.js';
 
 afterEach(killAll);
@@ -168,6 +168,23 @@ function workersStartedBy(dir: string, name: string): number {
   const m = text(join(dir, `${name}.log`)).match(/starting (\d+) workers/g) ?? [];
   return m.reduce((n, s) => n + Number(/\d+/.exec(s)![0]), 0);
 }
+
+describe('the issue\'s reproduction', () => {
+  it('two yoda run of the montecarlo example on one work directory: both exit 0 and verify.py passes (no range done twice)', async () => {
+    const { dir, workdir } = jobDirs('yoda-elastic-mc-');
+    const job = montecarloExample(dir, { files: 2, events: 100 });
+    const t = { job, workdir, dir };
+    const a = run(t, 'a');
+    await waitFor('the first Yoda to listen', () => existsSync(join(workdir, 'yoda.endpoint.json')));
+    const b = run(t, 'b');
+    const [ea, eb] = await Promise.all([a.exit, b.exit]);
+    expect(ea.code, text(a.log)).toBe(0);
+    expect(eb.code, text(b.log)).toBe(0);
+    expect(epochs(workdir)).toBe(1); // one Yoda drove the job
+    const v = verifyMontecarlo(workdir);
+    expect(v.code, v.output).toBe(0);
+  });
+});
 
 describe('corruption in the middle of the journal', () => {
   it('is reported and set aside, not taken for a torn tail: every later good record is kept', async () => {

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { journalRecords } from './jobs.js';
 import { CLI, jobDirs, killAll, killGroup, ROOT, start, waitFor, workerGroups, yoda } from './proc.js';
 
@@ -83,6 +83,16 @@ describe('payloads do not outlive their Droid', () => {
     const { job, rec } = contractJob(dir, { env: { CONTRACT_MODE: 'busy' } });
     const env = { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_plm: 'isolated', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' };
     const run = start('mpiexec', ['-n', '1', process.execPath, CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'mpi.log'), env });
+    // The rank runs in its own process group under mpiexec: killAll() would not reach it if this test failed.
+    onTestFinished(() => {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(`--workdir\0${workdir}\0`)) killGroup(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    });
     // mpiexec binds the rank to one core: one worker slot.
     const held = await waitFor('a worker holding a range', () => (pidsIn(rec, 'held').length >= 1 ? pidsIn(rec, 'held') : null));
     // The rank (yoda run, the worker's parent) in its process group under mpiexec: kill -9 that group.

@@ -182,11 +182,12 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     expect(checkFlakyOutputs(u.workdir, FILES, EVENTS)).toEqual([]);
   }, 900_000); // two rounds of three jobs, each wait bounded above
 
-  it('a 1-node job runs, two more submitted later join it: yoda status shows three nodes working', async () => {
+  it('a 1-node job runs, two more submitted later join it: yoda status shows three nodes working; one that leaves early exits 4', async () => {
     const t = setup();
     const first = await sbatch('yoda-backfill.sbatch', 1, t);
     await waitFor('the first allocation to hold ranges', () => journalRecords(t.workdir).some((r) => r.t === 'assign'), 90_000);
-    const later = [await sbatch('yoda-backfill.sbatch', 1, t), await sbatch('yoda-backfill.sbatch', 1, t)];
+    // --grace 1 (the last --grace wins): the leaving allocation's ranges, held at the gate, go back after 1 s, not 120.
+    const later = [await sbatch('yoda-backfill.sbatch', 1, t, { runArgs: ['--grace', '1'] }), await sbatch('yoda-backfill.sbatch', 1, t)];
     const s = await waitFor('three nodes working', () => {
       const st = statusOrNull(t.workdir);
       return st && new Set(st.workers.map((w) => w.node)).size === 3 && st.allocations.filter((a) => a.leftAt === null).length === 3 ? st : null;
@@ -194,8 +195,15 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     expect(new Set(s.workers.map((w) => w.node))).toEqual(new Set(['n1', 'n2', 'n3']));
     const table = execFileSync(process.execPath, [CLI, 'status', t.workdir], { encoding: 'utf8' });
     expect(table.split('\n').filter((l) => /^slurm:\d+\.\d+\s+n\d\s.*\sin\s/.test(l)), table).toHaveLength(3);
+    // A joined allocation drained (USR1 to its batch shell) while the job goes on elsewhere: it exits 4, ranges left.
+    const sig = await cluster.run('scancel', ['--batch', '--signal=USR1', String(later[0])]);
+    expect(sig.exitCode, sig.stderr).toBe(0);
+    expect(await cluster.waitJob(later[0], 90_000), out(t, later[0])).toEqual({ state: 'FAILED', exitCode: '4:0' });
+    expect(out(t, later[0])).toMatch(/the job's exit code \(yoda status --exit-code\) is 4/);
+    expect(status(t.workdir).state).toBe('running');
     t.gate.open();
-    for (const id of [first, ...later]) expect(await cluster.waitJob(id, 120_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    for (const id of [first, later[1]]) expect(await cluster.waitJob(id, 120_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    expect(status(t.workdir).allocations.find((a) => a.launch?.startsWith(`slurm:${later[0]}.`))?.leftAt).not.toBeNull();
     expect(runRecords(t.workdir)).toHaveLength(1);
     expect(noRangeTwice(t.workdir)).toEqual({ ranges: RANGES, distinct: RANGES });
   }, 600_000);
