@@ -7,13 +7,14 @@ import { statusCli } from './status.js';
 import { reportCli } from './report.js';
 import { planCli } from './plan.js';
 import { outputsCli } from './outputs.js';
+import { fillCli } from './fill.js';
 import type { YodaCommand } from './command.js';
 import { EXIT, EXIT_HELP, exitCodeFor } from '../util/errors.js';
 
 const EPILOG = `Exit codes of "yoda run":\n${EXIT_HELP.map(([code, what]) => `  ${code}  ${what}`).join('\n')}`;
 
 // Every subcommand; add new ones here.
-const commands = [runCli, serveCli, statusCli, reportCli, planCli, outputsCli] as unknown as YodaCommand<never>[];
+const commands = [runCli, serveCli, statusCli, reportCli, planCli, outputsCli, fillCli] as unknown as YodaCommand<never>[];
 
 async function main(argv: string[]): Promise<number> {
   let code = EXIT.complete as number;
@@ -29,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
         code = await c.handler(a);
       },
     })))
-    .demandCommand(1, 'name a command: run, status, report or plan')
+    .demandCommand(1, 'name a command: run, serve, fill, status, outputs, report or plan')
     .strict()
     .epilog(EPILOG)
     .help()

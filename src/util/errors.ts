@@ -58,6 +58,8 @@ export const ERROR_EXIT = {
   JOURNAL_FAILED: EXIT.failed,
   /** This Yoda lost its lease on the work directory (paused past the lease timeout, another Yoda took over): it stopped writing. */
   LEASE_LOST: EXIT.failed,
+  /** The batch system refused a submission (`yoda fill`: bad partition, account or limits); the message names them. */
+  SUBMIT_REFUSED: EXIT.badInput,
 } as const satisfies Record<string, ExitCode>;
 
 /** Error codes the runtime raises; each maps to an exit code in ERROR_EXIT. */
