@@ -1,9 +1,11 @@
-// `npm run bench [-- --json] [--quick] [--insecure]`: Yoda's benchmarks (issue 6), as a table or one JSON document.
+// `npm run bench [-- --json] [--quick] [--insecure] [--edge-only]`: Yoda's benchmarks (issues 6 and 11), as a table or
+// one JSON document.
 //
 // Environment, for digging into a result:
 //   BENCH_PROF=<prefix>     CPU-profile (node --cpu-prof) every child whose name starts with <prefix>
 //                           (yoda-dispatch-64, sim-d64-p0, ceiling-server, replay, ...)
-//   BENCH_PROF_DIR=<dir>    where the .cpuprofile files go (default bench-profiles/)
+//   BENCH_PROF_DIR=<dir>    where the .cpuprofile files go (default bench-profiles/); the edge section's `yoda run`
+//                           processes are always profiled (for the Yoda / Droid CPU split), kept here when it is set
 //   BENCH_KEEP_WORKDIR=1    keep the Yoda children's temporary work directories (journal, logs)
 // Then `node dist-bench/bench/profile-top.js <file.cpuprofile>...` prints each profile's top functions (TOP=<n> rows).
 import { availableParallelism, loadavg } from 'node:os';

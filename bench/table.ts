@@ -52,7 +52,7 @@ export function edgeLines(rows: EdgeRow[]): string[] {
     ...grid([
       ['runner', 'payload', 'ranges', 'range ms', 'ranges/s', 'process r/s', 'utilization', 'x xargs', 'x mpi4py', 'Droid µs/range', 'Yoda µs/range'],
       ...rows.map((r) => [
-        r.mode, r.payload, num(r.ranges), num(r.rangeMs), num(r.rangesPerSecond), num(r.processRangesPerSecond),
+        r.mode, r.payload, num(r.ranges), num(r.rangeMs), num(r.rangesPerSecond, r.rangesPerSecond < 10 ? 2 : 0), num(r.processRangesPerSecond, r.processRangesPerSecond < 10 ? 2 : 0),
         r.utilization === null ? '-' : `${num(100 * r.utilization, 1)}%`, opt(r.vsXargs, 2), opt(r.vsMpi4py, 2), opt(r.droidCpuMicrosPerRange, 0), opt(r.yodaCpuMicrosPerRange, 0),
       ]),
     ]),
