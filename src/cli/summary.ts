@@ -31,6 +31,13 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
   return lines;
 }
 
+/** Payload CPU of the done ranges, e.g. "12.3 s (3 ranges not measured)": a range not measured is never a 0. */
+export function cpuTotal(s: Pick<JobStatus, 'cpuSeconds' | 'cpuNotMeasured' | 'ranges'>): string {
+  const n = s.cpuNotMeasured;
+  if (n > 0 && n >= s.ranges.done) return `not measured (${n} range${n === 1 ? '' : 's'}: a command run without the exec helper)`;
+  return `${s.cpuSeconds.toFixed(1)} s${n > 0 ? ` (${n} range${n === 1 ? '' : 's'} not measured)` : ''}`;
+}
+
 /** The readable form of `yoda status`. */
 export function statusTable(s: JobStatus): string {
   const r = s.ranges;
@@ -42,7 +49,7 @@ export function statusTable(s: JobStatus): string {
     ['runs', s.lastRun ? `${s.runs}; last on ${s.lastRun.host} started ${s.lastRun.startedAt}${s.lastRun.endedAt ? `, ended ${s.lastRun.endedAt} (exit ${s.lastRun.exitCode})` : ''}` : 'none yet'],
     ['rate', `${s.rate.eventsPerSecond} events/s in the last run${s.state === 'running' && s.rate.etaSeconds !== null ? `, about ${duration(s.rate.etaSeconds)} to go` : ''}`],
     ['allocation', s.allocation ? `ends ${s.allocation.endsAt} (${duration(s.allocation.secondsLeft)} left)` : 'end not known'],
-    ['payload CPU', `${s.cpuSeconds.toFixed(1)} s`],
+    ['payload CPU', cpuTotal(s)],
     ['outputs', s.job.outputDir],
   ];
   const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);

@@ -15,6 +15,10 @@ import type { DroidState } from './state.js';
 import { droidStep } from './step.js';
 import type { JobKeys } from '../security/keys.js';
 
+/** The Droid's timer period, and how late it must fire to count as a pause of the whole process. */
+const TICK_MS = 100;
+const PAUSE_MS = 1000;
+
 /** How a Droid ended: exit code 0, or 5 with the reason (and the worker log that explains it, if any). */
 export interface DroidResult {
   exitCode: number;
@@ -50,7 +54,7 @@ export class DroidClient {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.socket = this.dealer(endpoint, keys);
     this.outbox = new Outbox((frame) => this.socket.send(frame), (e) => log.debug({ err: e.message }, 'send failed'));
-    this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), 100);
+    this.ticker = setInterval(() => this.onTimer(), TICK_MS);
     this.watch = new WorkerWatch({
       workers: () => this.watched(),
       overMemory: (slot, pid, rssMB, limitMB) => {
@@ -83,10 +87,15 @@ export class DroidClient {
     this.dispatch({ type: 'connected' });
   }
 
-  /** True when this Droid may need another Yoda: not welcomed yet, told Yoda is moving, or Yoda silent past two heartbeats. */
+  /** True when this Droid may need another Yoda: not welcomed (yet, or again), told Yoda is moving, or Yoda silent past two heartbeats. */
   lookingForYoda(now: number): boolean {
     const s = this.state;
-    return s.phase === 'connecting' || s.moving || now - s.lastHeardFromYoda > 2 * s.config.heartbeatSeconds * 1000;
+    return this.awaitingWelcome || s.moving || now - s.lastHeardFromYoda > 2 * s.config.heartbeatSeconds * 1000;
+  }
+
+  /** True while a hello (the first, or a rejoin after a hand-over) has had no welcome. */
+  get awaitingWelcome(): boolean {
+    return this.state.phase === 'connecting' || this.state.rejoining;
   }
 
   /** Where the Droid stands: connecting (no welcome yet), running, draining, ending or stopped. */
@@ -116,6 +125,18 @@ export class DroidClient {
     }
   }
 
+  private lastTimerAt = Date.now();
+
+  // A timer that fires long after it was due means this process was not running (SIGSTOP, starved): Yoda gets that
+  // time back before the tick judges its silence (its frames queued meanwhile are read right after).
+  private onTimer(): void {
+    const now = Date.now();
+    const late = now - this.lastTimerAt - TICK_MS;
+    this.lastTimerAt = now;
+    if (late > PAUSE_MS) this.dispatch({ type: 'paused', ms: late });
+    this.dispatch({ type: 'tick' });
+  }
+
   private dispatch(event: DroidEvent): void {
     if (this.closed) return;
     for (const e of droidStep(this.state, event, Date.now())) this.run(e);
@@ -123,7 +144,8 @@ export class DroidClient {
 
   private workerEvents(slot: number): WorkerEvents {
     return {
-      report: (report) => this.dispatch({ type: 'worker', slot, report }),
+      // A command run without the exec helper has no CPU measure: its worker says 0, the result says null (not measured).
+      report: (report) => this.dispatch({ type: 'worker', slot, report: report.type === 'done' && !this.measuresCpu ? { ...report, cpu: null } : report }),
       broken: (why) => this.dispatch({ type: 'workerBroken', slot, why }),
       exited: (code, signal) => {
         this.workers.delete(slot);
@@ -167,6 +189,11 @@ export class DroidClient {
         void this.close({ exitCode: e.code, error: e.error, workerLog: e.workerLog });
         break;
     }
+  }
+
+  // False in command mode without the exec helper: the payload's CPU time is not known.
+  private get measuresCpu(): boolean {
+    return this.shell.template.mode !== 'command' || this.shell.template.pinner.measures;
   }
 
   // The live workers, for the memory and pinning watch.

@@ -1,9 +1,10 @@
 // What a Droid's state machine reacts to and what it asks its shell to do.
 import type { DroidMessage, RangeSpec, YodaMessage } from '../protocol/messages.js';
-import type { WorkerReport } from '../protocol/worker.js';
+import type { WorkerReport as ChannelReport } from '../protocol/worker.js';
 
-/** A worker's report on the control channel, already parsed and checked (defined with the worker channel). */
-export type { WorkerReport } from '../protocol/worker.js';
+/** A worker's report on the control channel, already parsed and checked (defined with the worker channel); a done
+ * report's `cpu` is null when the shell knows it was not measured (a command run without the exec helper). */
+export type WorkerReport = Exclude<ChannelReport, { type: 'done' }> | (Omit<Extract<ChannelReport, { type: 'done' }>, 'cpu'> & { cpu: number | null });
 
 /** Something that happened to a Droid. */
 export type DroidEvent =
@@ -14,6 +15,8 @@ export type DroidEvent =
   | { type: 'workerExited'; slot: number; code: number | null; signal: string | null }
   | { type: 'workerOverMemory'; slot: number; rssMB: number; limitMB: number }
   | { type: 'tick' }
+  /** The Droid's own process did not run for `ms` (its timer fired that late: SIGSTOP, a starved node). */
+  | { type: 'paused'; ms: number }
   | { type: 'drain'; reason: string; graceSeconds: number };
 
 /** Something a Droid's shell must do. */

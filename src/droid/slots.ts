@@ -40,6 +40,48 @@ export function feedSlot(s: DroidState, slot: SlotState, now: number, out: Droid
   out.push({ type: 'feedWorker', slot: slot.slot, ranges: [range] });
 }
 
+/** Most spare ranges kept per slot, however short the ranges (Yoda's tail cap applies as well). */
+export const MAX_SPARE_PER_SLOT = 64;
+/** A request answered later than this waited for work at Yoda: counted as this long, not as a slow network. */
+export const MAX_ROUND_TRIP_SAMPLE_MS = 1_000;
+// Weight of a new sample in the moving means.
+const ALPHA = 0.2;
+
+function mean(old: number | null, sample: number): number {
+  return old === null ? sample : old + ALPHA * (sample - old);
+}
+
+/** A request for ranges left for Yoda now (its answer measures the round trip). */
+export function noteRequest(s: DroidState, now: number): void {
+  s.pace.requestedAt = now;
+}
+
+/** Ranges arrived from Yoda: the open request's round trip is a sample. */
+export function noteRangesArrived(s: DroidState, now: number): void {
+  if (s.pace.requestedAt === null) return;
+  s.pace.roundTripMs = mean(s.pace.roundTripMs, Math.min(now - s.pace.requestedAt, MAX_ROUND_TRIP_SAMPLE_MS));
+  s.pace.requestedAt = null;
+}
+
+/** A worker reported a range it held since `since` (a worker holds one range at a time: its wall time). */
+export function noteRangeEnded(s: DroidState, since: number, now: number): void {
+  s.pace.rangeMs = mean(s.pace.rangeMs, Math.max(0, now - since));
+}
+
+/**
+ * Spare ranges to keep per slot beyond the one it runs (Little's law): a slot runs roundTrip / rangeWall ranges
+ * during one round trip to Yoda, twice over since one request is open at a time (the request sent as an answer
+ * arrives asks only for what is missing then, and the ranges held must last until its own answer); never fewer
+ * than `prefetchPerSlot` (at least 1), at most MAX_SPARE_PER_SLOT.
+ */
+export function sparePerSlot(s: DroidState): number {
+  const min = Math.max(1, s.config.prefetchPerSlot);
+  const { roundTripMs, rangeMs } = s.pace;
+  if (roundTripMs === null || rangeMs === null) return min;
+  const cover = Math.ceil((2 * roundTripMs) / Math.max(rangeMs, 0.1));
+  return Math.min(MAX_SPARE_PER_SLOT, Math.max(min, cover));
+}
+
 /** Records the outcome of a range a worker held. */
 export function pushResult(s: DroidState, result: RangeResult, now: number): void {
   s.results.push(result);

@@ -12,7 +12,7 @@ export interface DroidConfig {
   /** Worker slots from the node's plan (`cores`: width in cores, `cpus`: every pinned hardware thread);
    * a worker whose process tree passes `memoryLimitMB` is killed. */
   slots: { slot: number; cpus: number[]; cores: number; gpus: number[]; log: string; memoryLimitMB: number | null }[];
-  /** Extra ranges kept per slot beyond the one it runs, so no worker waits for a round trip. */
+  /** Fewest extra ranges kept per slot beyond the one it runs; more when ranges are short (slots.ts, sparePerSlot). */
   prefetchPerSlot: number;
   /** Results are sent at least this often, or as soon as `reportBatch` are waiting. */
   reportIntervalMs: number;
@@ -77,6 +77,15 @@ export interface DroidState {
   error: string | null;
   /** The worker log that explains `error`, when a worker's failure is the reason. */
   errorLog: string | null;
+  /** What sets the queue depth (slots.ts, sparePerSlot): request round trip to Yoda and range wall time, measured. */
+  pace: Pace;
+}
+
+/** Moving means of what the Droid measured, in ms (null: nothing measured yet), and when the open request left. */
+export interface Pace {
+  requestedAt: number | null;
+  roundTripMs: number | null;
+  rangeMs: number | null;
 }
 
 /** A new Droid, before Yoda has welcomed it. */
@@ -100,5 +109,6 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     drainDeadline: null,
     error: null,
     errorLog: null,
+    pace: { requestedAt: null, roundTripMs: null, rangeMs: null },
   };
 }

@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type DroidMessage, type RangeSpec, type YodaMessage }
 import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
 import { ERR, isFatalCode } from '../protocol/error-codes.js';
 import type { DroidState, SlotState } from './state.js';
-import { clearHolding, feedSlot, isLive, onOverMemory, onWorkerExit, pushResult, startSlot, stopSlot } from './slots.js';
+import { clearHolding, feedSlot, isLive, noteRangeEnded, noteRangesArrived, noteRequest, onOverMemory, onWorkerExit, pushResult, sparePerSlot, startSlot, stopSlot } from './slots.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -52,6 +52,9 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
     case 'tick':
       onTick(s, now, out);
       break;
+    case 'paused':
+      out.push(...forgiveYodaPause(s, e.ms, now));
+      break;
     case 'drain':
       startDrain(s, e.graceSeconds, now, out);
       break;
@@ -90,6 +93,7 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
       startDrain(s, 0, now, out);
       return;
     case 'ranges':
+      if (s.requestOpen) noteRangesArrived(s, now);
       s.requestOpen = false;
       s.queue.push(...msg.ranges);
       for (const slot of s.slots) feedSlot(s, slot, now, out);
@@ -97,7 +101,9 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
       return;
     case 'end':
       if (msg.reason === 'drain') return startDrain(s, msg.graceSeconds, now, out);
-      if (s.phase === 'running') {
+      s.rejoining = false; // the job completed before this Droid's (re)join: nothing is owed to anyone
+      if (s.phase === 'connecting') s.phase = 'ending';
+      else if (s.phase === 'running') {
         s.phase = 'ending';
         releaseQueue(s);
         for (const slot of s.slots) if (slot.phase === 'waiting' || slot.phase === 'starting') stopSlot(slot, now, out);
@@ -148,6 +154,7 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
   if (!held) return onBroken(s, slot, `reported range ${r.id}, which it does not hold`, now, out);
   slot.holding.delete(r.id);
   slot.rangesDone += 1;
+  noteRangeEnded(s, held.since, now);
   const base = { i: held.range.i, id: r.id, start: held.since, end: now, slot: slot.slot };
   if (r.type === 'done') pushResult(s, { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - held.since) / 1000 }, now);
   else {
@@ -227,7 +234,10 @@ function checkYoda(s: DroidState, now: number, out: DroidEffect[]): void {
 
 function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): void {
   if (s.moving || s.rejoining) return; // kept for the next Yoda
-  if (want > 0) s.requestOpen = true;
+  if (want > 0) {
+    s.requestOpen = true;
+    noteRequest(s, now);
+  }
   send(s, { type: 'report', results: s.results, released: s.released, want }, now, out);
   s.results = [];
   s.released = [];
@@ -244,7 +254,8 @@ function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
   }
   if (s.phase === 'running' && !s.requestOpen) {
     const inWork = s.slots.reduce((n, x) => n + x.holding.size, 0);
-    const want = usable.length * (1 + s.config.prefetchPerSlot) - s.queue.length - inWork;
+    // Per slot: the range it runs and enough spare ones to cover a round trip to Yoda (slots.ts, sparePerSlot).
+    const want = usable.length * (1 + sparePerSlot(s)) - s.queue.length - inWork;
     if (want > 0) return flush(s, want, now, out);
   }
   // A worker waits and nothing is queued: these results may be the last ones Yoda waits for, so send them now.

@@ -70,7 +70,8 @@ export interface DoneRecord {
   i: number;
   id: string;
   out: string[];
-  cpu: number;
+  /** Payload CPU seconds; null when not measured (a command run without the exec helper). */
+  cpu: number | null;
   wall: number;
   start: number;
   end: number;

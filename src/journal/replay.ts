@@ -30,6 +30,8 @@ export interface JournalState {
   duplicateDone: number;
   failureLog: FailureInfo[];
   cpuSeconds: number;
+  /** Done ranges whose CPU was not measured (cpu null): not counted in cpuSeconds, never as 0. */
+  cpuNotMeasured: number;
   /** The highest lease epoch seen so far (records without `e` are epoch 0). */
   epoch: number;
   /** Records ignored because a newer epoch had already written (late writes of a deposed Yoda). */
@@ -49,6 +51,7 @@ export function emptyJournalState(ranges: number): JournalState {
     duplicateDone: 0,
     failureLog: [],
     cpuSeconds: 0,
+    cpuNotMeasured: 0,
     epoch: 0,
     fenced: 0,
   };
@@ -93,7 +96,8 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
         return;
       }
       move(s, r.i, RangeState.done);
-      s.cpuSeconds += r.cpu;
+      if (typeof r.cpu === 'number') s.cpuSeconds += r.cpu;
+      else s.cpuNotMeasured += 1;
       return;
     case 'fail':
       if (r.i >= n || s.state[r.i] === RangeState.done) return;

@@ -1,12 +1,12 @@
 // Command mode: one process per range, for payloads that cannot run as daemons. Looks like a worker to the Droid.
-import { readFileSync, rmSync } from 'node:fs';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeSync } from 'node:fs';
 import type { RangeSpec } from '../protocol/messages.js';
 import { commandFailureCode, ERR } from '../protocol/error-codes.js';
 import { safeRangeName } from '../job/plan.js';
-import { checkDoneOutputs } from './outputs.js';
-import { killWorkerTree } from './process-tree.js';
+import { endCommandTree, killWorkerTree, sweepRetired } from './process-tree.js';
 import { closeQuietly, newWorkerToken, openWorkerLog, outputPath, workerEnv, type WorkerSetup } from './worker-env.js';
+import { outputChecker } from './outputs.js';
 import { killGroup, watchLog, type WorkerEvents, type WorkerHandle } from './worker.js';
 
 /** Fills {file} {first} {last} {range} {output} {attempt} in one argument. */
@@ -32,6 +32,25 @@ function readRusage(path: string): number | null {
   }
 }
 
+/** How one command ended: its exit code or signal, or why it could not start. */
+interface CommandResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  startError?: string;
+}
+
+/** Starts argv (already pinned and tied by the pinner) in its own process group, output to the log descriptor. */
+function startCommand(w: WorkerSetup, argv: string[], token: string, log: number, rusageFile: string): { pid: number | undefined; done: Promise<CommandResult> } {
+  const child = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => spawn(p, a, {
+    cwd: w.cwd, env: workerEnv(w, process.env, token), stdio: ['ignore', log, log], detached: true,
+  }), w.pinner.measures ? { rusageFile } : {});
+  const done = new Promise<CommandResult>((resolve) => {
+    child.once('error', (e) => resolve({ exitCode: null, signal: null, startError: e.message }));
+    child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
+  });
+  return { pid: child.pid, done };
+}
+
 /** A slot that runs the payload command once per range. */
 export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): WorkerHandle {
   let running: { pid: number | undefined } | null = null;
@@ -44,46 +63,54 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
   let token = '';
   const stopLogWatch = watchLog(w.log);
   const rusageFile = `${w.log}.rusage`;
+  // The slot log is opened once; every command gets it as stdout and stderr, after a header line per range.
+  const log = openWorkerLog(w, `command mode: ${JSON.stringify(w.command)} in ${w.cwd}`);
+  const check = outputChecker(w);
   const exit = (code: number | null, signal: string | null) => {
     if (ended) return;
     ended = true;
     stopLogWatch();
+    closeQuietly(log);
+    // Children of earlier commands that left their group (setsid) go now, not at the next sweep.
+    sweepRetired();
     events.exited(code, signal);
   };
   const run = async (r: RangeSpec) => {
     const output = outputPath(w, r);
     const argv = typeof w.command === 'string' ? ['/bin/sh', '-c', fillPlaceholders(w.command, r, output)] : w.command.map((a) => fillPlaceholders(a, r, output));
-    closeQuietly(openWorkerLog(w, `range ${r.id}: ${argv.join(' ')}`));
+    try {
+      writeSync(log, `\n==== yoda: ${new Date().toISOString()} range ${r.id}: ${argv.join(' ')}\n`);
+    } catch {
+      /* the log is for people; a full disk shows up in the outputs */
+    }
     const started = Date.now();
-    const toLog = { file: w.log, append: true } as const;
     token = newWorkerToken(w);
-    rmSync(rusageFile, { force: true });
+    if (w.pinner.measures) rmSync(rusageFile, { force: true });
     let sub;
     try {
-      sub = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => execa(p, a, {
-        cwd: w.cwd, env: workerEnv(w, process.env, token), extendEnv: false,
-        stdin: 'ignore', stdout: toLog, stderr: toLog, detached: true, reject: false,
-      }), w.pinner.measures ? { rusageFile } : {});
+      sub = startCommand(w, argv, token, log, rusageFile);
     } catch (e) {
       events.report({ type: 'failed', id: r.id, code: ERR.COMMAND_START, message: `could not start the command on CPUs ${w.cpus.join(',')}: ${(e as Error).message}` });
       return void (stopped ? exit(0, null) : events.report({ type: 'ready' }));
     }
     running = { pid: sub.pid };
-    const result = await sub;
-    // Children the command left behind (in its group, or that left it) go with it.
-    killWorkerTree(sub.pid, token);
+    const result = await sub.done;
+    // Children the command left behind (in its group, or that left it) go with it; killed or drained: at once.
+    if (killed || drained || result.exitCode !== 0) killWorkerTree(sub.pid, token);
+    else endCommandTree(sub.pid, token);
     running = null;
     const cpu = w.pinner.measures ? readRusage(rusageFile) : null;
     if (killed) return exit(null, result.signal ?? 'SIGKILL');
     // Stopped by the drain: the slot ends holding the range, which goes back to Yoda without burning an attempt.
-    if (drained && result.exitCode !== 0) return exit(result.exitCode ?? null, result.signal ?? null);
+    if (drained && result.exitCode !== 0) return exit(result.exitCode, result.signal);
     const wall = (Date.now() - started) / 1000;
     if (result.exitCode === 0) {
       // cpu is null only without the exec helper: not measured (recorded as 0; docs/worker-protocol.md).
-      events.report(await checkDoneOutputs(w, { type: 'done', id: r.id, outputs: [output], cpu: cpu ?? 0, wall }, started));
+      events.report(await check({ type: 'done', id: r.id, outputs: [output], cpu: cpu ?? 0, wall }, started));
     } else {
-      const how = result.signal ? commandFailureCode(undefined, result.signal) : result.failed && result.exitCode === undefined ? ERR.COMMAND_START : commandFailureCode(result.exitCode, undefined);
-      events.report({ type: 'failed', id: r.id, code: how, message: `${String(result.shortMessage ?? '').split('\n')[0].slice(0, 300)}; see ${w.log}` });
+      const how = result.signal ? commandFailureCode(undefined, result.signal) : result.startError !== undefined ? ERR.COMMAND_START : commandFailureCode(result.exitCode ?? undefined, undefined);
+      const what = result.startError !== undefined ? `could not start ${argv[0]}: ${result.startError}` : result.signal ? `command was killed with ${result.signal}` : `command failed with exit code ${result.exitCode}`;
+      events.report({ type: 'failed', id: r.id, code: how, message: `${what.slice(0, 300)}; see ${w.log}` });
     }
     if (stopped) exit(0, null);
     else events.report({ type: 'ready' });

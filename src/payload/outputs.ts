@@ -30,12 +30,26 @@ function inside(path: string, dirs: string[]): boolean {
   return dirs.some((d) => path === d || path.startsWith(d.endsWith(sep) ? d : d + sep));
 }
 
+/** The directories outputs may be in, as given and as real paths (computed once per worker: see outputChecker). */
+function allowedDirs(places: OutputPlaces): string[] {
+  return [...new Set([places.outputDir, places.workdir].flatMap((d) => [resolve(d), realOrSame(resolve(d))]))];
+}
+
+/** A checker of done reports for one worker: the real paths of its output and work directories are resolved once. */
+export function outputChecker(places: OutputPlaces): (r: WorkerReport, handedOutAt: number | undefined) => Promise<WorkerReport> {
+  let dirs: string[] | null = null;
+  return (r, handedOutAt) => checkAgainst(places, (dirs ??= allowedDirs(places)), r, handedOutAt);
+}
+
 /** Checks a done report's outputs; returns the report with absolute outputs, or a failed one saying which rule broke. */
 export async function checkDoneOutputs(places: OutputPlaces, r: WorkerReport, handedOutAt: number | undefined): Promise<WorkerReport> {
+  return r.type === 'done' ? checkAgainst(places, allowedDirs(places), r, handedOutAt) : r;
+}
+
+async function checkAgainst(places: OutputPlaces, dirs: string[], r: WorkerReport, handedOutAt: number | undefined): Promise<WorkerReport> {
   if (r.type !== 'done') return r;
   const fail = (code: string, message: string): WorkerReport => ({ type: 'failed', id: r.id, code, message });
   if (r.outputs.length === 0) return fail(ERR.OUTPUT_INVALID, 'the worker reported no output: a done range needs at least one output file');
-  const dirs = [places.outputDir, places.workdir].flatMap((d) => [resolve(d), realOrSame(resolve(d))]);
   const outputs = r.outputs.map((o) => resolve(places.cwd, o));
   for (const o of outputs) {
     if (!inside(o, dirs) && !inside(realOrSame(o), dirs)) {

@@ -99,6 +99,50 @@ export function killWorkerTree(pgid: number | undefined, token: string, signal: 
   return signalAll(thisDroidsProcesses().filter((p) => p.env.YODA_WORKER_TOKEN === token), signal);
 }
 
+/** True when the process group `pgid` still has a member (a zombie counts). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// Tokens of commands that ended normally with an empty process group: a child that left the group (setsid) may
+// still carry one. One throttled scan of /proc, shared by all slots, kills those instead of a scan per range.
+const retired = new Set<string>();
+let sweepTimer: NodeJS.Timeout | null = null;
+/** How long a setsid child of a command that ended normally may outlive it (one /proc scan per period at most). */
+export const SWEEP_MS = 500;
+
+/** Kills the processes carrying a retired token; forgets the tokens no process carries any more. */
+export function sweepRetired(signal: NodeJS.Signals = 'SIGKILL'): number[] {
+  if (sweepTimer) clearTimeout(sweepTimer);
+  sweepTimer = null;
+  if (retired.size === 0) return [];
+  const left = thisDroidsProcesses().filter((p) => retired.has(p.env.YODA_WORKER_TOKEN));
+  const carried = new Set(left.map((p) => p.env.YODA_WORKER_TOKEN));
+  for (const t of retired) if (!carried.has(t)) retired.delete(t);
+  return signalAll(left, signal);
+}
+
+/**
+ * After a command ended by itself: kills its process group when it still has members (and then scans /proc for
+ * its token at once); otherwise leaves the token to the next sweep, within SWEEP_MS, for children that left the group.
+ */
+export function endCommandTree(pgid: number | undefined, token: string): void {
+  if (pgid && groupAlive(pgid)) {
+    killWorkerTree(pgid, token);
+    return;
+  }
+  retired.add(token);
+  if (!sweepTimer) {
+    sweepTimer = setTimeout(() => sweepRetired(), SWEEP_MS);
+    sweepTimer.unref();
+  }
+}
+
 /** Leftovers of earlier runs: processes of this work directory and node whose Droid (YODA_DROID_PID) is gone. */
 export function findLeftovers(workdir: string, node: string, proc = '/proc'): PayloadProcess[] {
   return findByEnv(`YODA_WORKDIR=${workdir}`, proc).filter((p) => {

@@ -6,7 +6,7 @@ import { ERR } from '../protocol/error-codes.js';
 import { MAX_CONTROL_LINE, parseWorkerLine, toWorkerLine, type WorkerRange, type WorkerReport } from '../protocol/worker.js';
 import { formatCpuList } from '../util/cpu-list.js';
 import { capLog, workerLogCap } from './log-cap.js';
-import { checkDoneOutputs } from './outputs.js';
+import { outputChecker } from './outputs.js';
 import { killWorkerTree } from './process-tree.js';
 import { closeQuietly, newWorkerToken, openWorkerLog, outputPath, workerEnv, type WorkerSetup } from './worker-env.js';
 
@@ -91,6 +91,9 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
   const handedOut = new Map<string, number>();
   let buffered = '';
   let chain = Promise.resolve();
+  // Reports still waiting in the chain (a done report's outputs are checked asynchronously, in order).
+  let pending = 0;
+  const check = outputChecker(w);
   let ended = false;
   let exited = false;
   let stopping = false;
@@ -109,14 +112,25 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
       const report: WorkerReport | null = parsed.id !== undefined && handedOut.has(parsed.id)
         ? { type: 'failed', id: parsed.id, code: ERR.WORKER_PROTOCOL, message: `malformed report: ${parsed.why}; see ${w.log}` }
         : null;
-      chain = chain.then(() => (report ? events.report(report) : events.broken(parsed.why)));
+      pending += 1;
+      chain = chain.then(() => {
+        pending -= 1;
+        return report ? events.report(report) : events.broken(parsed.why);
+      });
       return;
     }
     const msg = parsed.msg;
     const report: WorkerReport = msg.type === 'done' ? { ...msg, wall: msg.wall ?? null } : msg;
-    chain = chain.then(async () => {
-      const checked = await checkDoneOutputs(w, report, report.type === 'ready' ? undefined : handedOut.get(report.id));
+    if (report.type !== 'done' && pending === 0) {
+      // Nothing to check and nothing ahead of it: no detour through the promise chain.
       if (report.type !== 'ready') handedOut.delete(report.id);
+      return events.report(report);
+    }
+    pending += 1;
+    chain = chain.then(async () => {
+      const checked = await check(report, report.type === 'ready' ? undefined : handedOut.get(report.id));
+      if (report.type !== 'ready') handedOut.delete(report.id);
+      pending -= 1;
       events.report(checked);
     });
   };

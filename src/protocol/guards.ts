@@ -13,6 +13,7 @@ const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isNumOrNull = (v: unknown): v is number | null => v === null || isNum(v);
 
 function fields(o: Obj, spec: readonly Field[]): string | null {
   for (let k = 0; k < spec.length; k++) {
@@ -34,7 +35,7 @@ const isStrArray = (v: unknown) => arrayOf(v, 10_000, isStr);
 const isIntArray = (v: unknown) => arrayOf(v, 1_000_000, isInt);
 
 const RESULT: readonly Field[] = [['i', isInt], ['id', isStr], ['ok', isBool], ['start', isNum], ['end', isNum], ['slot', isInt]];
-const RESULT_OK: readonly Field[] = [['outputs', isStrArray], ['cpu', isNum], ['wall', isNum]];
+const RESULT_OK: readonly Field[] = [['outputs', isStrArray], ['cpu', isNumOrNull], ['wall', isNum]];
 const RESULT_FAILED: readonly Field[] = [['code', isStr], ['message', isStr]];
 const RANGE: readonly Field[] = [
   ['i', isInt], ['id', isStr], ['file', isStr], ['first', isInt], ['last', isInt], ['attempt', isInt], ['guid', isStr, true], ['scope', isStr, true],

@@ -1,7 +1,8 @@
 // Every message between Yoda and its Droids: one tagged union per direction, versioned at hello.
 
-/** Bumped whenever a message changes shape; a Droid of another version is refused at hello. */
-export const PROTOCOL_VERSION = 2;
+/** Bumped whenever a message changes shape; a Droid of another version is refused at hello.
+ * 3: a result's `cpu` may be null (not measured), which a Yoda of version 2 would drop with the whole report. */
+export const PROTOCOL_VERSION = 3;
 
 /** One event range as sent to a Droid: events first..last (0-based, inclusive) of one input file. */
 export interface RangeSpec {
@@ -26,8 +27,9 @@ export type RangeResult =
       id: string;
       ok: true;
       outputs: string[];
-      /** Payload CPU and wall seconds for this range. */
-      cpu: number;
+      /** Payload CPU and wall seconds for this range; cpu is null when it was not measured (a command without the
+       * exec helper), never a false 0. */
+      cpu: number | null;
       wall: number;
       /** Unix epoch milliseconds when the worker got the range and when it reported it. */
       start: number;

@@ -89,6 +89,7 @@ export function buildReport(input: ReportInput): ReportModel {
       busySeconds: r3(busySeconds),
       // Every attempt's CPU, duplicates included, as busySeconds and the node rows count it.
       cpuSeconds: r3(bars.reduce((s, b) => s + (b.cpu ?? 0), 0)),
+      cpuNotMeasured: bars.filter((b) => b.ok && b.cpu === null).length,
       utilization: capacity > 0 ? Math.round(Math.min(1, busySeconds / capacity) * 10000) / 10000 : 0,
       meanRangeSeconds: r3(meanRangeMs / 1000),
       outcome: outcomeOf(runs[runs.length - 1], done.length, d.totalRanges),

@@ -22,7 +22,7 @@ function barTitle(b: ReportBar, origin: number): string {
     return `${b.id} ${head}, attempt ${b.attempt}\n${b.code}: ${b.msg}\n${when}\n${where}`;
   }
   const dup = b.duplicate ? ' DUPLICATE (output discarded)' : '';
-  const cpu = b.cpu !== undefined ? `, CPU ${formatDuration(b.cpu)}` : '';
+  const cpu = b.cpu === null ? ', CPU not measured' : b.cpu !== undefined ? `, CPU ${formatDuration(b.cpu)}` : '';
   const out = (b.out ?? []).slice(0, 4).join('\n  ') + ((b.out?.length ?? 0) > 4 ? `\n  ... ${b.out!.length - 4} more` : '');
   return `${b.id}${dup}, attempt ${b.attempt}, ${b.events} events\n${when}${cpu}\n${where}\noutputs:\n  ${out}`;
 }

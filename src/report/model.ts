@@ -16,7 +16,8 @@ export interface ReportBar {
   /** Events of the range (counted only for the first honoured done record). */
   events: number;
   out?: string[];
-  cpu?: number;
+  /** Payload CPU seconds; null when not measured (a command without the exec helper). */
+  cpu?: number | null;
   code?: string;
   msg?: string;
   fatal?: boolean;
@@ -120,6 +121,8 @@ export interface ReportModel {
     activeSeconds: number;
     busySeconds: number;
     cpuSeconds: number;
+    /** Done attempts whose CPU was not measured (left out of cpuSeconds, not counted as 0). */
+    cpuNotMeasured: number;
     utilization: number;
     meanRangeSeconds: number;
     outcome: string;

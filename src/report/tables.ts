@@ -87,5 +87,5 @@ export function paramsTable(m: ReportModel): string {
   ];
   const body = rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('');
   return `<table class="params">${body}</table><details open><summary>job.json spec</summary><pre>${esc(JSON.stringify(j.spec, null, 2))}</pre></details>` +
-    `<p class="note">Mean range time ${esc(formatDuration(m.totals.meanRangeSeconds))}, payload CPU ${esc(formatDuration(m.totals.cpuSeconds))} in total; charts use ${esc(formatDuration(m.binSeconds))} bins.</p>`;
+    `<p class="note">Mean range time ${esc(formatDuration(m.totals.meanRangeSeconds))}, payload CPU ${esc(formatDuration(m.totals.cpuSeconds))} in total${m.totals.cpuNotMeasured > 0 ? ` (${m.totals.cpuNotMeasured} ranges not measured)` : ''}; charts use ${esc(formatDuration(m.binSeconds))} bins.</p>`;
 }

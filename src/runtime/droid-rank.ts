@@ -46,9 +46,9 @@ export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<Droid
     const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node, launch: p.launch }, p.slots(description), p.droid, log.child({ role: 'droid' }), keys);
     drain = (reason, grace) => droid.drain(reason, grace);
     if (stopped) droid.drain(stopped, 0);
-    const stop = followYoda(p.workdir, droid, endpoint, log);
+    const follower = followYoda(p.workdir, droid, endpoint, log);
     const result = await droid.finished;
-    stop();
+    follower.stop();
     // A rank that joined another allocation's Yoda and left early by a drain of its own: ranges are left, exit 4.
     return stopped && endpoint.launch !== p.launch && result.exitCode === EXIT.complete ? { ...result, exitCode: EXIT.stopped } : result;
   } finally {

@@ -43,7 +43,7 @@ export function defaultHeartbeat(droidTimeout: number): number {
   return Math.min(2, droidTimeout / 3);
 }
 
-/** Droid knobs that are not options: one spare range per slot, results sent every 200 ms or 64 at a time. */
+/** Droid knobs that are not options: at least one spare range per slot (more for short ranges), results sent every 200 ms or 64 at a time. */
 export const DROID_DEFAULTS = { prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, maxStartFailures: 3, giveUpFactor: 6 } as const;
 
 /** The deadline may lie at most this far ahead (a year): anything later is a typo. */

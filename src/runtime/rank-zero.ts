@@ -13,7 +13,7 @@ import type { DroidClient, DroidResult } from '../droid/client.js';
 import { isLeaseHolders, markEndpointEnded, publishEndpoint, readEndpoint, type EndpointFile } from './rendezvous.js';
 import { createJobKeys, readJobKeys } from '../security/keys.js';
 import { onStopSignals } from './signals.js';
-import { followYoda, FOLLOW_EVERY_MS } from './follow.js';
+import { followYoda, FOLLOW_EVERY_MS, type Follower } from './follow.js';
 import type { LiveLine } from '../util/live-line.js';
 import { EXIT, YodaError } from '../util/errors.js';
 import { replayJournalFile } from '../journal/read.js';
@@ -55,6 +55,8 @@ interface Parts {
   yoda: YodaServer | null;
   yodaStarting: Promise<void> | null;
   droid: DroidClient | null;
+  /** The Droid's follower: a Yoda started here moves this Droid to itself at once, not at the next look at the file. */
+  follower: Follower | null;
   stopping: boolean;
 }
 
@@ -64,7 +66,7 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
   const host = hostname();
   const timeoutSeconds = leaseTimeoutSeconds();
   const observer = new LeaseObserver(paths.lease, timeoutSeconds, host);
-  const parts: Parts = { yoda: null, yodaStarting: null, droid: null, stopping: false };
+  const parts: Parts = { yoda: null, yodaStarting: null, droid: null, follower: null, stopping: false };
   if (p.insecure) log.warn('--insecure: CURVE authentication is OFF; anyone who can reach this port can take and report ranges');
 
   // Takes the next epoch when the lease is free, and starts Yoda in this process. A standby (its Droid already joined a
@@ -85,12 +87,16 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
       void yoda.finished.then((r) => {
         if (r.lostLease && !r.handedOver) parts.droid?.drain('this Yoda lost its lease', 0);
       });
-      publishEndpoint(paths.endpoint, {
+      const endpoint: EndpointFile = {
         endpoint: yoda.endpoint, host, pid: process.pid, run: yoda.runNumber, epoch: held.epoch,
         started: new Date().toISOString(), launch: p.launch, curve: keys !== null, deadline: p.yoda.deadline,
-      });
+      };
+      publishEndpoint(paths.endpoint, endpoint);
       log.info(`Yoda (epoch ${held.epoch}) listens on ${yoda.endpoint}; ${p.slots ? `expecting ${p.yoda.expectedDroids} Droid(s) of this allocation` : 'Yoda only (yoda serve): Droids join from yoda run'}`);
-      // This rank's Droid follows through the endpoint file, like every other Droid (src/runtime/follow.ts).
+      // A take-over: this rank's Droid (joined to the old Yoda) moves to this one now. Waiting for its next look at the
+      // endpoint file let the other allocations' Droids finish the job first, and this Droid then waited for a Yoda
+      // that had already ended. At the start, the Droid is not running yet and joins through endpointToJoin.
+      parts.follower?.follow(endpoint);
     })();
     return parts.yodaStarting;
   };
@@ -115,11 +121,11 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
         const keys = joined.curve ? readJobKeys(p.workdir) : null;
         parts.droid = startDroid(p.description, p.workdir, joined.endpoint, { rank: 0, node: p.node, launch: p.launch }, p.slots, p.droid, log.child({ role: 'droid' }), keys);
         if (parts.stopping) parts.droid.drain('stopping', 0);
-        const stop = followYoda(p.workdir, parts.droid, joined, log, () => {
+        parts.follower = followYoda(p.workdir, parts.droid, joined, log, () => {
           tryBecomeYoda(observer.look(Date.now()), true)?.catch((e: Error) => log.error(`could not take the job over as Yoda: ${e.message}`));
         });
         droidResult = await parts.droid.finished;
-        stop();
+        parts.follower.stop();
       }
     } else {
       while (!parts.yoda && !parts.stopping) {

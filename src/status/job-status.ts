@@ -27,6 +27,8 @@ export interface JobStatus {
   fatal: { range: string; code: string; message: string }[];
   recentFailures: { range: string; attempt: number; code: string; message: string; node: string }[];
   cpuSeconds: number;
+  /** Done ranges whose payload CPU was not measured (a command without the exec helper): not in cpuSeconds. */
+  cpuNotMeasured: number;
   /** Events per second in the latest run, and its estimated time to completion at that rate. */
   rate: { eventsPerSecond: number; etaSeconds: number | null };
   /** What each node did in the latest run. */
@@ -89,6 +91,7 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, pa
     fatal,
     recentFailures: j.failureLog.slice(-20).map((f) => ({ range: f.id, attempt: f.attempt, code: f.code, message: f.msg, node: f.node })),
     cpuSeconds: Math.round(j.cpuSeconds * 1000) / 1000,
+    cpuNotMeasured: j.cpuNotMeasured,
     rate: { eventsPerSecond: latest.eventsPerSecond, etaSeconds: latest.eventsPerSecond > 0 && remaining > 0 ? Math.round(remaining / latest.eventsPerSecond) : null },
     nodes: latest.nodes,
     allocation: deadline ? { endsAt: new Date(deadline).toISOString(), secondsLeft: Math.max(0, Math.round((deadline - now) / 1000)) } : null,

@@ -35,7 +35,7 @@ export function latestRunStats(records: JournalRecord[], plan: RangePlan, now: n
       const e = plan.eventsOf(r.i);
       n.ranges += 1;
       n.events += e;
-      n.cpuSeconds += r.cpu;
+      n.cpuSeconds += r.cpu ?? 0; // not measured (null): the run's total says how many
       events += e;
       end = Math.max(end, r.end);
     } else if (r.t === 'fail') of(r.node).failures += 1;

@@ -70,6 +70,8 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
 function onHello(s: YodaState, from: string, msg: Extract<DroidMessage, { type: 'hello' }>, now: number, out: YodaEffect[]): void {
   const refuse = (reason: string) => out.push({ type: 'send', to: from, msg: { type: 'refuse', reason } });
   if (msg.version !== PROTOCOL_VERSION) return void refuse(`protocol version ${msg.version} is not Yoda's ${PROTOCOL_VERSION}`);
+  // A Droid that comes as the job completes (a rejoin after a hand-over, a late allocation) is told it is over.
+  if (s.phase === 'ending') return void out.push({ type: 'send', to: from, msg: { type: 'end', reason: 'complete', graceSeconds: 0 } });
   if (s.phase !== 'running') return void refuse(`the job is ${s.phase}`);
   const old = s.droids.get(from);
   if (old && !old.gone) dropDroid(s, old, 'said hello again (restarted)', now, out);

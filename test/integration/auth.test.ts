@@ -1,18 +1,19 @@
 // Only the job's own Droids get in: a peer without the job's CURVE key can neither take a range nor report one.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { curveKeyPair, Dealer } from 'zeromq';
 import { pack, unpack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
-import { doneRecords, flakyJob } from './jobs.js';
-import { CLI, jobDirs, killAll, start, yodaEndpoint } from './proc.js';
+import { doneRecords, gatedJob } from './jobs.js';
+import { CLI, jobDirs, killAll, start, waitFor, yodaEndpoint } from './proc.js';
 
 afterEach(killAll);
 
 describe('CURVE authentication', () => {
   it('refuses peers without the job key, keeps the secrets private, and the job completes untouched', async () => {
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, { files: 2, events: 100, per: 5, env: { FLAKY_SLEEP: '0.05' } });
+    // Every range waits at the gate: the job is surely still running while the peers knock.
+    const { job, gate } = gatedJob(dir, { files: 2, events: 100, per: 5, tickets: 0 });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
     const ep = await yodaEndpoint(workdir);
     expect(ep.curve).toBe(true);
@@ -35,6 +36,10 @@ describe('CURVE authentication', () => {
     }
     for (const p of peers) await expect(p.receive().then((f) => unpack(f[0]))).rejects.toThrow();
     for (const p of peers) p.close();
+    // Yoda has handled the refused handshake (it logs the first refusal from an address) before the job may end.
+    const logs = () => [join(dir, 'yoda.log'), join(workdir, 'logs', 'yoda-rank0.log')].map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : '')).join('\n');
+    await waitFor("Yoda's log of the refused connection", () => /refused a \S+ connection from/.test(logs()));
+    gate.open();
     expect((await run.exit).code).toBe(0);
     const out = readFileSync(join(dir, 'yoda.log'), 'utf8');
     expect(out).toMatch(/refused \d+ connection\(s\) without this job's key from 1 address\(es\)/);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flakyJob } from './jobs.js';
+import { doneRecords, flakyJob, gatedJob } from './jobs.js';
 import { CLI, jobDirs, killAll, ROOT, start, waitFor, yoda } from './proc.js';
 
 const pidsToKill: number[] = [];
@@ -46,13 +46,14 @@ describe('event counting never hangs', () => {
     const pidFile = join(dir, 'count.pid');
     const job = countedJob(dir, `sleep 100 & echo $! > ${pidFile}; wait`, { eventsTimeoutSeconds: 1 });
     const p = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'a.log') });
-    const { code } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 30 s')), 30_000))]);
+    // 60 s: a hang guard that still tells a kill at the 1 s timeout from the counting command's own 100 s.
+    const { code } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000))]);
     const output = readFileSync(join(dir, 'a.log'), 'utf8');
     expect(code, output).toBe(2);
     expect(output).toMatch(/counting events of .*a.dat failed: the command did not finish within 1 s and was killed \(set inputs\[\].eventsTimeoutSeconds/);
     const sleeper = Number(readFileSync(pidFile, 'utf8'));
     pidsToKill.push(sleeper);
-    await waitFor('the counting command to be gone', () => !alive(sleeper), 10_000);
+    await waitFor('the counting command to be gone', () => !alive(sleeper), 30_000); // killed at once; 30 s absorbs a loaded machine
     expect(existsSync(workdir)).toBe(false);
   });
 
@@ -64,12 +65,13 @@ describe('event counting never hangs', () => {
     const sleeper = await waitFor('the counting command', () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')) > 0 && Number(readFileSync(pidFile, 'utf8')), 30_000);
     pidsToKill.push(sleeper);
     p.child.kill('SIGTERM');
-    const { code, signal } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 30 s')), 30_000))]);
+    // 60 s: a hang guard that still tells a stop on SIGTERM from the counting command's own 100 s.
+    const { code, signal } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000))]);
     const output = readFileSync(join(dir, 'a.log'), 'utf8');
     expect({ code, signal }, output).toEqual({ code: 4, signal: null });
     expect(output).toMatch(/received SIGTERM while starting/);
     expect(output).toMatch(/stopped while counting the events of .*a.dat/);
-    await waitFor('the counting command to be gone', () => !alive(sleeper), 10_000);
+    await waitFor('the counting command to be gone', () => !alive(sleeper), 30_000); // killed at once; 30 s absorbs a loaded machine
   });
 
   it('says a counting program was not found instead of "exited with undefined" (#14)', async () => {
@@ -125,11 +127,14 @@ describe('absurd sizes are refused before anything is written (#11)', () => {
 describe('a stopped yoda resumed (SIGSTOP, SIGCONT) carries on (#15)', () => {
   it('reads what its Droid reported meanwhile instead of declaring it lost', async () => {
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, { files: 2, events: 10, env: { FLAKY_SLEEP: '0.5' } });
+    // One range runs, then every worker holds a range at the gate: the job cannot end before Yoda is stopped.
+    const { job, gate } = gatedJob(dir, { files: 2, events: 10, tickets: 1 });
     const p = start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--droid-timeout', '2'], { log: join(dir, 'a.log') });
-    await waitFor('a first range done', () => existsSync(join(workdir, 'journal.log')) && readFileSync(join(workdir, 'journal.log'), 'utf8').includes('"t":"done"'), 30_000);
+    await waitFor('a first range done', () => doneRecords(workdir).length >= 1);
     process.kill(p.child.pid!, 'SIGSTOP');
-    // The pause itself is what is tested: longer than --droid-timeout, while the workers go on.
+    gate.open(); // the workers go on and their Droid reports while Yoda is stopped
+    // The pause itself is the stimulus (not a wait for something): at least 4 s, longer than --droid-timeout; a
+    // slower machine only makes it longer, which the test allows.
     await new Promise((r) => setTimeout(r, 4_000));
     process.kill(p.child.pid!, 'SIGCONT');
     const { code } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000))]);

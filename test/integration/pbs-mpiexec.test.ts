@@ -1,7 +1,7 @@
 // The PBS path without a PBS server: slurm/yoda.pbs with a recorded-style PBS environment, launching
 // ranks with Open MPI's mpiexec over the hostfile it builds from PBS_NODEFILE.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
@@ -39,8 +39,12 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation l
 
   it('two mpiexec ranks (Open MPI variables) share the job through the work directory', async () => {
     const { dir, workdir } = jobDirs('yoda-mpi-');
-    const job = flakyJob(dir, { files: 2, events: 40, per: 5, env: { FLAKY_SLEEP: '0.05' } });
+    // Every range waits at the gate until both ranks have joined: rank 0 cannot finish the job alone first.
+    const { job, gate } = gatedJob(dir, { files: 2, events: 40, per: 5, tickets: 0 });
     const p = start('mpiexec', ['-n', '2', '--oversubscribe', process.execPath, CLI, 'run', job, '--workdir', workdir, '--allow-shared-node'], { log: join(dir, 'mpi.out'), env: { ...asRoot, PBS_JOBID: '4243.pbs' } });
+    const rank0 = join(workdir, 'logs', 'yoda-rank0.log');
+    await waitFor('both ranks to join', () => existsSync(rank0) && (readFileSync(rank0, 'utf8').match(/joined from/g) ?? []).length === 2);
+    gate.open();
     const { code } = await p.exit;
     const out = readFileSync(join(dir, 'mpi.out'), 'utf8');
     expect(code, out).toBe(0);

@@ -77,8 +77,12 @@ describe('worker watch', () => {
     const lines: string[] = [];
     const over: [number, number, number, number][] = [];
     const slotCpus = last;
+    let samples = 0; // samples the watch has begun (each asks for the workers first)
     const watch = new WorkerWatch({
-      workers: () => [{ slot: 3, pid, cpus: slotCpus, limitMB: 50 }],
+      workers: () => {
+        samples += 1;
+        return [{ slot: 3, pid, cpus: slotCpus, limitMB: 50 }];
+      },
       overMemory: (...a) => over.push(a),
       affinity: native.impl,
       log: logger(lines),
@@ -86,9 +90,12 @@ describe('worker watch', () => {
       firstPinCheckMs: 0,
     });
     try {
-      await waitFor('the watch to pin every thread back', () => masks().every((m) => m === slotCpus.join(',')), 10_000);
-      await waitFor('the memory report', () => over.length > 0, 10_000);
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor('the watch to pin every thread back', () => masks().every((m) => m === slotCpus.join(',')));
+      await waitFor('the memory report', () => over.length > 0);
+      // Samples never overlap: once two more have begun, the one after the report has finished, and a second
+      // report (the tree is still over its limit) would be in `over` by now.
+      const seen = samples;
+      await waitFor('two more samples of the watch', () => samples >= seen + 2);
     } finally {
       watch.stop();
     }

@@ -53,7 +53,9 @@ describe.each(['native', 'taskset'] as const)('workers start pinned (%s)', (how)
     const { dir, workdir } = jobDirs();
     const record = join(dir, 'record');
     mkdirSync(record);
-    const { job } = pinningJob(dir, workdir, { files: 2, events: 20, env: { PIN_RECORD_DIR: record, PIN_SLEEP: '1' }, payload: { coreCountVariable: 'MY_CORES' } });
+    // Every range waits until the test creates `gate`: the workers are surely alive while the test looks at them.
+    const gate = join(dir, 'gate-open');
+    const { job } = pinningJob(dir, workdir, { files: 2, events: 20, env: { PIN_RECORD_DIR: record, PIN_GATE: gate }, payload: { coreCountVariable: 'MY_CORES' } });
     // The slots this node gives the job (two 1-core slots on a 2-core VM).
     const expected = planForPayload(readTopology(), readJobSpec(job).payload).slots;
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run.log'), env: how === 'taskset' ? { YODA_AFFINITY: 'taskset' } : {} });
@@ -78,6 +80,7 @@ describe.each(['native', 'taskset'] as const)('workers start pinned (%s)', (how)
       expect(r.env).toMatchObject({ OMP_NUM_THREADS: '1', OMP_PLACES: `{${w!.cpus[0]}}`, OMP_PROC_BIND: 'close', MY_CORES: '1', YODA_CORES: '1', ATHENA_PROC_NUMBER: null });
     }
 
+    writeFileSync(gate, '');
     expect((await run.exit).code).toBe(0);
     const log = readFileSync(join(workdir, 'logs', 'yoda-rank0.log'), 'utf8');
     expect(log.split('workers are started through').length - 1).toBe(how === 'taskset' ? 1 : 0);

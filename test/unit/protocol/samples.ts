@@ -5,6 +5,8 @@ import { PROTOCOL_VERSION, type DroidMessage, type RangeResult, type RangeSpec, 
 export const range: RangeSpec = { i: 3, id: 'f.dat:30-39', file: '/in/f.dat', first: 30, last: 39, attempt: 2 };
 export const rangeWithIds: RangeSpec = { ...range, i: 4, id: 'f.dat:40-49', first: 40, last: 49, guid: 'A1B2-C3', scope: 'mc23' };
 export const done: RangeResult = { i: 3, id: 'f.dat:30-39', ok: true, outputs: ['/out/3.root'], cpu: 1.5, wall: 2.25, start: 1_700_000_000_000, end: 1_700_000_002_250, slot: 1 };
+/** A command run without the exec helper: its CPU was not measured. */
+export const doneNotMeasured: RangeResult = { ...done, i: 5, id: 'f.dat:50-59', cpu: null };
 export const failed: RangeResult = { i: 4, id: 'f.dat:40-49', ok: false, code: 'ERR_CRASH', message: 'segfault', start: 1_700_000_000_000, end: 1_700_000_000_500, slot: 0 };
 
 /** Every Droid -> Yoda message kind, with its variants (optional fields present and absent). */
@@ -16,6 +18,7 @@ export const droidSamples: Record<DroidMessage['type'], DroidMessage[]> = {
   report: [
     { type: 'report', results: [], released: [], want: 4 },
     { type: 'report', results: [done, failed], released: [7, 8], want: 0 },
+    { type: 'report', results: [doneNotMeasured], released: [], want: 1 },
   ],
   heartbeat: [{ type: 'heartbeat' }],
   bye: [
@@ -45,14 +48,14 @@ export const allYoda = Object.values(yodaSamples).flat();
 
 /** Fields that may be absent (by key, in any map of a message). */
 const OPTIONAL = new Set(['error', 'guid', 'scope']);
-/** Fields that may be null (string | null). */
-const NULLABLE = new Set(['launch']);
+/** Fields that may be null (launch: string | null; cpu: number | null, not measured). */
+const NULLABLE = new Set(['launch', 'cpu']);
 
 /** A value of another type than `v` (and, for numbers, the out-of-range values a guard must also refuse). */
 function wrongValues(key: string, v: unknown): unknown[] {
   if (typeof v === 'string') return [7, null, ['x']];
   if (typeof v === 'boolean') return ['yes', 1];
-  if (v === null) return [7, {}];
+  if (v === null) return key === 'cpu' ? ['1', {}, Number.NaN] : [7, {}]; // cpu: a number or null
   if (Array.isArray(v)) return ['x', { 0: 1 }, null];
   if (typeof v === 'object') return ['x', [], null];
   if (typeof v === 'number') {

@@ -36,8 +36,9 @@ afterAll(() => {
   zap.close();
 });
 
-function droid(id: string, serverPublic: string, pair: { publicKey: string; secretKey: string }): Dealer {
-  const d = new Dealer({ routingId: id, linger: 0, receiveTimeout: 1000, curveServerKey: serverPublic, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey });
+// `receiveTimeout`: a hang guard for an answer that must come; intruders use a short one to show nothing comes back.
+function droid(id: string, serverPublic: string, pair: { publicKey: string; secretKey: string }, receiveTimeout = 60_000): Dealer {
+  const d = new Dealer({ routingId: id, linger: 0, receiveTimeout, curveServerKey: serverPublic, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey });
   open.push(d);
   return d;
 }
@@ -59,12 +60,12 @@ describe('ZAP handler', () => {
   it('refuses another key at the handshake, counts each refusal per address, and warns once per address', async () => {
     const s = { keys, log, zap, router, endpoint };
     // Two intruders, each with a key of its own, from the same address.
-    const intruders = ['intruder-1', 'intruder-2'].map((id) => droid(id, s.keys.serverPublic, curveKeyPair()));
+    const intruders = ['intruder-1', 'intruder-2'].map((id) => droid(id, s.keys.serverPublic, curveKeyPair(), 1000));
     for (const bad of intruders) {
       bad.connect(s.endpoint);
       bad.send('hello').catch(() => undefined); // queued, never delivered: the handshake fails
     }
-    await waitFor('two refusals', () => s.zap.refusedCount >= 2, 10_000);
+    await waitFor('two refusals', () => s.zap.refusedCount >= 2);
     expect([...s.zap.refused.keys()]).toEqual(['127.0.0.1']);
     expect(s.zap.refused.get('127.0.0.1')).toBe(s.zap.refusedCount);
     expect(s.log.warnings).toHaveLength(1);
