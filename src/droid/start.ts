@@ -1,6 +1,5 @@
 // Starting the Droid of one rank on its node's slot plan: choose how to pin, set each slot's variables, and connect to Yoda.
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
@@ -16,7 +15,7 @@ import { findExecHelper } from '../native/exec-helper.js';
 import { slotEnv } from '../node/slot-env.js';
 import { findOnPath } from '../util/path-lookup.js';
 import { DroidClient, type DroidShell } from './client.js';
-import { nodeFilePath } from '../workdir/paths.js';
+import { nodeFilePath, workerLogPath } from '../workdir/paths.js';
 import { createDroidState, type DroidConfig } from './state.js';
 import type { JobKeys } from '../security/keys.js';
 
@@ -80,7 +79,7 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
   stopLeftovers(paths.root, place.node, log);
   if (plan.reserved.length > 0) pinSelf(affinity, plan.reserved, place.rank, log);
   const slots = plan.slots.map((s) => ({
-    slot: s.slot, cpus: s.cpus, gpus: s.gpus, cores: s.width, log: join(paths.workerLogs, `${place.node}.${s.slot}.log`), memoryLimitMB: memoryLimitMB(p, s.width),
+    slot: s.slot, cpus: s.cpus, gpus: s.gpus, cores: s.width, log: workerLogPath(workdir, place.node, s.slot), memoryLimitMB: memoryLimitMB(p, s.width),
   }));
   const config: DroidConfig = {
     ...tuning,

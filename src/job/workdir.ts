@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, accessSync, constants, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parseJournal } from '../journal/frame.js';
-import { workdirPaths } from '../workdir/paths.js';
+import { supersededPath, workdirPaths } from '../workdir/paths.js';
 import { writeFileAtomic } from '../workdir/atomic.js';
 import type { LoadedJob } from './load.js';
 import { countInputEvents, type InputFile } from './inputs.js';
@@ -121,7 +121,7 @@ function unusable(root: string, what: string, e: unknown): YodaError {
 // outputs-moved.json in the folder says where they were.
 function supersede(dir: string, old: JobDescription): string {
   const p = workdirPaths(dir);
-  const aside = join(p.root, `superseded-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const aside = supersededPath(p.root, new Date());
   mkdirSync(aside);
   const journal = existsSync(p.journal) ? parseJournal(readFileSync(p.journal)).records : [];
   for (const f of [p.job, p.journal]) if (existsSync(f)) renameSync(f, join(aside, f.slice(p.root.length + 1)));

@@ -1,7 +1,7 @@
 // Reads a work directory (job.json, journal.log) and writes its report: the HTML page and the JSON beside it.
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../workdir/atomic.js';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { readJournal } from '../journal/read.js';
 import { planOf, requireJobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
@@ -13,7 +13,7 @@ import type { ReportModel } from './model.js';
 
 /** Where the page and its JSON go: `out` (default <workdir>/report.html) and the same name ending in .json. */
 function reportPaths(workdir: string, out?: string): { html: string; json: string } {
-  const html = resolve(out ?? join(workdirPaths(workdir).root, 'report.html'));
+  const html = resolve(out ?? workdirPaths(workdir).report);
   const json = /\.html?$/i.test(html) ? html.replace(/\.html?$/i, '.json') : `${html}.json`;
   return { html, json };
 }

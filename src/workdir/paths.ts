@@ -21,6 +21,8 @@ export interface WorkdirPaths {
   /** The job's CURVE keys (folder 0700, file 0600). */
   keys: string;
   keyFile: string;
+  /** Where `yoda report` writes by default (report.json beside it). */
+  report: string;
 }
 
 /** Paths of the files in the work directory `dir`. */
@@ -38,7 +40,18 @@ export function workdirPaths(dir: string): WorkdirPaths {
     nodes: join(root, 'nodes'),
     keys: join(root, 'keys'),
     keyFile: join(root, 'keys', 'curve.json'),
+    report: join(root, 'report.html'),
   };
+}
+
+/** The stdout and stderr file of the worker of `slot` on `node`. */
+export function workerLogPath(workdir: string, node: string, slot: number): string {
+  return join(workdirPaths(workdir).workerLogs, `${node}.${slot}.log`);
+}
+
+/** A new folder name for a job set aside by `--fresh` (its job.json, journal and outputs). */
+export function supersededPath(workdir: string, at: Date): string {
+  return join(workdirPaths(workdir).root, `superseded-${at.toISOString().replace(/[:.]/g, '-')}`);
 }
 
 /**
