@@ -9,7 +9,7 @@ const input = z
     events: z.int().positive().max(1e12).optional(),
     eventsCommand: argv.optional(),
     /** Seconds the eventsCommand may take per file (default 600); the command's process group is killed after. */
-    eventsTimeoutSeconds: z.number().positive().optional(),
+    eventsTimeoutSeconds: z.number().positive().max(7 * 86400, 'eventsTimeoutSeconds: at most 604800 (7 days)').optional(),
     guid: z.string().optional(),
     scope: z.string().optional(),
   })
