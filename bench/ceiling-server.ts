@@ -33,7 +33,14 @@ async function main(): Promise<void> {
     const ranges: RangeSpec[] = [];
     for (let k = 0; k < Math.min(request.want, c.rangesPerReply); k++, next++) {
       const first = (next % 100) * 100;
-      ranges.push({ i: next, id: `EVNT.bench._${String(Math.floor(next / 100)).padStart(6, '0')}.pool.root:${first}-${first + 99}`, file: '/scratch/bench/inputs/EVNT.bench.pool.root', first, last: first + 99, attempt: 1 });
+      ranges.push({
+        i: next,
+        id: `EVNT.bench._${String(Math.floor(next / 100)).padStart(6, '0')}.pool.root:${first}-${first + 99}`,
+        file: '/scratch/bench/inputs/EVNT.bench.pool.root',
+        first,
+        last: first + 99,
+        attempt: 1,
+      });
     }
     await socket.send([id, encode({ type: 'ranges', ranges })]);
   }

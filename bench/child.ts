@@ -26,7 +26,10 @@ export class Child {
   private exitError: Error | null = null;
   readonly exited: Promise<number | null>;
 
-  private constructor(readonly name: string, readonly proc: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+  ) {
     proc.on('message', (m: Msg) => this.deliver(m));
     this.exited = new Promise((resolve) =>
       proc.on('exit', (code, signal) => {
@@ -41,8 +44,12 @@ export class Child {
   static start(module: string, name: string, config: unknown): Child {
     const prof = process.env.BENCH_PROF;
     const execArgv = ['--expose-gc'];
-    if (prof && name.startsWith(prof)) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench-profiles'}`);
-    const proc = fork(join(BENCH_DIR, `${module}.js`), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+    if (prof && name.startsWith(prof))
+      execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench-profiles'}`);
+    const proc = fork(join(BENCH_DIR, `${module}.js`), [JSON.stringify(config)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv,
+    });
     return new Child(name, proc);
   }
 

@@ -41,26 +41,46 @@ const MB = 2 ** 20;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 function loadSpec(c: BenchConfig, o: Pick<LoadSpec, 'mode' | 'droids' | 'want' | 'thinkMs'>): LoadSpec {
-  return { ...o, warmupMs: c.warmupMs, windowMs: c.windowMs, steady: true, maxSocketsPerProc: c.maxSocketsPerProc, joining: c.joining };
+  return {
+    ...o,
+    warmupMs: c.warmupMs,
+    windowMs: c.windowMs,
+    steady: true,
+    maxSocketsPerProc: c.maxSocketsPerProc,
+    joining: c.joining,
+  };
 }
 
 /** Starts a Yoda child serving a synthetic job of `ranges` ranges. */
 async function startYodaChild(c: BenchConfig, name: string, ranges: number): Promise<{ yoda: Child; ready: Msg }> {
-  const config: YodaChildConfig = { ranges, workdir: join(tmpdir(), `yoda-bench-${process.pid}-${name}`), rangesPerFile: 100, eventsPerRange: 100, curve: c.curve };
+  const config: YodaChildConfig = {
+    ranges,
+    workdir: join(tmpdir(), `yoda-bench-${process.pid}-${name}`),
+    rangesPerFile: 100,
+    eventsPerRange: 100,
+    curve: c.curve,
+  };
   const yoda = Child.start('yoda-child', `yoda-${name}`, config);
   return { yoda, ready: await yoda.next('ready', 120_000) };
 }
 
 /** Measures the bare ROUTER/DEALER + msgpackr request/reply rate (no Yoda). */
 export async function measureCeiling(c: BenchConfig): Promise<CeilingFigures> {
-  const server = Child.start('ceiling-server', 'ceiling-server', { rangesPerReply: c.ceiling.rangesPerReply, curve: c.curve });
+  const server = Child.start('ceiling-server', 'ceiling-server', {
+    rangesPerReply: c.ceiling.rangesPerReply,
+    curve: c.curve,
+  });
   try {
     const ready = await server.next('ready');
     const spec = loadSpec(c, { mode: 'raw', droids: c.ceiling.droids, want: c.ceiling.rangesPerReply, thinkMs: 0 });
     const r = await runLoad(spec, server, ready, 'ceiling');
     return {
-      droids: c.ceiling.droids, rangesPerReply: c.ceiling.rangesPerReply, roundTripsPerSecond: round(r.requests / r.seconds, 0),
-      rangesPerSecond: round(r.ranges / r.seconds, 0), p50Ms: round(r.hist.quantile(0.5), 3), p99Ms: round(r.hist.quantile(0.99), 3),
+      droids: c.ceiling.droids,
+      rangesPerReply: c.ceiling.rangesPerReply,
+      roundTripsPerSecond: round(r.requests / r.seconds, 0),
+      rangesPerSecond: round(r.ranges / r.seconds, 0),
+      p50Ms: round(r.hist.quantile(0.5), 3),
+      p99Ms: round(r.hist.quantile(0.99), 3),
     };
   } finally {
     await server.stop();
@@ -71,11 +91,19 @@ function figures(droids: number, want: number, r: LoadResult): DispatchFigures {
   const done = Number(r.after.done) - Number(r.before.done);
   const yodaSeconds = (Number(r.after.at) - Number(r.before.at)) / 1000;
   return {
-    droids, want, rangesPerSecond: round(done / yodaSeconds, 0), requestsPerSecond: round(r.requests / r.seconds, 0),
-    p50Ms: round(r.hist.quantile(0.5), 3), p99Ms: round(r.hist.quantile(0.99), 3),
+    droids,
+    want,
+    rangesPerSecond: round(done / yodaSeconds, 0),
+    requestsPerSecond: round(r.requests / r.seconds, 0),
+    p50Ms: round(r.hist.quantile(0.5), 3),
+    p99Ms: round(r.hist.quantile(0.99), 3),
     yodaCpuMicrosPerRange: round((Number(r.after.cpuMicros) - Number(r.before.cpuMicros)) / Math.max(1, done), 2),
-    yodaRssMB: round(Number(r.after.rss) / MB, 1), simProcs: r.procs, joinSeconds: round(r.joinSeconds, 1), fdsPerSocket: round(r.fdsPerSocket, 2),
-    yodaThreads: perRange(r.before.threads, r.after.threads, done), recordsPerBatch: round(delta(r, 'records') / Math.max(1, delta(r, 'batches')), 1),
+    yodaRssMB: round(Number(r.after.rss) / MB, 1),
+    simProcs: r.procs,
+    joinSeconds: round(r.joinSeconds, 1),
+    fdsPerSocket: round(r.fdsPerSocket, 2),
+    yodaThreads: perRange(r.before.threads, r.after.threads, done),
+    recordsPerBatch: round(delta(r, 'records') / Math.max(1, delta(r, 'batches')), 1),
   };
 }
 
@@ -87,7 +115,8 @@ function delta(r: LoadResult, key: 'records' | 'batches'): number {
 function perRange(before: unknown, after: unknown, done: number): Record<string, number> {
   const b = before as Record<string, number>;
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after as Record<string, number>)) out[k] = round((v - (b[k] ?? 0)) / Math.max(1, done), 2);
+  for (const [k, v] of Object.entries(after as Record<string, number>))
+    out[k] = round((v - (b[k] ?? 0)) / Math.max(1, done), 2);
   return out;
 }
 
@@ -98,8 +127,14 @@ export async function measureDispatch(c: BenchConfig, droids: number): Promise<D
   const ranges = Math.ceil((300 * (c.warmupMs + c.windowMs) + 3 * droids * c.dispatch.want) / 100) * 100;
   const { yoda, ready } = await startYodaChild(c, `dispatch-${droids}`, ranges);
   try {
-    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids, want: c.dispatch.want, thinkMs: 0 }), yoda, ready, `d${droids}`);
-    if (Number(r.after.done) >= ranges) process.stderr.write(`bench: warning: dispatch with ${droids} Droids ran out of ranges\n`);
+    const r = await runLoad(
+      loadSpec(c, { mode: 'yoda', droids, want: c.dispatch.want, thinkMs: 0 }),
+      yoda,
+      ready,
+      `d${droids}`,
+    );
+    if (Number(r.after.done) >= ranges)
+      process.stderr.write(`bench: warning: dispatch with ${droids} Droids ran out of ranges\n`);
     return figures(droids, c.dispatch.want, r);
   } finally {
     await yoda.stop();
@@ -112,7 +147,12 @@ export async function measureScaleDroids(c: BenchConfig): Promise<DispatchFigure
   const ranges = Math.ceil((s.droids * s.want * (c.warmupMs + c.windowMs + 5000)) / s.thinkMs / 100) * 100;
   const { yoda, ready } = await startYodaChild(c, 'scale-droids', ranges);
   try {
-    const r = await runLoad(loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: s.thinkMs }), yoda, ready, 'sd');
+    const r = await runLoad(
+      loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: s.thinkMs }),
+      yoda,
+      ready,
+      'sd',
+    );
     return { ...figures(s.droids, s.want, r), thinkMs: s.thinkMs };
   } finally {
     await yoda.stop();
@@ -138,7 +178,11 @@ export async function measureScaleRanges(c: BenchConfig): Promise<RangesScaleFig
     let last: Msg = await yoda.ask({ type: 'sample' }, 'sample');
     let t0 = 0;
     let peak = Number(last.rss);
-    const spec: LoadSpec = { ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }), warmupMs: 0, steady: false };
+    const spec: LoadSpec = {
+      ...loadSpec(c, { mode: 'yoda', droids: s.droids, want: s.want, thinkMs: 0 }),
+      warmupMs: 0,
+      steady: false,
+    };
     // The load's window opens when every Droid has joined and lasts until Yoda has every range done.
     await runLoad(spec, yoda, ready, 'sr', async () => {
       t0 = performance.now();
@@ -149,7 +193,13 @@ export async function measureScaleRanges(c: BenchConfig): Promise<RangesScaleFig
       }
     });
     const seconds = (performance.now() - t0) / 1000;
-    return { ranges: s.ranges, yodaRssMB: round(peak / MB, 1), yodaPeakRssMB: round(Number(last.maxRss) / MB, 1), seconds: round(seconds, 2), rangesPerSecond: round(s.ranges / seconds, 0) };
+    return {
+      ranges: s.ranges,
+      yodaRssMB: round(peak / MB, 1),
+      yodaPeakRssMB: round(Number(last.maxRss) / MB, 1),
+      seconds: round(seconds, 2),
+      rangesPerSecond: round(s.ranges / seconds, 0),
+    };
   } finally {
     await yoda.stop();
   }

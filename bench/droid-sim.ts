@@ -36,7 +36,17 @@ let warming = c.sockets;
 const sockets: Dealer[] = [];
 
 function results(list: RangeSpec[], now: number): RangeResult[] {
-  return list.map((r) => ({ i: r.i, id: r.id, ok: true, outputs: [`/scratch/bench/outputs/${r.id}.out`], cpu: 0, wall: 0, start: now, end: now, slot: 0 }));
+  return list.map((r) => ({
+    i: r.i,
+    id: r.id,
+    ok: true,
+    outputs: [`/scratch/bench/outputs/${r.id}.out`],
+    cpu: 0,
+    wall: 0,
+    start: now,
+    end: now,
+    slot: 0,
+  }));
 }
 
 /** A counting semaphore: at most `n` holders at once. */
@@ -64,7 +74,21 @@ async function droid(sock: Dealer, key: string, welcomed: () => void, go: Promis
   sock.connect(c.endpoint);
   const request = (done: RangeResult[]) => encode({ type: 'report', results: done, released: [], want: c.want });
   if (c.mode === 'yoda') {
-    await sock.send(encode({ type: 'hello', version: PROTOCOL_VERSION, droid: key, node: `simnode-${key}`, rank: 0, pid: process.pid, slots: c.want, cores: c.want, launch: null, held: [], attempts: [] }));
+    await sock.send(
+      encode({
+        type: 'hello',
+        version: PROTOCOL_VERSION,
+        droid: key,
+        node: `simnode-${key}`,
+        rank: 0,
+        pid: process.pid,
+        slots: c.want,
+        cores: c.want,
+        launch: null,
+        held: [],
+        attempts: [],
+      }),
+    );
     for (;;) {
       const [frame] = await sock.receive();
       const d = decodeYodaMessage(frame);
@@ -109,12 +133,22 @@ async function main(): Promise<void> {
   let welcomed = 0;
   const started = performance.now();
   const k = c.keys;
-  const curve = k ? { curveServerKey: k.serverPublic, curvePublicKey: k.clientPublic, curveSecretKey: k.clientSecret } : {};
+  const curve = k
+    ? { curveServerKey: k.serverPublic, curvePublicKey: k.clientPublic, curveSecretKey: k.clientSecret }
+    : {};
   const allWelcomed = new Promise<void>((resolve) => {
     const one = () => (welcomed += 1) === c.sockets && resolve();
     for (let n = 0; n < c.sockets; n++) {
       const key = `${c.name}-${n}`;
-      const sock = new Dealer({ routingId: key, maxMessageSize: MAX_FRAME_BYTES, linger: 0, reconnectInterval: 200, sendHighWaterMark: 0, receiveHighWaterMark: 0, ...curve });
+      const sock = new Dealer({
+        routingId: key,
+        maxMessageSize: MAX_FRAME_BYTES,
+        linger: 0,
+        reconnectInterval: 200,
+        sendHighWaterMark: 0,
+        receiveHighWaterMark: 0,
+        ...curve,
+      });
       sockets.push(sock);
       droid(sock, key, one, go).catch((e: Error) => {
         errors += 1;
@@ -143,7 +177,12 @@ async function main(): Promise<void> {
   });
   process.on('disconnect', () => process.exit(0));
   await allWelcomed;
-  toParent({ type: 'ready', fds: readdirSync('/proc/self/fd').length, sockets: c.sockets, joinMs: performance.now() - started });
+  toParent({
+    type: 'ready',
+    fds: readdirSync('/proc/self/fd').length,
+    sockets: c.sockets,
+    joinMs: performance.now() - started,
+  });
 }
 
 main().catch((e: Error) => {

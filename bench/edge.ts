@@ -58,10 +58,20 @@ function findMpiPython(): string | null {
 }
 
 /** Runs a command in its own process group; resolves to its wall seconds and CPU samples (of its own process). */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ seconds: number; cpu: CpuSample[] }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ seconds: number; cpu: CpuSample[] }> {
   return new Promise((resolveRun, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const sampler = child.pid ? sampleCpu(child.pid) : { samples: [], stop: () => {} };
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
@@ -114,12 +124,25 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
     } else if (mode === 'mpi4py') {
       payload = 'python function';
       const root = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
-      const args = [...root, '--oversubscribe', '-n', String(r.slots + 1), r.mpiPython!, '-m', 'mpi4py.futures', join(PAYLOADS, 'edge_mpi4py.py'), String(w.ranges)];
+      const args = [
+        ...root,
+        '--oversubscribe',
+        '-n',
+        String(r.slots + 1),
+        r.mpiPython!,
+        '-m',
+        'mpi4py.futures',
+        join(PAYLOADS, 'edge_mpi4py.py'),
+        String(w.ranges),
+      ];
       ran = await run('mpiexec', args, { EDGE_SLEEP: sleep, EDGE_OUT: out }, timeoutMs);
     } else {
       payload = mode === 'command' ? 'shell script' : 'python helper';
       writeFileSync(join(dir, 'events.txt'), 'edge\n');
-      const command = mode === 'command' ? ['/bin/sh', join(PAYLOADS, 'edge_task.sh'), '{first}', '{output}'] : ['python3', join(PAYLOADS, 'edge_worker.py')];
+      const command =
+        mode === 'command'
+          ? ['/bin/sh', join(PAYLOADS, 'edge_task.sh'), '{first}', '{output}']
+          : ['python3', join(PAYLOADS, 'edge_worker.py')];
       const job = {
         name: `edge-${mode}`,
         inputs: [{ files: 'events.txt', events: w.ranges }],
@@ -131,7 +154,12 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
       profDir = join(dir, 'prof');
       const prof = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
       const env = { PYTHONPATH: [join(ROOT, 'python'), process.env.PYTHONPATH].filter(Boolean).join(':') };
-      ran = await run(process.execPath, [...prof, CLI, 'run', join(dir, 'job.yaml'), '--workdir', join(dir, 'work'), '--quiet'], env, timeoutMs);
+      ran = await run(
+        process.execPath,
+        [...prof, CLI, 'run', join(dir, 'job.yaml'), '--workdir', join(dir, 'work'), '--quiet'],
+        env,
+        timeoutMs,
+      );
     }
     const t = outputTimes(out);
     if (t.count !== w.ranges) throw new Error(`edge ${mode}: ${t.count} of ${w.ranges} outputs written`);
@@ -149,15 +177,23 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
       const keep = process.env.BENCH_PROF_DIR;
       if (keep) {
         mkdirSync(keep, { recursive: true });
-        for (const f of readdirSync(profDir)) execFileSync('cp', [join(profDir, f), join(keep, `edge-${mode}-${w.ranges}x${w.rangeMs}ms-${f}`)]);
+        for (const f of readdirSync(profDir))
+          execFileSync('cp', [join(profDir, f), join(keep, `edge-${mode}-${w.ranges}x${w.rangeMs}ms-${f}`)]);
       }
     }
     return {
-      mode, payload, slots: r.slots, ranges: w.ranges, rangeMs: w.rangeMs,
+      mode,
+      payload,
+      slots: r.slots,
+      ranges: w.ranges,
+      rangeMs: w.rangeMs,
       rangesPerSecond: num3((1000 * w.ranges) / spanMs),
       processRangesPerSecond: num3(w.ranges / ran.seconds),
       utilization: w.rangeMs > 0 ? num3((w.ranges * w.rangeMs) / (r.slots * spanMs)) : null,
-      vsXargs: null, vsMpi4py: null, droidCpuMicrosPerRange: droidCpu, yodaCpuMicrosPerRange: yodaCpu,
+      vsXargs: null,
+      vsMpi4py: null,
+      droidCpuMicrosPerRange: droidCpu,
+      yodaCpuMicrosPerRange: yodaCpu,
     };
   } finally {
     if (!process.env.BENCH_KEEP_WORKDIR) rmSync(dir, { recursive: true, force: true });
@@ -167,7 +203,8 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
 /** Every edge case of `c`: the baselines on each workload, then Yoda's modes, with ratios to the baselines. */
 export async function measureEdge(c: BenchConfig, say: (line: string) => void): Promise<EdgeRow[]> {
   const r: Runners = { slots: availableParallelism(), mpiPython: findMpiPython() };
-  if (!r.mpiPython) say('edge: mpi4py.futures not available (apt-get install python3-mpi4py openmpi-bin): no mpi4py rows');
+  if (!r.mpiPython)
+    say('edge: mpi4py.futures not available (apt-get install python3-mpi4py openmpi-bin): no mpi4py rows');
   const rows: EdgeRow[] = [];
   for (const w of c.edge) {
     const base: EdgeRow[] = [];
@@ -183,7 +220,11 @@ export async function measureEdge(c: BenchConfig, say: (line: string) => void): 
     for (const row of base) {
       const x = rate('xargs');
       const m = rate('mpi4py');
-      rows.push({ ...row, vsXargs: x ? num3(row.rangesPerSecond / x) : null, vsMpi4py: m ? num3(row.rangesPerSecond / m) : null });
+      rows.push({
+        ...row,
+        vsXargs: x ? num3(row.rangesPerSecond / x) : null,
+        vsMpi4py: m ? num3(row.rangesPerSecond / m) : null,
+      });
     }
   }
   return rows;

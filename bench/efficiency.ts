@@ -25,7 +25,12 @@ export interface EfficiencyFigures extends RunEfficiency {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<number> {
   return new Promise((resolveRun, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
     child.stderr.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
@@ -38,8 +43,20 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: num
   });
 }
 
-async function runJob(name: string, jobFile: string, workdir: string, workers: number, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<EfficiencyFigures> {
-  const processSeconds = await run(process.execPath, [CLI, 'run', jobFile, '--workdir', workdir, '--quiet'], env, timeoutMs);
+async function runJob(
+  name: string,
+  jobFile: string,
+  workdir: string,
+  workers: number,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<EfficiencyFigures> {
+  const processSeconds = await run(
+    process.execPath,
+    [CLI, 'run', jobFile, '--workdir', workdir, '--quiet'],
+    env,
+    timeoutMs,
+  );
   const { records } = readJournal(workdirPaths(workdir).journal);
   return { job: name, ...runEfficiency(records, workers, 1), processSeconds: Number(processSeconds.toFixed(3)) };
 }
@@ -55,11 +72,23 @@ export async function measureFixed(c: BenchConfig): Promise<EfficiencyFigures> {
       name: 'fixed-ranges',
       inputs: [{ files: 'events.txt', events: ranges }],
       eventsPerRange: 1,
-      payload: { command: ['python3', join(ROOT, 'bench', 'payloads', 'fixed_range.py')], workers: f.workers, coresPerWorker: 1, env: { FIXED_RANGE_SECONDS: String(f.seconds) } },
+      payload: {
+        command: ['python3', join(ROOT, 'bench', 'payloads', 'fixed_range.py')],
+        workers: f.workers,
+        coresPerWorker: 1,
+        env: { FIXED_RANGE_SECONDS: String(f.seconds) },
+      },
     };
     writeFileSync(join(dir, 'job.yaml'), stringify(job));
     const timeoutMs = (ranges * f.seconds * 3 + 120) * 1000;
-    return await runJob(`${f.workers} workers x ${f.rangesPerWorker} ranges of ${f.seconds} s`, join(dir, 'job.yaml'), join(dir, 'work'), f.workers, {}, timeoutMs);
+    return await runJob(
+      `${f.workers} workers x ${f.rangesPerWorker} ranges of ${f.seconds} s`,
+      join(dir, 'job.yaml'),
+      join(dir, 'work'),
+      f.workers,
+      {},
+      timeoutMs,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -74,7 +103,20 @@ export async function measureMontecarlo(c: BenchConfig, workers: number): Promis
     for (const f of ['job.yaml', 'payload.py', 'make_inputs.py']) cpSync(join(example, f), join(dir, f));
     mkdirSync(join(dir, 'inputs'));
     const m = c.montecarlo;
-    await run('python3', [join(dir, 'make_inputs.py'), '--files', String(m.files), '--events', String(m.events), '--out', join(dir, 'inputs')], {}, 300_000);
+    await run(
+      'python3',
+      [
+        join(dir, 'make_inputs.py'),
+        '--files',
+        String(m.files),
+        '--events',
+        String(m.events),
+        '--out',
+        join(dir, 'inputs'),
+      ],
+      {},
+      300_000,
+    );
     const env = { PYTHONPATH: [join(ROOT, 'python'), process.env.PYTHONPATH].filter(Boolean).join(':') };
     return await runJob('montecarlo example', join(dir, 'job.yaml'), join(dir, 'work'), workers, env, 900_000);
   } finally {

@@ -45,12 +45,27 @@ export function split(n: number, parts: number): number[] {
 }
 
 /** Runs `spec` against the server child that sent `ready` (endpoint, keys); `during`, when given, replaces the window's fixed wait. */
-export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: string, during?: () => Promise<void>): Promise<LoadResult> {
+export async function runLoad(
+  spec: LoadSpec,
+  server: Child,
+  ready: Msg,
+  tag: string,
+  during?: () => Promise<void>,
+): Promise<LoadResult> {
   const endpoint = String(ready.endpoint);
   const keys = (ready.keys ?? null) as JobKeys | null;
   const procs = Math.ceil(spec.droids / spec.maxSocketsPerProc);
   const sims = split(spec.droids, procs).map((sockets, k) => {
-    const config: DroidSimConfig = { endpoint, sockets, mode: spec.mode, want: spec.want, thinkMs: spec.thinkMs, name: `${tag}-p${k}`, keys, joining: spec.joining };
+    const config: DroidSimConfig = {
+      endpoint,
+      sockets,
+      mode: spec.mode,
+      want: spec.want,
+      thinkMs: spec.thinkMs,
+      name: `${tag}-p${k}`,
+      keys,
+      joining: spec.joining,
+    };
     return Child.start('droid-sim', `sim-${tag}-p${k}`, config);
   });
   try {
@@ -65,10 +80,16 @@ export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: st
       if (progress.every((p) => Number(p.warming) === 0)) break;
       await sleep(250);
     }
-    const [before] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'mark' }, 'mark'))]);
+    const [before] = await Promise.all([
+      server.ask({ type: 'sample' }, 'sample'),
+      ...sims.map((s) => s.ask({ type: 'mark' }, 'mark')),
+    ]);
     const t0 = performance.now();
     await (during ? during() : sleep(spec.windowMs));
-    const [after, ...collected] = await Promise.all([server.ask({ type: 'sample' }, 'sample'), ...sims.map((s) => s.ask({ type: 'collect' }, 'collect'))]);
+    const [after, ...collected] = await Promise.all([
+      server.ask({ type: 'sample' }, 'sample'),
+      ...sims.map((s) => s.ask({ type: 'collect' }, 'collect')),
+    ]);
     const seconds = (performance.now() - t0) / 1000;
     const hist = new Histogram();
     let requests = 0;
@@ -83,7 +104,19 @@ export async function runLoad(spec: LoadSpec, server: Child, ready: Msg, tag: st
       simRss = Math.max(simRss, Number(m.rss));
     }
     if (errors > 0) process.stderr.write(`bench: warning: ${errors} simulated Droid(s) of ${tag} failed (see above)\n`);
-    return { seconds, hist, requests, ranges, before, after, procs: sims.length, joinSeconds, fdsPerSocket, simRssMB: simRss / 2 ** 20, errors };
+    return {
+      seconds,
+      hist,
+      requests,
+      ranges,
+      before,
+      after,
+      procs: sims.length,
+      joinSeconds,
+      fdsPerSocket,
+      simRssMB: simRss / 2 ** 20,
+      errors,
+    };
   } finally {
     await Promise.all(sims.map((s) => s.stop()));
   }

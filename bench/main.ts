@@ -26,7 +26,14 @@ const USAGE = `usage: node --expose-gc dist-bench/bench/main.js [--json] [--quic
 /** Runs every benchmark of `c` in order; `say` reports progress. */
 async function runBench(c: BenchConfig, say: (line: string) => void): Promise<BenchResult> {
   const t0 = performance.now();
-  const machine = { cores: availableParallelism(), node: process.version, loadAverage: loadavg(), curve: c.curve, startedAt: new Date().toISOString(), seconds: 0 };
+  const machine = {
+    cores: availableParallelism(),
+    node: process.version,
+    loadAverage: loadavg(),
+    curve: c.curve,
+    startedAt: new Date().toISOString(),
+    seconds: 0,
+  };
   say('ceiling: bare ROUTER/DEALER + msgpackr');
   const ceiling = await measureCeiling(c);
   const dispatch: BenchResult['dispatch'] = [];
@@ -48,9 +55,19 @@ async function runBench(c: BenchConfig, say: (line: string) => void): Promise<Be
   const edge = await measureEdge(c, say);
   machine.seconds = Math.round((performance.now() - t0) / 1000);
   const result = {
-    version: 1 as const, quick: c.quick, machine, ceiling, dispatch,
-    scale: { droids: { ...sd, vsCeiling: vsCeiling(sd, ceiling) }, ranges: { ...sr, vsCeiling: { rangesPerSecond: ratio(sr.rangesPerSecond, ceiling.rangesPerSecond) } } },
-    replay, efficiency, efficiencyMontecarlo, edge,
+    version: 1 as const,
+    quick: c.quick,
+    machine,
+    ceiling,
+    dispatch,
+    scale: {
+      droids: { ...sd, vsCeiling: vsCeiling(sd, ceiling) },
+      ranges: { ...sr, vsCeiling: { rangesPerSecond: ratio(sr.rangesPerSecond, ceiling.rangesPerSecond) } },
+    },
+    replay,
+    efficiency,
+    efficiencyMontecarlo,
+    edge,
   };
   return { ...result, targets: targets(result) };
 }
@@ -66,9 +83,18 @@ async function main(argv: string[]): Promise<void> {
   const config: BenchConfig = { ...(argv.includes('--quick') ? QUICK : FULL), curve: !argv.includes('--insecure') };
   const say = (line: string) => (!json || process.stderr.isTTY) && process.stderr.write(`bench: ${line}\n`);
   if (argv.includes('--edge-only')) {
-    const machine = { cores: availableParallelism(), node: process.version, loadAverage: loadavg(), startedAt: new Date().toISOString() };
+    const machine = {
+      cores: availableParallelism(),
+      node: process.version,
+      loadAverage: loadavg(),
+      startedAt: new Date().toISOString(),
+    };
     const edge = await measureEdge(config, say);
-    process.stdout.write(json ? `${JSON.stringify({ version: 1, quick: config.quick, machine, edge }, null, 2)}\n` : `${edgeLines(edge).join('\n')}\n`);
+    process.stdout.write(
+      json
+        ? `${JSON.stringify({ version: 1, quick: config.quick, machine, edge }, null, 2)}\n`
+        : `${edgeLines(edge).join('\n')}\n`,
+    );
     return;
   }
   const result = await runBench(config, say);

@@ -13,7 +13,8 @@ interface ProfileNode {
 export function topFunctions(path: string, limit = 25): string[] {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[] };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const name = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const name = (n: ProfileNode) =>
+    `${n.callFrame.functionName || '(anonymous)'} ${basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let all = 0;
@@ -30,7 +31,9 @@ export function topFunctions(path: string, limit = 25): string[] {
   const idle = (self.get('(idle) :0') ?? 0) + (self.get('(program) :0') ?? 0);
   const busy = Math.max(1, all - idle);
   const pct = (x: number) => `${((100 * x) / busy).toFixed(1)}%`.padStart(6);
-  const rows = [...self].sort((a, b) => b[1] - a[1]).filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)'));
+  const rows = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)'));
   return [
     `${basename(path)}: ${all} samples, ${(100 * (1 - idle / all)).toFixed(1)}% busy; percentages of busy samples`,
     '  self  total  function',

@@ -22,8 +22,18 @@ function answerLines(first: number, n: number, at: number, droid: string): strin
     const file = `EVNT.12345678._${String(Math.floor(i / 100)).padStart(6, '0')}.pool.root.1`;
     const id = `${file}:${(i % 100) * 100}-${(i % 100) * 100 + 99}`;
     const done: JournalRecord = {
-      t: 'done', i, id, out: [`/lustre/scratch/user/job/outputs/${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.HITS.pool.root`],
-      cpu: 61.234567, wall: 63.5, attempt: 1, droid, node: 'nid001234', slot: i % 64, start: at + 1000, end: at + 64_500,
+      t: 'done',
+      i,
+      id,
+      out: [`/lustre/scratch/user/job/outputs/${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.HITS.pool.root`],
+      cpu: 61.234567,
+      wall: 63.5,
+      attempt: 1,
+      droid,
+      node: 'nid001234',
+      slot: i % 64,
+      start: at + 1000,
+      end: at + 64_500,
     };
     lines.push(frameRecord(done));
   }
@@ -34,11 +44,26 @@ function answerLines(first: number, n: number, at: number, droid: string): strin
 function build(c: ReplayConfig, path: string): number {
   const t0 = Date.now();
   let records = 3; // job, run, end
-  appendFileSync(path, frameRecord({ t: 'job', hash: 'bench00000000000', name: 'replay', ranges: c.ranges, events: c.ranges * 100, at: t0 }));
+  appendFileSync(
+    path,
+    frameRecord({
+      t: 'job',
+      hash: 'bench00000000000',
+      name: 'replay',
+      ranges: c.ranges,
+      events: c.ranges * 100,
+      at: t0,
+    }),
+  );
   appendFileSync(path, frameRecord({ t: 'run', run: 1, at: t0, host: 'nid000001', pid: 4242 }));
   let chunk: string[] = [];
   for (let first = 0; first < c.ranges; first += c.perAnswer) {
-    const lines = answerLines(first, Math.min(c.perAnswer, c.ranges - first), t0 + first, `droid-${first % 1000}-nid00${first % 1000}-4242`);
+    const lines = answerLines(
+      first,
+      Math.min(c.perAnswer, c.ranges - first),
+      t0 + first,
+      `droid-${first % 1000}-nid00${first % 1000}-4242`,
+    );
     records += lines.length;
     chunk.push(...lines);
     if (chunk.length >= 20_000) {
@@ -46,7 +71,10 @@ function build(c: ReplayConfig, path: string): number {
       chunk = [];
     }
   }
-  appendFileSync(path, chunk.join('') + frameRecord({ t: 'end', run: 1, at: Date.now(), outcome: 'complete', exit: 0 }));
+  appendFileSync(
+    path,
+    chunk.join('') + frameRecord({ t: 'end', run: 1, at: Date.now(), outcome: 'complete', exit: 0 }),
+  );
   return records;
 }
 
@@ -64,7 +92,16 @@ function main(): void {
   const seconds = (performance.now() - t0) / 1000;
   const rss1 = process.memoryUsage.rss();
   const ok = state.counts.done === c.ranges && parsed.droppedBytes === 0;
-  toParent({ type: 'replay', ranges: c.ranges, seconds, bytes, records, ok, rssMB: rss1 / 2 ** 20, addedRssMB: (rss1 - rss0) / 2 ** 20 });
+  toParent({
+    type: 'replay',
+    ranges: c.ranges,
+    seconds,
+    bytes,
+    records,
+    ok,
+    rssMB: rss1 / 2 ** 20,
+    addedRssMB: (rss1 - rss0) / 2 ** 20,
+  });
   rmSync(c.dir, { recursive: true, force: true });
 }
 

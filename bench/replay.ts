@@ -13,7 +13,13 @@ export async function measureReplay(ranges: number): Promise<ReplayFigures> {
     const m = await child.next('replay', 900_000);
     if (!m.ok) throw new Error(`replay of ${ranges} ranges did not find every range done`);
     const r2 = (x: unknown) => Number(Number(x).toFixed(2));
-    return { ranges, seconds: Number(Number(m.seconds).toFixed(3)), megabytes: r2(Number(m.bytes) / 2 ** 20), records: Number(m.records), addedRssMB: r2(m.addedRssMB) };
+    return {
+      ranges,
+      seconds: Number(Number(m.seconds).toFixed(3)),
+      megabytes: r2(Number(m.bytes) / 2 ** 20),
+      records: Number(m.records),
+      addedRssMB: r2(m.addedRssMB),
+    };
   } finally {
     await child.stop();
   }

@@ -13,7 +13,6 @@ export interface ReplayFigures {
   addedRssMB: number;
 }
 
-
 /** One target of issue 6 and whether this run met it. */
 export interface Target {
   name: string;
@@ -31,7 +30,10 @@ export interface BenchResult {
   /** Closed-loop dispatch through one Yoda, one row per Droid count; `vsCeiling` = figure / ceiling figure. */
   dispatch: (DispatchFigures & { vsCeiling: Ratios })[];
   /** `droids`: paced Droids (each reports, then thinks); `ranges`: one job of many ranges run to completion. */
-  scale: { droids: DispatchFigures & { thinkMs: number; vsCeiling: Ratios }; ranges: RangesScaleFigures & { vsCeiling: { rangesPerSecond: number } } };
+  scale: {
+    droids: DispatchFigures & { thinkMs: number; vsCeiling: Ratios };
+    ranges: RangesScaleFigures & { vsCeiling: { rangesPerSecond: number } };
+  };
   replay: ReplayFigures;
   /** The fixed-duration payload (`fixed` sizes: workers x ranges of `seconds` each). */
   efficiency: EfficiencyFigures;
@@ -54,7 +56,11 @@ export const ratio = (a: number, b: number): number => Number((a / b).toFixed(3)
 
 /** The ratios of a row's figures to the ceiling's. */
 export function vsCeiling(row: { rangesPerSecond: number; p50Ms: number; p99Ms: number }, c: CeilingFigures): Ratios {
-  return { rangesPerSecond: ratio(row.rangesPerSecond, c.rangesPerSecond), p50Ms: ratio(row.p50Ms, c.p50Ms), p99Ms: ratio(row.p99Ms, c.p99Ms) };
+  return {
+    rangesPerSecond: ratio(row.rangesPerSecond, c.rangesPerSecond),
+    p50Ms: ratio(row.p50Ms, c.p50Ms),
+    p99Ms: ratio(row.p99Ms, c.p99Ms),
+  };
 }
 
 /** The issue's targets, checked against this run. */
@@ -66,10 +72,25 @@ export function targets(r: Omit<BenchResult, 'targets'>): Target[] {
     { name: 'dispatch ranges/s (best row, journal on)', value: best, target: '>= 100000', met: best >= 100_000 },
     { name: `Yoda RSS MB with ${sd.droids} Droids`, value: sd.yodaRssMB, target: '<= 1024', met: sd.yodaRssMB <= 1024 },
     { name: `p99 ms with ${sd.droids} Droids`, value: sd.p99Ms, target: '< 100', met: sd.p99Ms < 100 },
-    { name: `replay seconds for ${r.replay.ranges} ranges`, value: r.replay.seconds, target: '<= 2', met: r.replay.seconds <= 2 },
+    {
+      name: `replay seconds for ${r.replay.ranges} ranges`,
+      value: r.replay.seconds,
+      target: '<= 2',
+      met: r.replay.seconds <= 2,
+    },
     { name: 'utilization (fixed ranges)', value: e.utilization, target: '>= 0.99', met: e.utilization >= 0.99 },
-    { name: 'tail seconds (fixed ranges)', value: e.tailSeconds, target: `<= ${e.meanRangeSeconds.toFixed(2)} (one range)`, met: e.tailSeconds <= e.meanRangeSeconds },
-    { name: 'first range seconds, every worker', value: e.firstRangeSeconds, target: '<= 1', met: e.firstRangeSeconds <= 1 },
+    {
+      name: 'tail seconds (fixed ranges)',
+      value: e.tailSeconds,
+      target: `<= ${e.meanRangeSeconds.toFixed(2)} (one range)`,
+      met: e.tailSeconds <= e.meanRangeSeconds,
+    },
+    {
+      name: 'first range seconds, every worker',
+      value: e.firstRangeSeconds,
+      target: '<= 1',
+      met: e.firstRangeSeconds <= 1,
+    },
     ...edgeTargets(r.edge),
   ];
 }
@@ -80,18 +101,44 @@ const DAEMON_NOOP_BEFORE = 670;
 /** Issue 11's targets, for the edge rows this run has (the 20,000-range and 1 s rows only in the full run). */
 export function edgeTargets(rows: EdgeRow[]): Target[] {
   const out: Target[] = [];
-  const at = (mode: string, rangeMs: number, ranges?: number) => rows.filter((r) => r.mode === mode && r.rangeMs === rangeMs && (ranges === undefined || r.ranges === ranges));
+  const at = (mode: string, rangeMs: number, ranges?: number) =>
+    rows.filter((r) => r.mode === mode && r.rangeMs === rangeMs && (ranges === undefined || r.ranges === ranges));
   for (const r of at('command', 0)) {
-    if (r.vsXargs !== null) out.push({ name: `edge: command mode, ${r.ranges} no-op ranges, x xargs`, value: r.vsXargs, target: '>= 1.0', met: r.vsXargs >= 1 });
+    if (r.vsXargs !== null)
+      out.push({
+        name: `edge: command mode, ${r.ranges} no-op ranges, x xargs`,
+        value: r.vsXargs,
+        target: '>= 1.0',
+        met: r.vsXargs >= 1,
+      });
   }
   for (const r of at('daemon', 0, 20_000)) {
-    if (r.vsMpi4py !== null) out.push({ name: 'edge: daemon mode, 20,000 no-op ranges, x mpi4py', value: r.vsMpi4py, target: '>= 4', met: r.vsMpi4py >= 4 });
-    out.push({ name: 'edge: daemon mode, 20,000 no-op ranges/s', value: r.rangesPerSecond, target: `>= ${10 * DAEMON_NOOP_BEFORE} (10x ${DAEMON_NOOP_BEFORE})`, met: r.rangesPerSecond >= 10 * DAEMON_NOOP_BEFORE });
+    if (r.vsMpi4py !== null)
+      out.push({
+        name: 'edge: daemon mode, 20,000 no-op ranges, x mpi4py',
+        value: r.vsMpi4py,
+        target: '>= 4',
+        met: r.vsMpi4py >= 4,
+      });
+    out.push({
+      name: 'edge: daemon mode, 20,000 no-op ranges/s',
+      value: r.rangesPerSecond,
+      target: `>= ${10 * DAEMON_NOOP_BEFORE} (10x ${DAEMON_NOOP_BEFORE})`,
+      met: r.rangesPerSecond >= 10 * DAEMON_NOOP_BEFORE,
+    });
   }
-  for (const [ms, want] of [[10, 0.95], [1000, 0.995]]) {
+  for (const [ms, want] of [
+    [10, 0.95],
+    [1000, 0.995],
+  ]) {
     for (const r of [...at('command', ms), ...at('daemon', ms)]) {
       const u = r.utilization ?? 0;
-      out.push({ name: `edge: ${r.mode} mode, ${ms} ms ranges, utilization`, value: u, target: `>= ${want}`, met: u >= want });
+      out.push({
+        name: `edge: ${r.mode} mode, ${ms} ms ranges, utilization`,
+        value: u,
+        target: `>= ${want}`,
+        met: u >= want,
+      });
     }
   }
   return out;

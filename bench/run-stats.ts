@@ -37,7 +37,8 @@ export function runEfficiency(records: JournalRecord[], workers: number, coresPe
     } else if (r.t === 'end') endAt = r.at;
     else if (r.t === 'done') done.push(r);
   }
-  if (Number.isNaN(runAt) || Number.isNaN(endAt) || done.length === 0) throw new Error('the journal holds no finished run with done ranges');
+  if (Number.isNaN(runAt) || Number.isNaN(endAt) || done.length === 0)
+    throw new Error('the journal holds no finished run with done ranges');
   const bySlot = new Map<string, DoneRecord[]>();
   for (const d of done) {
     const key = `${d.node}/${d.slot}`;
@@ -68,7 +69,12 @@ export function runEfficiency(records: JournalRecord[], workers: number, coresPe
     utilization: Number((busy / (cores * runSeconds)).toFixed(4)),
     firstRangeSeconds: r3(firstRange),
     tailSeconds: r3((lastEnd - (runAt + (busy / cores) * 1000)) / 1000),
-    idle: { beforeFirst: r3(idle.beforeFirst), between: r3(idle.between), inRange: r3(idle.inRange), afterLast: r3(idle.afterLast) },
+    idle: {
+      beforeFirst: r3(idle.beforeFirst),
+      between: r3(idle.between),
+      inRange: r3(idle.inRange),
+      afterLast: r3(idle.afterLast),
+    },
     meanRangeSeconds: r3(busy / coresPerWorker / done.length),
   };
 }

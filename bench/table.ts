@@ -2,7 +2,10 @@
 import type { EdgeRow } from './edge.js';
 import type { BenchResult } from './results.js';
 
-const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const num = (x: number, digits = 0) =>
+  Number.isFinite(x)
+    ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';
 
 function grid(rows: string[][]): string[] {
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
@@ -19,27 +22,71 @@ export function tableLines(r: BenchResult): string[] {
     `ceiling (bare ROUTER/DEALER + msgpackr, ${c.rangesPerReply} ranges per reply, ${c.droids} DEALERs): ${num(c.roundTripsPerSecond)} round trips/s = ${num(c.rangesPerSecond)} ranges/s, p50 ${num(c.p50Ms, 2)} ms, p99 ${num(c.p99Ms, 2)} ms`,
     '',
   ];
-  const head = ['Droids', 'want', 'ranges/s', 'x ceiling', 'p50 ms', 'p99 ms', 'Yoda CPU µs/range', 'Yoda RSS MB', 'journal recs/batch'];
+  const head = [
+    'Droids',
+    'want',
+    'ranges/s',
+    'x ceiling',
+    'p50 ms',
+    'p99 ms',
+    'Yoda CPU µs/range',
+    'Yoda RSS MB',
+    'journal recs/batch',
+  ];
   const rows = r.dispatch.map((d) => [
-    `dispatch ${num(d.droids)}`, num(d.want), num(d.rangesPerSecond), num(d.vsCeiling.rangesPerSecond, 2), num(d.p50Ms, 2), num(d.p99Ms, 2),
-    num(d.yodaCpuMicrosPerRange, 2), num(d.yodaRssMB), num(d.recordsPerBatch),
+    `dispatch ${num(d.droids)}`,
+    num(d.want),
+    num(d.rangesPerSecond),
+    num(d.vsCeiling.rangesPerSecond, 2),
+    num(d.p50Ms, 2),
+    num(d.p99Ms, 2),
+    num(d.yodaCpuMicrosPerRange, 2),
+    num(d.yodaRssMB),
+    num(d.recordsPerBatch),
   ]);
   const s = r.scale.droids;
-  rows.push([`paced ${num(s.droids)} (think ${num(s.thinkMs)} ms)`, num(s.want), num(s.rangesPerSecond), num(s.vsCeiling.rangesPerSecond, 2), num(s.p50Ms, 2), num(s.p99Ms, 2), num(s.yodaCpuMicrosPerRange, 2), num(s.yodaRssMB), num(s.recordsPerBatch)]);
+  rows.push([
+    `paced ${num(s.droids)} (think ${num(s.thinkMs)} ms)`,
+    num(s.want),
+    num(s.rangesPerSecond),
+    num(s.vsCeiling.rangesPerSecond, 2),
+    num(s.p50Ms, 2),
+    num(s.p99Ms, 2),
+    num(s.yodaCpuMicrosPerRange, 2),
+    num(s.yodaRssMB),
+    num(s.recordsPerBatch),
+  ]);
   lines.push(...grid([head, ...rows]), '');
   const sr = r.scale.ranges;
-  lines.push(`job of ${num(sr.ranges)} ranges to completion: ${num(sr.rangesPerSecond)} ranges/s, Yoda RSS ${num(sr.yodaRssMB)} MB (peak ${num(sr.yodaPeakRssMB)} MB)`);
-  lines.push(`replay of ${num(r.replay.ranges)} ranges (${num(r.replay.megabytes)} MB journal): ${num(r.replay.seconds, 2)} s`, '');
+  lines.push(
+    `job of ${num(sr.ranges)} ranges to completion: ${num(sr.rangesPerSecond)} ranges/s, Yoda RSS ${num(sr.yodaRssMB)} MB (peak ${num(sr.yodaPeakRssMB)} MB)`,
+  );
+  lines.push(
+    `replay of ${num(r.replay.ranges)} ranges (${num(r.replay.megabytes)} MB journal): ${num(r.replay.seconds, 2)} s`,
+    '',
+  );
   const eff = [r.efficiency, ...(r.efficiencyMontecarlo ? [r.efficiencyMontecarlo] : [])];
   lines.push(
     ...grid([
       ['run', 'utilization', 'first range s', 'tail s', 'run s', 'idle core-s: start / between / in range / end'],
-      ...eff.map((e) => [e.job, `${num(100 * e.utilization, 1)}%`, num(e.firstRangeSeconds, 2), num(e.tailSeconds, 2), num(e.runSeconds, 2), [e.idle.beforeFirst, e.idle.between, e.idle.inRange, e.idle.afterLast].map((x) => num(x, 2)).join(' / ')]),
+      ...eff.map((e) => [
+        e.job,
+        `${num(100 * e.utilization, 1)}%`,
+        num(e.firstRangeSeconds, 2),
+        num(e.tailSeconds, 2),
+        num(e.runSeconds, 2),
+        [e.idle.beforeFirst, e.idle.between, e.idle.inRange, e.idle.afterLast].map((x) => num(x, 2)).join(' / '),
+      ]),
     ]),
     '',
   );
   lines.push(...edgeLines(r.edge), '');
-  lines.push(...grid([['target', 'value', 'wanted', ''], ...r.targets.map((t) => [t.name, num(t.value, t.value < 10 ? 3 : 0), t.target, t.met ? 'met' : 'MISSED'])]));
+  lines.push(
+    ...grid([
+      ['target', 'value', 'wanted', ''],
+      ...r.targets.map((t) => [t.name, num(t.value, t.value < 10 ? 3 : 0), t.target, t.met ? 'met' : 'MISSED']),
+    ]),
+  );
   return lines;
 }
 
@@ -50,10 +97,31 @@ export function edgeLines(rows: EdgeRow[]): string[] {
   return [
     `edge (real runs, ${slots} slots; ranges/s over first task start .. last output; process = whole command):`,
     ...grid([
-      ['runner', 'payload', 'ranges', 'range ms', 'ranges/s', 'process r/s', 'utilization', 'x xargs', 'x mpi4py', 'Droid µs/range', 'Yoda µs/range'],
+      [
+        'runner',
+        'payload',
+        'ranges',
+        'range ms',
+        'ranges/s',
+        'process r/s',
+        'utilization',
+        'x xargs',
+        'x mpi4py',
+        'Droid µs/range',
+        'Yoda µs/range',
+      ],
       ...rows.map((r) => [
-        r.mode, r.payload, num(r.ranges), num(r.rangeMs), num(r.rangesPerSecond, r.rangesPerSecond < 10 ? 2 : 0), num(r.processRangesPerSecond, r.processRangesPerSecond < 10 ? 2 : 0),
-        r.utilization === null ? '-' : `${num(100 * r.utilization, 1)}%`, opt(r.vsXargs, 2), opt(r.vsMpi4py, 2), opt(r.droidCpuMicrosPerRange, 0), opt(r.yodaCpuMicrosPerRange, 0),
+        r.mode,
+        r.payload,
+        num(r.ranges),
+        num(r.rangeMs),
+        num(r.rangesPerSecond, r.rangesPerSecond < 10 ? 2 : 0),
+        num(r.processRangesPerSecond, r.processRangesPerSecond < 10 ? 2 : 0),
+        r.utilization === null ? '-' : `${num(100 * r.utilization, 1)}%`,
+        opt(r.vsXargs, 2),
+        opt(r.vsMpi4py, 2),
+        opt(r.droidCpuMicrosPerRange, 0),
+        opt(r.yodaCpuMicrosPerRange, 0),
       ]),
     ]),
   ];

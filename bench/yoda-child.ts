@@ -26,19 +26,39 @@ function syntheticJob(c: YodaChildConfig): JobDescription {
   const count = Math.ceil(c.ranges / c.rangesPerFile);
   for (let f = 0; f < count; f++) {
     const n = Math.min(c.rangesPerFile, c.ranges - f * c.rangesPerFile);
-    files.push({ path: join(c.workdir, 'inputs', `EVNT.bench._${String(f).padStart(6, '0')}.pool.root`), events: n * c.eventsPerRange });
+    files.push({
+      path: join(c.workdir, 'inputs', `EVNT.bench._${String(f).padStart(6, '0')}.pool.root`),
+      events: n * c.eventsPerRange,
+    });
   }
   const spec = {
     inputs: [{ files: 'inputs/*.root', events: c.rangesPerFile * c.eventsPerRange }],
     eventsPerRange: c.eventsPerRange,
-    payload: { mode: 'daemon' as const, command: ['true'], coresPerWorker: 1, env: {}, output: '{range}.out', startTimeoutSeconds: 120 },
+    payload: {
+      mode: 'daemon' as const,
+      command: ['true'],
+      coresPerWorker: 1,
+      env: {},
+      output: '{range}.out',
+      startTimeoutSeconds: 120,
+    },
     output: 'outputs',
     maxAttempts: 3,
   };
   return {
-    version: 1, name: 'bench', hash: 'bench00000000000', jobFile: join(c.workdir, 'job.yaml'), baseDir: c.workdir, payloadCwd: c.workdir,
-    spec, files, eventsPerRange: c.eventsPerRange, totalRanges: c.ranges, totalEvents: c.ranges * c.eventsPerRange,
-    outputDir: join(c.workdir, 'outputs'), created: new Date().toISOString(),
+    version: 1,
+    name: 'bench',
+    hash: 'bench00000000000',
+    jobFile: join(c.workdir, 'job.yaml'),
+    baseDir: c.workdir,
+    payloadCwd: c.workdir,
+    spec,
+    files,
+    eventsPerRange: c.eventsPerRange,
+    totalRanges: c.ranges,
+    totalEvents: c.ranges * c.eventsPerRange,
+    outputDir: join(c.workdir, 'outputs'),
+    created: new Date().toISOString(),
   };
 }
 
@@ -49,8 +69,14 @@ async function main(): Promise<void> {
   const log = silentLogger();
   const description = syntheticJob(c);
   const tuning = {
-    heartbeatSeconds: 2, droidTimeoutSeconds: 300, expectedDroids: 1_000_000,
-    joinTimeoutSeconds: 600, leaveTimeoutSeconds: 30, progressSeconds: 3600, deadline: null, marginSeconds: 0,
+    heartbeatSeconds: 2,
+    droidTimeoutSeconds: 300,
+    expectedDroids: 1_000_000,
+    joinTimeoutSeconds: 600,
+    leaveTimeoutSeconds: 30,
+    progressSeconds: 3600,
+    deadline: null,
+    marginSeconds: 0,
   };
   const keys = c.curve ? createJobKeys(c.workdir) : null;
   const yoda = await startYoda(description, c.workdir, tuning, 'tcp://127.0.0.1:*', soleLease(c.workdir), log, keys);
@@ -60,9 +86,18 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const s = yoda.state;
     return {
-      type: 'sample', at: performance.now(), cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage.rss(),
-      maxRss: process.resourceUsage().maxRSS * 1024, done: s.counts.done, assigned: s.counts.assigned,
-      droids: s.activeCount, threads: threadCpuMicros(), journal: { ...yoda.journalStats }, dropped: yoda.dropped.frames, phase: s.phase,
+      type: 'sample',
+      at: performance.now(),
+      cpuMicros: cpu.user + cpu.system,
+      rss: process.memoryUsage.rss(),
+      maxRss: process.resourceUsage().maxRSS * 1024,
+      done: s.counts.done,
+      assigned: s.counts.assigned,
+      droids: s.activeCount,
+      threads: threadCpuMicros(),
+      journal: { ...yoda.journalStats },
+      dropped: yoda.dropped.frames,
+      phase: s.phase,
     };
   };
   process.on('message', (m: Msg) => {

@@ -20,10 +20,17 @@ function buildExecHelper() {
   const out = join(nativeDir, 'build', 'Release', 'yoda-exec');
   mkdirSync(dirname(out), { recursive: true });
   const cc = process.env.CC || 'cc';
-  const run = spawnSync(cc, ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-o', out, join(nativeDir, 'exec-helper.c')], { encoding: 'utf8', stdio: verbose ? 'inherit' : 'pipe' });
+  const run = spawnSync(cc, ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-o', out, join(nativeDir, 'exec-helper.c')], {
+    encoding: 'utf8',
+    stdio: verbose ? 'inherit' : 'pipe',
+  });
   if (run.error || run.status !== 0) {
-    const why = run.error ? run.error.message : (`${run.stderr ?? ''}`.split('\n').find((l) => /error/.test(l)) ?? `${cc} exited ${run.status}`);
-    console.log(`yoda: exec helper not built (${why.trim().slice(0, 200)}); payloads start without a parent-death signal`);
+    const why = run.error
+      ? run.error.message
+      : (`${run.stderr ?? ''}`.split('\n').find((l) => /error/.test(l)) ?? `${cc} exited ${run.status}`);
+    console.log(
+      `yoda: exec helper not built (${why.trim().slice(0, 200)}); payloads start without a parent-death signal`,
+    );
     return;
   }
   console.log('yoda: exec helper built (payload processes die with their Droid)');

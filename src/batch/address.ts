@@ -8,7 +8,10 @@ import { YodaError } from '../util/errors.js';
 function interfaceAddresses(): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [name, addrs] of Object.entries(networkInterfaces())) {
-    out.set(name, (addrs ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+    out.set(
+      name,
+      (addrs ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address),
+    );
   }
   return out;
 }
@@ -24,12 +27,20 @@ export async function chooseAddress(choice: string | undefined): Promise<string>
     if (isIP(choice)) {
       const mine = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((x) => x.address));
       if (mine.includes(choice)) return choice;
-      throw new YodaError('BAD_ADDRESS', `--interface ${choice}: not an address of this node (it has ${mine.join(', ')}); Yoda can only listen on its own addresses`, { address: choice });
+      throw new YodaError(
+        'BAD_ADDRESS',
+        `--interface ${choice}: not an address of this node (it has ${mine.join(', ')}); Yoda can only listen on its own addresses`,
+        { address: choice },
+      );
     }
     const addrs = interfaces.get(choice);
     if (!addrs || addrs.length === 0) {
       const known = [...interfaces].map(([n, a]) => `${n} (${a.join(', ') || 'no IPv4'})`).join(', ');
-      throw new YodaError('BAD_ADDRESS', `--interface ${choice}: no such interface with an IPv4 address on this node; it has: ${known}`, {});
+      throw new YodaError(
+        'BAD_ADDRESS',
+        `--interface ${choice}: no such interface with an IPv4 address on this node; it has: ${known}`,
+        {},
+      );
     }
     return addrs[0];
   }

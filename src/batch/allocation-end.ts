@@ -14,7 +14,10 @@ async function ask(what: string, run: () => Promise<Date | null>): Promise<Alloc
   try {
     return { end: await run(), warning: null };
   } catch (e) {
-    return { end: null, warning: `cannot tell when the allocation ends (${what}): ${(e as Error).message}; going on without a deadline (give --deadline to set one)` };
+    return {
+      end: null,
+      warning: `cannot tell when the allocation ends (${what}): ${(e as Error).message}; going on without a deadline (give --deadline to set one)`,
+    };
   }
 }
 
@@ -24,7 +27,11 @@ export async function allocationEnd(env: NodeJS.ProcessEnv): Promise<AllocationE
     return ask('SLURM_JOB_END_TIME / squeue', async () => {
       const fromEnv = slurmEndFromEnv(env);
       if (fromEnv) return fromEnv;
-      const r = await execa('squeue', ['-h', '-j', env.SLURM_JOB_ID!, '-o', '%e'], { reject: false, timeout: 20_000, env });
+      const r = await execa('squeue', ['-h', '-j', env.SLURM_JOB_ID!, '-o', '%e'], {
+        reject: false,
+        timeout: 20_000,
+        env,
+      });
       return r.exitCode === 0 ? parseSqueueEndTime(String(r.stdout)) : null;
     });
   }

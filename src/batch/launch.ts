@@ -40,7 +40,11 @@ export type Env = Record<string, string | undefined>;
 // Reads a whole text file (PBS_NODEFILE); injected to keep detectLaunch pure.
 export type ReadFile = (path: string) => string;
 
-interface Ranks { rank: number; size: number; localRank?: number }
+interface Ranks {
+  rank: number;
+  size: number;
+  localRank?: number;
+}
 
 function present(env: Env, name: string): boolean {
   return env[name] !== undefined && env[name] !== '';
@@ -68,45 +72,76 @@ const short = (host: string) => host.trim().split('.')[0];
 
 function mpiRanks(env: Env, step: Ranks | undefined): { kind: LaunchKind; ranks: Ranks } | undefined {
   if (present(env, 'OMPI_COMM_WORLD_RANK')) {
-    return { kind: 'openmpi', ranks: {
-      rank: need(env, 'OMPI_COMM_WORLD_RANK', 'for the Open MPI rank'),
-      size: need(env, 'OMPI_COMM_WORLD_SIZE', 'with OMPI_COMM_WORLD_RANK'),
-      localRank: int(env, 'OMPI_COMM_WORLD_LOCAL_RANK'),
-    } };
+    return {
+      kind: 'openmpi',
+      ranks: {
+        rank: need(env, 'OMPI_COMM_WORLD_RANK', 'for the Open MPI rank'),
+        size: need(env, 'OMPI_COMM_WORLD_SIZE', 'with OMPI_COMM_WORLD_RANK'),
+        localRank: int(env, 'OMPI_COMM_WORLD_LOCAL_RANK'),
+      },
+    };
   }
   if (present(env, 'PMIX_RANK')) {
     const size = int(env, 'PMIX_SIZE') ?? step?.size;
-    if (size === undefined) throw new YodaError('BAD_ENVIRONMENT', 'PMIX_RANK is set but PMIX_SIZE is not (and no Slurm step gives the size)');
-    return { kind: 'pmix', ranks: { rank: need(env, 'PMIX_RANK', 'for the PMIx rank'), size,
-      localRank: int(env, 'PMIX_LOCAL_RANK') ?? step?.localRank } };
+    if (size === undefined)
+      throw new YodaError(
+        'BAD_ENVIRONMENT',
+        'PMIX_RANK is set but PMIX_SIZE is not (and no Slurm step gives the size)',
+      );
+    return {
+      kind: 'pmix',
+      ranks: {
+        rank: need(env, 'PMIX_RANK', 'for the PMIx rank'),
+        size,
+        localRank: int(env, 'PMIX_LOCAL_RANK') ?? step?.localRank,
+      },
+    };
   }
   if (present(env, 'PMI_RANK')) {
-    return { kind: 'pmi', ranks: {
-      rank: need(env, 'PMI_RANK', 'for the PMI rank'),
-      size: need(env, 'PMI_SIZE', 'with PMI_RANK'),
-      localRank: int(env, 'MPI_LOCALRANKID') ?? int(env, 'PMI_LOCAL_RANK') ?? step?.localRank,
-    } };
+    return {
+      kind: 'pmi',
+      ranks: {
+        rank: need(env, 'PMI_RANK', 'for the PMI rank'),
+        size: need(env, 'PMI_SIZE', 'with PMI_RANK'),
+        localRank: int(env, 'MPI_LOCALRANKID') ?? int(env, 'PMI_LOCAL_RANK') ?? step?.localRank,
+      },
+    };
   }
   return undefined;
 }
 
-interface Place { node: string; nodeIndex: number; nodes: string[] }
+interface Place {
+  node: string;
+  nodeIndex: number;
+  nodes: string[];
+}
 
 function slurmPlace(env: Env, inStep: boolean, host: string): Place {
-  const listVars = inStep ? ['SLURM_STEP_NODELIST', 'SLURM_NODELIST', 'SLURM_JOB_NODELIST'] : ['SLURM_JOB_NODELIST', 'SLURM_NODELIST'];
+  const listVars = inStep
+    ? ['SLURM_STEP_NODELIST', 'SLURM_NODELIST', 'SLURM_JOB_NODELIST']
+    : ['SLURM_JOB_NODELIST', 'SLURM_NODELIST'];
   const list = first(env, listVars);
   const node = present(env, 'SLURMD_NODENAME') ? (env.SLURMD_NODENAME as string) : host;
   if (!list) return { node, nodeIndex: 0, nodes: [node] };
   const nodes = expandHostlist(list.value);
-  const count = inStep ? (int(env, 'SLURM_STEP_NUM_NODES') ?? int(env, 'SLURM_NNODES')) : int(env, 'SLURM_JOB_NUM_NODES');
+  const count = inStep
+    ? (int(env, 'SLURM_STEP_NUM_NODES') ?? int(env, 'SLURM_NNODES'))
+    : int(env, 'SLURM_JOB_NUM_NODES');
   if (count !== undefined && count !== nodes.length) {
-    throw new YodaError('BAD_ENVIRONMENT', `${list.name}=${list.value} names ${nodes.length} nodes but the node count says ${count}`);
+    throw new YodaError(
+      'BAD_ENVIRONMENT',
+      `${list.name}=${list.value} names ${nodes.length} nodes but the node count says ${count}`,
+    );
   }
   const id = inStep ? int(env, 'SLURM_NODEID') : undefined;
   if (id === undefined) return { node, nodeIndex: indexOf(nodes, node, list), nodes };
-  if (id >= nodes.length) throw new YodaError('BAD_ENVIRONMENT', `SLURM_NODEID=${id} is out of range for ${list.name}=${list.value}`);
+  if (id >= nodes.length)
+    throw new YodaError('BAD_ENVIRONMENT', `SLURM_NODEID=${id} is out of range for ${list.name}=${list.value}`);
   if (present(env, 'SLURMD_NODENAME') && nodes[id] !== node) {
-    throw new YodaError('BAD_ENVIRONMENT', `SLURM_NODEID=${id} points at ${nodes[id]} in ${list.name}=${list.value} but SLURMD_NODENAME=${node}`);
+    throw new YodaError(
+      'BAD_ENVIRONMENT',
+      `SLURM_NODEID=${id} points at ${nodes[id]} in ${list.name}=${list.value} but SLURMD_NODENAME=${node}`,
+    );
   }
   return { node: nodes[id], nodeIndex: id, nodes };
 }
@@ -120,21 +155,26 @@ function indexOf(nodes: string[], node: string, src: { name: string; value: stri
 function readSlots(env: Env, readFile: ReadFile | undefined): string[] | undefined {
   const file = env.PBS_NODEFILE;
   if (!file) return undefined;
-  if (!readFile) throw new YodaError('BAD_ENVIRONMENT', `PBS_NODEFILE=${file} is set but no readFile function was given to read it`);
+  if (!readFile)
+    throw new YodaError('BAD_ENVIRONMENT', `PBS_NODEFILE=${file} is set but no readFile function was given to read it`);
   let text: string;
   try {
     text = readFile(file);
   } catch (e) {
     throw new YodaError('BAD_ENVIRONMENT', `cannot read PBS_NODEFILE=${file}: ${(e as Error).message}`);
   }
-  const slots = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const slots = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   if (slots.length === 0) throw new YodaError('BAD_ENVIRONMENT', `PBS_NODEFILE=${file} lists no hosts`);
   return slots;
 }
 
 function check(info: LaunchInfo, src: string): LaunchInfo {
   if (info.size < 1) throw new YodaError('BAD_ENVIRONMENT', `${src}: size ${info.size} is less than 1`);
-  if (info.rank >= info.size) throw new YodaError('BAD_ENVIRONMENT', `${src}: rank ${info.rank} is not below size ${info.size}`);
+  if (info.rank >= info.size)
+    throw new YodaError('BAD_ENVIRONMENT', `${src}: rank ${info.rank} is not below size ${info.size}`);
   return info;
 }
 
@@ -152,16 +192,26 @@ function local(node: string, x: Extra): LaunchInfo {
 }
 
 function fromMpi(m: { kind: LaunchKind; ranks: Ranks }, place: Place, x: Extra, src: string): LaunchInfo {
-  return check({ kind: m.kind, rank: m.ranks.rank, size: m.ranks.size, localRank: m.ranks.localRank ?? 0, ...place, ...x }, src);
+  return check(
+    { kind: m.kind, rank: m.ranks.rank, size: m.ranks.size, localRank: m.ranks.localRank ?? 0, ...place, ...x },
+    src,
+  );
 }
 
 function pbsTask(env: Env, slots: string[], x: Extra): LaunchInfo {
   const vnode = need(env, 'PBS_VNODENUM', 'in a pbsdsh task');
-  if (vnode >= slots.length) throw new YodaError('BAD_ENVIRONMENT', `PBS_VNODENUM=${vnode} is out of range: PBS_NODEFILE lists ${slots.length} slots`);
+  if (vnode >= slots.length)
+    throw new YodaError(
+      'BAD_ENVIRONMENT',
+      `PBS_VNODENUM=${vnode} is out of range: PBS_NODEFILE lists ${slots.length} slots`,
+    );
   const node = slots[vnode];
   const nodes = [...new Set(slots)];
   const localRank = slots.slice(0, vnode).filter((s) => s === node).length;
-  return check({ kind: 'pbs', rank: vnode, size: slots.length, localRank, node, nodeIndex: nodes.indexOf(node), nodes, ...x }, 'PBS task');
+  return check(
+    { kind: 'pbs', rank: vnode, size: slots.length, localRank, node, nodeIndex: nodes.indexOf(node), nodes, ...x },
+    'PBS task',
+  );
 }
 
 function pbsPlace(env: Env, slots: string[], host: string): Place {
@@ -170,7 +220,10 @@ function pbsPlace(env: Env, slots: string[], host: string): Place {
   if (nodeIndex < 0) {
     const num = int(env, 'PBS_NODENUM');
     if (num === undefined || num >= nodes.length) {
-      throw new YodaError('BAD_ENVIRONMENT', `this node (${host}) is not in PBS_NODEFILE=${env.PBS_NODEFILE} (${nodes.join(',')})`);
+      throw new YodaError(
+        'BAD_ENVIRONMENT',
+        `this node (${host}) is not in PBS_NODEFILE=${env.PBS_NODEFILE} (${nodes.join(',')})`,
+      );
     }
     nodeIndex = num;
   }
@@ -181,12 +234,18 @@ function pbsPlace(env: Env, slots: string[], host: string): Place {
 export function detectLaunch(env: Env, readFile?: ReadFile, hostname?: string): LaunchInfo {
   const host = short(hostname || env.HOSTNAME || 'localhost');
   const slurmJob = first(env, ['SLURM_JOB_ID', 'SLURM_JOBID']);
-  const inStep = !!slurmJob && present(env, 'SLURM_PROCID') && (present(env, 'SLURM_STEP_ID') || present(env, 'SLURM_STEPID'));
-  const step: Ranks | undefined = inStep ? {
-    rank: need(env, 'SLURM_PROCID', 'in a Slurm step'),
-    size: int(env, 'SLURM_STEP_NUM_TASKS') ?? int(env, 'SLURM_NTASKS') ?? need(env, 'SLURM_NPROCS', 'for the Slurm step size'),
-    localRank: int(env, 'SLURM_LOCALID') ?? 0,
-  } : undefined;
+  const inStep =
+    !!slurmJob && present(env, 'SLURM_PROCID') && (present(env, 'SLURM_STEP_ID') || present(env, 'SLURM_STEPID'));
+  const step: Ranks | undefined = inStep
+    ? {
+        rank: need(env, 'SLURM_PROCID', 'in a Slurm step'),
+        size:
+          int(env, 'SLURM_STEP_NUM_TASKS') ??
+          int(env, 'SLURM_NTASKS') ??
+          need(env, 'SLURM_NPROCS', 'for the Slurm step size'),
+        localRank: int(env, 'SLURM_LOCALID') ?? 0,
+      }
+    : undefined;
   const mpi = mpiRanks(env, step);
 
   if (slurmJob) {
@@ -197,7 +256,10 @@ export function detectLaunch(env: Env, readFile?: ReadFile, hostname?: string): 
     // The batch script, or an salloc shell on a login node: not a rank, whatever the node list says.
     if (!step) return local(present(env, 'SLURMD_NODENAME') ? (env.SLURMD_NODENAME as string) : host, x);
     const localRank = mpi?.ranks.localRank ?? step.localRank ?? 0;
-    return check({ kind: 'slurm', rank: step.rank, size: step.size, localRank, ...slurmPlace(env, true, host), ...x }, 'Slurm step');
+    return check(
+      { kind: 'slurm', rank: step.rank, size: step.size, localRank, ...slurmPlace(env, true, host), ...x },
+      'Slurm step',
+    );
   }
 
   if (present(env, 'PBS_JOBID')) {
@@ -206,7 +268,8 @@ export function detectLaunch(env: Env, readFile?: ReadFile, hostname?: string): 
     if (!mpi && (task === undefined || task <= 1)) return local(host, x);
     const slots = readSlots(env, readFile);
     if (!mpi) {
-      if (!slots) throw new YodaError('BAD_ENVIRONMENT', `PBS_TASKNUM=${task} (a pbsdsh task) but PBS_NODEFILE is not set`);
+      if (!slots)
+        throw new YodaError('BAD_ENVIRONMENT', `PBS_TASKNUM=${task} (a pbsdsh task) but PBS_NODEFILE is not set`);
       return pbsTask(env, slots, x);
     }
     if (slots) return fromMpi(mpi, pbsPlace(env, slots, host), x, `${mpi.kind} in a PBS job`);
@@ -220,7 +283,9 @@ export function detectLaunch(env: Env, readFile?: ReadFile, hostname?: string): 
 // One rank per node unless allowed: returns the error to report for a second rank on a node, else null.
 export function checkOneRankPerNode(info: LaunchInfo, allowSharedNode: boolean): string | null {
   if (info.localRank === 0 || allowSharedNode) return null;
-  return `rank ${info.rank} of ${info.size} is local rank ${info.localRank} on node ${info.node} (${info.kind} launch): ` +
+  return (
+    `rank ${info.rank} of ${info.size} is local rank ${info.localRank} on node ${info.node} (${info.kind} launch): ` +
     'Yoda runs one rank per node; launch one task per node (srun --ntasks-per-node=1, mpiexec -ppn 1 / ' +
-    '--map-by ppr:1:node, pbsdsh -u) or allow shared nodes explicitly';
+    '--map-by ppr:1:node, pbsdsh -u) or allow shared nodes explicitly'
+  );
 }

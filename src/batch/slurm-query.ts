@@ -1,6 +1,13 @@
 // The one place `yoda fill` runs Slurm's commands: sinfo, squeue, scontrol show res, sbatch (parsing is in slurm-state.ts).
 import { execa } from 'execa';
-import { parseReservations, parseSinfoNodes, parseSqueue, SINFO_FORMAT, SQUEUE_FORMAT, type QueueJob } from './slurm-state.js';
+import {
+  parseReservations,
+  parseSinfoNodes,
+  parseSqueue,
+  SINFO_FORMAT,
+  SQUEUE_FORMAT,
+  type QueueJob,
+} from './slurm-state.js';
 import type { ClusterState } from '../fill/plan.js';
 import { YodaError } from '../util/errors.js';
 
@@ -9,8 +16,15 @@ const TIMEOUT = 30_000;
 async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const r = await execa(cmd, args, { env, reject: false, timeout: TIMEOUT, stdin: 'ignore' });
   if (r.exitCode !== 0) {
-    const why = r.failed && r.exitCode === undefined ? (r as { shortMessage?: string }).shortMessage ?? 'failed to start' : `exit ${r.exitCode}`;
-    throw new YodaError('BAD_ENVIRONMENT', `cannot read the batch system's state: ${cmd} ${args.join(' ')} (${why}): ${String(r.stderr ?? '').trim()}`, { cmd, args });
+    const why =
+      r.failed && r.exitCode === undefined
+        ? ((r as { shortMessage?: string }).shortMessage ?? 'failed to start')
+        : `exit ${r.exitCode}`;
+    throw new YodaError(
+      'BAD_ENVIRONMENT',
+      `cannot read the batch system's state: ${cmd} ${args.join(' ')} (${why}): ${String(r.stderr ?? '').trim()}`,
+      { cmd, args },
+    );
   }
   return String(r.stdout ?? '');
 }
@@ -32,21 +46,38 @@ export async function readSlurmState(env: NodeJS.ProcessEnv, partition: string |
 }
 
 /** Asks Slurm whether it would take a submission (`sbatch --test-only args`), without submitting; throws SUBMIT_REFUSED. */
-export async function sbatchTestOnly(args: string[], env: NodeJS.ProcessEnv, facts: { partition: string | null; account: string | null }): Promise<void> {
+export async function sbatchTestOnly(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  facts: { partition: string | null; account: string | null },
+): Promise<void> {
   const r = await execa('sbatch', ['--test-only', ...args], { env, reject: false, timeout: TIMEOUT, stdin: 'ignore' });
   if (r.exitCode !== 0) refused(r, facts);
 }
 
 /** Submits with `sbatch --parsable args`; returns the job id, or throws SUBMIT_REFUSED with sbatch's own words. */
-export async function sbatch(args: string[], env: NodeJS.ProcessEnv, facts: { partition: string | null; account: string | null }): Promise<string> {
+export async function sbatch(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  facts: { partition: string | null; account: string | null },
+): Promise<string> {
   const r = await execa('sbatch', ['--parsable', ...args], { env, reject: false, timeout: TIMEOUT, stdin: 'ignore' });
-  const id = String(r.stdout ?? '').trim().split(';')[0];
+  const id = String(r.stdout ?? '')
+    .trim()
+    .split(';')[0];
   if (r.exitCode === 0 && /^\d+$/.test(id)) return id;
   return refused(r, facts);
 }
 
-function refused(r: { stdout?: unknown; stderr?: unknown; exitCode?: number }, facts: { partition: string | null; account: string | null }): never {
-  const said = String(r.stderr ?? '').trim() || String(r.stdout ?? '').trim() || (r as { shortMessage?: string }).shortMessage || `exit ${r.exitCode}`;
+function refused(
+  r: { stdout?: unknown; stderr?: unknown; exitCode?: number },
+  facts: { partition: string | null; account: string | null },
+): never {
+  const said =
+    String(r.stderr ?? '').trim() ||
+    String(r.stdout ?? '').trim() ||
+    (r as { shortMessage?: string }).shortMessage ||
+    `exit ${r.exitCode}`;
   throw new YodaError(
     'SUBMIT_REFUSED',
     `sbatch refused the allocation (partition ${facts.partition ?? '(default)'}, account ${facts.account ?? '(default)'}): ${said.split('\n').join(' | ')}\n` +

@@ -54,17 +54,26 @@ export interface Reservation {
 
 const NONE = new Set(['', '(null)', 'n/a', 'none', '(none)']);
 const nullable = (v: string) => (NONE.has(v.trim().toLowerCase()) ? null : v.trim());
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 
 function fields(line: string, count: number, what: string): string[] {
   const f = line.split('|');
   // The comment (%k) may itself hold '|': the fields after it are fixed, so take them from the end.
-  if (f.length < count) throw new YodaError('BAD_ENVIRONMENT', `cannot parse ${what} line "${line}": expected ${count} fields separated by |`);
+  if (f.length < count)
+    throw new YodaError(
+      'BAD_ENVIRONMENT',
+      `cannot parse ${what} line "${line}": expected ${count} fields separated by |`,
+    );
   return f;
 }
 
 function whole(v: string, what: string): number {
-  if (!/^\d+$/.test(v.trim())) throw new YodaError('BAD_ENVIRONMENT', `cannot parse ${what}: "${v}" is not a whole number`);
+  if (!/^\d+$/.test(v.trim()))
+    throw new YodaError('BAD_ENVIRONMENT', `cannot parse ${what}: "${v}" is not a whole number`);
   return Number(v.trim());
 }
 
@@ -105,7 +114,10 @@ export function parseSqueue(text: string): QueueJob[] {
     const running = hosts(nodes);
     return {
       id: id.trim(),
-      partitions: part.split(',').map((p) => p.trim()).filter(Boolean),
+      partitions: part
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
       state: state.trim().toUpperCase(),
       start: time(start),
       end: time(end),
@@ -132,13 +144,17 @@ function keyValues(record: string): Map<string, string> {
 /** Parses `scontrol show res` (one line per reservation with -o, or the multi-line form); "No reservations" gives []. */
 export function parseReservations(text: string): Reservation[] {
   if (/^\s*No reservations in the system\s*$/i.test(text)) return [];
-  const records = text.split(/(?=\bReservationName=)/).map((r) => r.trim()).filter((r) => r.startsWith('ReservationName='));
+  const records = text
+    .split(/(?=\bReservationName=)/)
+    .map((r) => r.trim())
+    .filter((r) => r.startsWith('ReservationName='));
   return records.map((r) => {
     const kv = keyValues(r);
     const name = kv.get('ReservationName') ?? '';
     const start = time(kv.get('StartTime') ?? '');
     const end = time(kv.get('EndTime') ?? '');
-    if (!start || !end) throw new YodaError('BAD_ENVIRONMENT', `cannot parse reservation ${name}: no StartTime or EndTime in "${r}"`);
+    if (!start || !end)
+      throw new YodaError('BAD_ENVIRONMENT', `cannot parse reservation ${name}: no StartTime or EndTime in "${r}"`);
     return {
       name,
       start,

@@ -4,7 +4,12 @@ import { YodaError } from '../util/errors.js';
 const NO_LIMIT = new Set(['', 'N/A', 'UNKNOWN', 'NONE', 'UNLIMITED', 'INFINITE', 'INVALID', 'NOT_SET']);
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
 }
 
 function num(part: string, what: string): number {
@@ -18,7 +23,8 @@ export function parseSqueueEndTime(text: string): Date | null {
   const line = firstLine(text);
   if (NO_LIMIT.has(line.toUpperCase())) return null;
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(line);
-  if (!m) throw new YodaError('BAD_ENVIRONMENT', `cannot parse squeue end time "${line}" (expected YYYY-MM-DDTHH:MM:SS)`);
+  if (!m)
+    throw new YodaError('BAD_ENVIRONMENT', `cannot parse squeue end time "${line}" (expected YYYY-MM-DDTHH:MM:SS)`);
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
   const date = new Date(y, mo - 1, d, h, mi, s);
   if (date.getMonth() !== mo - 1 || date.getDate() !== d || h > 23 || mi > 59 || s > 59) {
@@ -72,6 +78,7 @@ export function parseQstatWalltime(text: string): { limitSeconds: number; usedSe
 export function slurmEndFromEnv(env: Record<string, string | undefined>): Date | null {
   const v = env.SLURM_JOB_END_TIME?.trim();
   if (!v) return null;
-  if (!/^\d+$/.test(v)) throw new YodaError('BAD_ENVIRONMENT', `SLURM_JOB_END_TIME="${env.SLURM_JOB_END_TIME}" is not epoch seconds`);
+  if (!/^\d+$/.test(v))
+    throw new YodaError('BAD_ENVIRONMENT', `SLURM_JOB_END_TIME="${env.SLURM_JOB_END_TIME}" is not epoch seconds`);
   return new Date(Number(v) * 1000);
 }

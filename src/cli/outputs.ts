@@ -44,7 +44,11 @@ export function outputsCommand(o: { workdir: string; json: boolean; byFile: bool
     const files = new Map<string, string[]>();
     for (const r of list) files.set(r.file, [...(files.get(r.file) ?? []), ...r.outputs]);
     text = o.json
-      ? JSON.stringify([...files].map(([file, outputs]) => ({ file, outputs })), null, 1)
+      ? JSON.stringify(
+          [...files].map(([file, outputs]) => ({ file, outputs })),
+          null,
+          1,
+        )
       : [...files].map(([file, outputs]) => `${file}\n${outputs.map((p) => `  ${p}`).join('\n')}`).join('\n');
   } else {
     text = o.json ? JSON.stringify(list, null, 1) : list.flatMap((r) => r.outputs).join('\n');
@@ -60,7 +64,11 @@ export const outputsCli = defineCommand({
   builder: (y) =>
     y
       .positional('workdir', { type: 'string', demandOption: true, describe: 'the work directory of the job' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON: [{range, file, first, last, outputs}]' })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print JSON: [{range, file, first, last, outputs}]',
+      })
       .option('by-file', { type: 'boolean', default: false, describe: 'group the outputs under their input file' }),
   handler: (a) => outputsCommand({ workdir: a.workdir, json: a.json, byFile: a['by-file'] }),
 });

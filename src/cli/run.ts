@@ -39,7 +39,12 @@ function chooseWorkdir(o: RunOptions, specWorkdir: string | undefined, baseDir: 
 /** The last `n` lines of a text file, indented. */
 function tail(path: string, n: number): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-n).map((l) => `    ${l}`).join('\n');
+    return readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-n)
+      .map((l) => `    ${l}`)
+      .join('\n');
   } catch (e) {
     return `    (cannot read it: ${(e as Error).message})`;
   }
@@ -48,7 +53,12 @@ function tail(path: string, n: number): string {
 /** Runs (or resumes) a job; resolves to the process exit code. `serve`: Yoda only, no Droid on this node. */
 export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): Promise<number> {
   const launch = detectLaunch(process.env, (p) => readFileSync(p, 'utf8'), hostname());
-  if (mode === 'serve' && launch.size > 1) throw new YodaError('BAD_USAGE', `yoda serve runs one Yoda: start it as a single task (this launch has ${launch.size} ranks); start the Droids with yoda run`, {});
+  if (mode === 'serve' && launch.size > 1)
+    throw new YodaError(
+      'BAD_USAGE',
+      `yoda serve runs one Yoda: start it as a single task (this launch has ${launch.size} ranks); start the Droids with yoda run`,
+      {},
+    );
   const shared = checkOneRankPerNode(launch, o.allowSharedNode);
   if (shared) throw new YodaError('BAD_USAGE', shared, {});
   // Read the node once, before anything starts (a clear exit 2 on every rank that cannot hold the slots).
@@ -62,11 +72,27 @@ export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): 
     const jobFile = resolve(o.jobfile);
     const workdir = chooseWorkdir(o, spec.workdir, dirname(jobFile), spec.name ?? basename(jobFile, extname(jobFile)));
     planForPayload(topo, spec.payload);
-    const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: launch.rank, node: launch.node, level: o.logLevel, console: !o.quiet, consoleLevel: 'warn' });
-    const result = await runDroidRank({
-      workdir, rank: launch.rank, node: launch.node, launch: id, rendezvousSeconds: o.rendezvousTimeout,
-      droid: droidTuning(o), slots: (d) => ({ topo, plan: planForPayload(topo, d.spec.payload) }), graceSeconds: o.grace,
-    }, log);
+    const log = createLogger({
+      logsDir: workdirPaths(workdir).logs,
+      rank: launch.rank,
+      node: launch.node,
+      level: o.logLevel,
+      console: !o.quiet,
+      consoleLevel: 'warn',
+    });
+    const result = await runDroidRank(
+      {
+        workdir,
+        rank: launch.rank,
+        node: launch.node,
+        launch: id,
+        rendezvousSeconds: o.rendezvousTimeout,
+        droid: droidTuning(o),
+        slots: (d) => ({ topo, plan: planForPayload(topo, d.spec.payload) }),
+        graceSeconds: o.grace,
+      },
+      log,
+    );
     if (result.error) say(`rank ${launch.rank} on ${launch.node}: ${result.error}`);
     return result.exitCode;
   }
@@ -78,7 +104,17 @@ export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): 
     return await runAsRankZero(o, launch, job, workdir, id, mode === 'serve' ? null : { topo, plan });
   } catch (e) {
     // Tell the waiting ranks at once instead of letting them time out (never over the endpoint of another live Yoda).
-    if (launch.size > 1 && !anotherLiveYoda(workdir)) publishEndpoint(endpointPath, { endpoint: '', host: hostname(), pid: process.pid, run: 0, started: new Date().toISOString(), launch: id, curve: false, error: (e as Error).message });
+    if (launch.size > 1 && !anotherLiveYoda(workdir))
+      publishEndpoint(endpointPath, {
+        endpoint: '',
+        host: hostname(),
+        pid: process.pid,
+        run: 0,
+        started: new Date().toISOString(),
+        launch: id,
+        curve: false,
+        error: (e as Error).message,
+      });
     throw e;
   }
 }
@@ -89,51 +125,113 @@ function anotherLiveYoda(workdir: string): boolean {
   return view.state === 'live' && !(view.holder?.pid === process.pid && view.holder.host === hostname());
 }
 
-async function runAsRankZero(o: RunOptions, launch: LaunchInfo, job: ReturnType<typeof loadJob>, workdir: string, id: string | null, slots: NodePlan | null): Promise<number> {
+async function runAsRankZero(
+  o: RunOptions,
+  launch: LaunchInfo,
+  job: ReturnType<typeof loadJob>,
+  workdir: string,
+  id: string | null,
+  slots: NodePlan | null,
+): Promise<number> {
   // Checked before anything is written: an --interface that is not this node's stops here (exit 2).
   const address = launch.size > 1 || o.interface || !slots ? await chooseAddress(o.interface) : '127.0.0.1';
   // A live Yoda of another allocation on this work directory: this launch joins it, and writes nothing of its own.
   const holder = new LeaseObserver(workdirPaths(workdir).lease, leaseTimeoutSeconds(), hostname()).look(Date.now());
   const joining = holder.state === 'live';
-  if (joining && o.fresh) throw new YodaError('BAD_USAGE', `--fresh: a live Yoda drives ${workdir} (epoch ${holder.epoch}); it cannot be set aside while it runs`, { option: 'fresh' });
+  if (joining && o.fresh)
+    throw new YodaError(
+      'BAD_USAGE',
+      `--fresh: a live Yoda drives ${workdir} (epoch ${holder.epoch}); it cannot be set aside while it runs`,
+      { option: 'fresh' },
+    );
   const { description, resumed, setAside } = await openWorkdir(workdir, job, o.fresh, startupSignal);
   if (resumed && !joining) await checkBeforeResume(workdir, description, o.rerunMissing);
-  if (resumed && o.retryFatal && !joining) say(`--retry-fatal: ${await markFatalForRetry(workdir, description)} fatal range(s) get fresh attempts`);
-  if (joining && (o.retryFatal || o.rerunMissing)) say('--retry-fatal/--rerun-missing ignored: a live Yoda drives this work directory and this run joins it');
+  if (resumed && o.retryFatal && !joining)
+    say(`--retry-fatal: ${await markFatalForRetry(workdir, description)} fatal range(s) get fresh attempts`);
+  if (joining && (o.retryFatal || o.rerunMissing))
+    say('--retry-fatal/--rerun-missing ignored: a live Yoda drives this work directory and this run joins it');
   const live = !o.quiet && process.stderr.isTTY ? new LiveLine() : null;
-  const log = createLogger({ logsDir: workdirPaths(workdir).logs, rank: 0, node: launch.node, level: o.logLevel, console: !o.quiet, consoleStream: live?.stream() });
+  const log = createLogger({
+    logsDir: workdirPaths(workdir).logs,
+    rank: 0,
+    node: launch.node,
+    level: o.logLevel,
+    console: !o.quiet,
+    consoleStream: live?.stream(),
+  });
   if (setAside) say(`set the previous job's journal aside in ${setAside}`);
   const allocation = o.deadline ? null : await allocationEnd(process.env);
   if (allocation?.warning) log.warn(allocation.warning);
   const deadline = o.deadline ?? allocation?.end?.getTime() ?? null;
   const past = loadPast(description, workdir, log, !joining);
   const left = past.state.counts.ready + past.state.counts.assigned;
-  say(`${joining ? 'joining the live Yoda of' : resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left} to do` +
-    `${launch.size > 1 ? `, ${launch.size} ranks (${launch.kind})` : ''}${deadline ? `, allocation ends ${new Date(deadline).toISOString()}` : ''}`);
+  say(
+    `${joining ? 'joining the live Yoda of' : resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left} to do` +
+      `${launch.size > 1 ? `, ${launch.size} ranks (${launch.kind})` : ''}${deadline ? `, allocation ends ${new Date(deadline).toISOString()}` : ''}`,
+  );
   if (left === 0) {
     // This launch's other ranks wait for an endpoint: tell them at once that there is nothing to join.
-    if (launch.size > 1 && !joining) publishEndpoint(workdirPaths(workdir).endpoint, { endpoint: '', host: hostname(), pid: process.pid, run: 0, started: new Date().toISOString(), launch: id, curve: false, ended: true });
+    if (launch.size > 1 && !joining)
+      publishEndpoint(workdirPaths(workdir).endpoint, {
+        endpoint: '',
+        host: hostname(),
+        pid: process.pid,
+        run: 0,
+        started: new Date().toISOString(),
+        launch: id,
+        curve: false,
+        ended: true,
+      });
     for (const line of summaryLines(readStatus(workdir), null)) say(line);
     return past.state.counts.fatal > 0 ? EXIT.fatal : EXIT.complete;
   }
   const asked = stopAskedWhileStarting();
-  if (asked) throw new YodaError('STOPPED', `received ${asked} before the job ran: nothing was started; run the same command again to resume`, { signal: asked });
-  const r = await runRankZero({
-    // yoda serve has no Droid of its own: it never ends because "its" Droids left, only when none joined in time.
-    description, workdir, node: launch.node, address, launch: id, yoda: yodaTuning(o, slots ? launch.size : Number.MAX_SAFE_INTEGER, deadline), droid: droidTuning(o), slots,
-    graceSeconds: o.grace, insecure: o.insecure, live, rendezvousSeconds: o.rendezvousTimeout,
-  }, log);
+  if (asked)
+    throw new YodaError(
+      'STOPPED',
+      `received ${asked} before the job ran: nothing was started; run the same command again to resume`,
+      { signal: asked },
+    );
+  const r = await runRankZero(
+    {
+      // yoda serve has no Droid of its own: it never ends because "its" Droids left, only when none joined in time.
+      description,
+      workdir,
+      node: launch.node,
+      address,
+      launch: id,
+      yoda: yodaTuning(o, slots ? launch.size : Number.MAX_SAFE_INTEGER, deadline),
+      droid: droidTuning(o),
+      slots,
+      graceSeconds: o.grace,
+      insecure: o.insecure,
+      live,
+      rendezvousSeconds: o.rendezvousTimeout,
+    },
+    log,
+  );
   if (!r.wasYoda) {
     if (r.reason) say(`this allocation's Droid stopped: ${r.reason}`);
-    else say(`this allocation's Droid left${r.exitCode === EXIT.stopped ? ' early (drained): ranges are left for the other allocations' : ': the job is done'}`);
+    else
+      say(
+        `this allocation's Droid left${r.exitCode === EXIT.stopped ? ' early (drained): ranges are left for the other allocations' : ': the job is done'}`,
+      );
     return r.exitCode;
   }
   const y = r.yoda!;
-  if (y.handedOver) say(`drained (${r.reason ?? 'stop asked'}): handed the job over to the Droids of other allocations; this allocation's part is done`);
+  if (y.handedOver)
+    say(
+      `drained (${r.reason ?? 'stop asked'}): handed the job over to the Droids of other allocations; this allocation's part is done`,
+    );
   else for (const line of summaryLines(readStatus(workdir), r.reason)) say(line);
-  if (y.lostLease && !y.handedOver) say(`${r.reason ?? 'lost the lease'}: this Yoda stopped writing; the job goes on under the Yoda that took it over`);
-  if (y.refused.connections > 0) say(`refused ${y.refused.connections} connection(s) without this job's key from ${y.refused.addresses} address(es)`);
-  if (y.dropped.frames > 0) say(`dropped ${y.dropped.frames} invalid frame(s) from ${y.dropped.peers} peer(s) on Yoda's port (see the log)`);
+  if (y.lostLease && !y.handedOver)
+    say(`${r.reason ?? 'lost the lease'}: this Yoda stopped writing; the job goes on under the Yoda that took it over`);
+  if (y.refused.connections > 0)
+    say(
+      `refused ${y.refused.connections} connection(s) without this job's key from ${y.refused.addresses} address(es)`,
+    );
+  if (y.dropped.frames > 0)
+    say(`dropped ${y.dropped.frames} invalid frame(s) from ${y.dropped.peers} peer(s) on Yoda's port (see the log)`);
   const workerLog = r.droid?.workerLog;
   if (r.exitCode === EXIT.failed && workerLog) say(`last lines of ${workerLog}:\n${tail(workerLog, 10)}`);
   return r.exitCode;

@@ -12,7 +12,9 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
   const lines = [head];
   switch (s.state) {
     case 'complete':
-      lines.push(`complete. Outputs are in ${s.job.outputDir}; the journal ${s.job.workdir}/journal.log lists each range's output.`);
+      lines.push(
+        `complete. Outputs are in ${s.job.outputDir}; the journal ${s.job.workdir}/journal.log lists each range's output.`,
+      );
       break;
     case 'fatal':
       lines.push(`finished with ${r.fatal} fatal range(s) (every attempt failed); the rest is done:`);
@@ -20,13 +22,19 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
       if (s.fatal.length > 20) lines.push(`  ... and ${s.fatal.length - 20} more (yoda status ${s.job.workdir})`);
       break;
     case 'interrupted':
-      lines.push(`interrupted (killed without a goodbye): ${r.assigned} range(s) were in flight when the run stopped; ${left} range(s) left. Run the same command again to resume.`);
+      lines.push(
+        `interrupted (killed without a goodbye): ${r.assigned} range(s) were in flight when the run stopped; ${left} range(s) left. Run the same command again to resume.`,
+      );
       break;
     case 'stopped':
-      lines.push(`stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left for the next allocation. Run the same command again to resume.`);
+      lines.push(
+        `stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left for the next allocation. Run the same command again to resume.`,
+      );
       break;
     default:
-      lines.push(`failed${reason ? `: ${reason}` : ''}. ${left} range(s) left; fix the cause and run the same command again to resume.`);
+      lines.push(
+        `failed${reason ? `: ${reason}` : ''}. ${left} range(s) left; fix the cause and run the same command again to resume.`,
+      );
   }
   return lines;
 }
@@ -34,7 +42,8 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
 /** Payload CPU of the done ranges, e.g. "12.3 s (3 ranges not measured)": a range not measured is never a 0. */
 export function cpuTotal(s: Pick<JobStatus, 'cpuSeconds' | 'cpuNotMeasured' | 'ranges'>): string {
   const n = s.cpuNotMeasured;
-  if (n > 0 && n >= s.ranges.done) return `not measured (${n} range${n === 1 ? '' : 's'}: a command run without the exec helper)`;
+  if (n > 0 && n >= s.ranges.done)
+    return `not measured (${n} range${n === 1 ? '' : 's'}: a command run without the exec helper)`;
   return `${s.cpuSeconds.toFixed(1)} s${n > 0 ? ` (${n} range${n === 1 ? '' : 's'} not measured)` : ''}`;
 }
 
@@ -44,18 +53,38 @@ export function statusTable(s: JobStatus): string {
   const rows = [
     ['job', `${s.job.name}  (${s.job.jobFile})`],
     ['state', s.state],
-    ['ranges', `${r.done} done, ${r.assigned} ${s.state === 'running' ? 'running' : 'in flight when the run stopped'}, ${r.ready} ready, ${r.failed} awaiting retry, ${r.fatal} fatal, of ${r.total}`],
+    [
+      'ranges',
+      `${r.done} done, ${r.assigned} ${s.state === 'running' ? 'running' : 'in flight when the run stopped'}, ${r.ready} ready, ${r.failed} awaiting retry, ${r.fatal} fatal, of ${r.total}`,
+    ],
     ['events', `${s.events.done} of ${s.events.total} done (${pct(s.events.done, s.events.total)}%)`],
-    ['runs', s.lastRun ? `${s.runs}; last on ${s.lastRun.host} started ${s.lastRun.startedAt}${s.lastRun.endedAt ? `, ended ${s.lastRun.endedAt} (exit ${s.lastRun.exitCode})` : ''}` : 'none yet'],
-    ['rate', `${s.rate.eventsPerSecond} events/s in the last run${s.state === 'running' && s.rate.etaSeconds !== null ? `, about ${duration(s.rate.etaSeconds)} to go` : ''}`],
-    ['allocation', s.allocation ? `ends ${s.allocation.endsAt} (${duration(s.allocation.secondsLeft)} left)` : 'end not known'],
+    [
+      'runs',
+      s.lastRun
+        ? `${s.runs}; last on ${s.lastRun.host} started ${s.lastRun.startedAt}${s.lastRun.endedAt ? `, ended ${s.lastRun.endedAt} (exit ${s.lastRun.exitCode})` : ''}`
+        : 'none yet',
+    ],
+    [
+      'rate',
+      `${s.rate.eventsPerSecond} events/s in the last run${s.state === 'running' && s.rate.etaSeconds !== null ? `, about ${duration(s.rate.etaSeconds)} to go` : ''}`,
+    ],
+    [
+      'allocation',
+      s.allocation ? `ends ${s.allocation.endsAt} (${duration(s.allocation.secondsLeft)} left)` : 'end not known',
+    ],
     ['payload CPU', cpuTotal(s)],
     ['outputs', s.job.outputDir],
   ];
   const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
   if (s.nodes.length > 0) {
-    lines.push('nodes (last run):', `  ${'node'.padEnd(16)} ${'ranges'.padStart(7)} ${'events'.padStart(9)} ${'events/s'.padStart(9)} ${'failures'.padStart(8)}`);
-    for (const n of s.nodes) lines.push(`  ${n.node.padEnd(16)} ${String(n.ranges).padStart(7)} ${String(n.events).padStart(9)} ${n.eventsPerSecond.toFixed(1).padStart(9)} ${String(n.failures).padStart(8)}`);
+    lines.push(
+      'nodes (last run):',
+      `  ${'node'.padEnd(16)} ${'ranges'.padStart(7)} ${'events'.padStart(9)} ${'events/s'.padStart(9)} ${'failures'.padStart(8)}`,
+    );
+    for (const n of s.nodes)
+      lines.push(
+        `  ${n.node.padEnd(16)} ${String(n.ranges).padStart(7)} ${String(n.events).padStart(9)} ${n.eventsPerSecond.toFixed(1).padStart(9)} ${String(n.failures).padStart(8)}`,
+      );
   }
   if (s.fatal.length > 0) {
     lines.push('fatal ranges:');
@@ -63,7 +92,8 @@ export function statusTable(s: JobStatus): string {
   }
   if (s.recentFailures.length > 0) {
     lines.push('recent failures:');
-    for (const f of s.recentFailures.slice(-10)) lines.push(`  ${f.range} attempt ${f.attempt} on ${f.node}: ${f.code} ${f.message.slice(0, 120)}`);
+    for (const f of s.recentFailures.slice(-10))
+      lines.push(`  ${f.range} attempt ${f.attempt} on ${f.node}: ${f.code} ${f.message.slice(0, 120)}`);
   }
   return lines.join('\n');
 }

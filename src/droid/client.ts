@@ -50,10 +50,19 @@ export class DroidClient {
   private readonly watch: WorkerWatch;
   private closed = false;
 
-  constructor(endpoint: string, readonly state: DroidState, private readonly shell: DroidShell, private readonly log: Logger, keys: JobKeys | null) {
+  constructor(
+    endpoint: string,
+    readonly state: DroidState,
+    private readonly shell: DroidShell,
+    private readonly log: Logger,
+    keys: JobKeys | null,
+  ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.socket = this.dealer(endpoint, keys);
-    this.outbox = new Outbox((frame) => this.socket.send(frame), (e) => log.debug({ err: e.message }, 'send failed'));
+    this.outbox = new Outbox(
+      (frame) => this.socket.send(frame),
+      (e) => log.debug({ err: e.message }, 'send failed'),
+    );
     this.ticker = setInterval(() => this.onTimer(), TICK_MS);
     this.watch = new WorkerWatch({
       workers: () => this.watched(),
@@ -70,8 +79,16 @@ export class DroidClient {
 
   // A DEALER to Yoda at `endpoint`, authenticated with the job's keys when given.
   private dealer(endpoint: string, keys: JobKeys | null): Dealer {
-    const curve = keys ? { curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret } : {};
-    const socket = new Dealer({ routingId: this.state.config.key, maxMessageSize: MAX_FRAME_BYTES, linger: 2000, reconnectInterval: 200, ...curve });
+    const curve = keys
+      ? { curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret }
+      : {};
+    const socket = new Dealer({
+      routingId: this.state.config.key,
+      maxMessageSize: MAX_FRAME_BYTES,
+      linger: 2000,
+      reconnectInterval: 200,
+      ...curve,
+    });
     socket.connect(endpoint);
     return socket;
   }
@@ -82,7 +99,10 @@ export class DroidClient {
     const old = this.socket;
     this.socket = this.dealer(endpoint, keys);
     // Tell the old Yoda (if it still runs) that this Droid left, so it does not wait for it; then let the socket go.
-    old.send(encode({ type: 'bye', reason: 'following the new Yoda' })).catch(() => undefined).finally(() => old.close());
+    old
+      .send(encode({ type: 'bye', reason: 'following the new Yoda' }))
+      .catch(() => undefined)
+      .finally(() => old.close());
     void this.receiveLoop(this.socket);
     this.dispatch({ type: 'connected' });
   }
@@ -145,7 +165,12 @@ export class DroidClient {
   private workerEvents(slot: number): WorkerEvents {
     return {
       // A command run without the exec helper has no CPU measure: its worker says 0, the result says null (not measured).
-      report: (report) => this.dispatch({ type: 'worker', slot, report: report.type === 'done' && !this.measuresCpu ? { ...report, cpu: null } : report }),
+      report: (report) =>
+        this.dispatch({
+          type: 'worker',
+          slot,
+          report: report.type === 'done' && !this.measuresCpu ? { ...report, cpu: null } : report,
+        }),
       broken: (why) => this.dispatch({ type: 'workerBroken', slot, why }),
       exited: (code, signal) => {
         this.workers.delete(slot);
@@ -163,7 +188,14 @@ export class DroidClient {
         break;
       case 'startWorker': {
         const slot = this.state.config.slots.find((s) => s.slot === e.slot)!;
-        const setup: WorkerSetup = { ...this.shell.template, slot: slot.slot, cpus: slot.cpus, gpus: slot.gpus, slotEnv: this.shell.slotEnv.get(slot.slot) ?? {}, log: slot.log };
+        const setup: WorkerSetup = {
+          ...this.shell.template,
+          slot: slot.slot,
+          cpus: slot.cpus,
+          gpus: slot.gpus,
+          slotEnv: this.shell.slotEnv.get(slot.slot) ?? {},
+          log: slot.log,
+        };
         const start = setup.mode === 'command' ? startCommandWorker : startDaemonWorker;
         this.workers.set(e.slot, start(setup, this.workerEvents(e.slot)));
         this.started.set(e.slot, new Date().toISOString());
@@ -209,13 +241,27 @@ export class DroidClient {
     if (this.closed) return;
     const c = this.state.config;
     const f: NodeFile = {
-      node: c.node, host: this.shell.nodeFile.host, rank: c.rank, droid: c.key, droidPid: c.pid,
-      pinning: this.shell.template.pinner.how, writtenAt: new Date().toISOString(),
-      workers: c.slots.filter((s) => this.workers.has(s.slot)).map((s) => ({
-        node: c.node, slot: s.slot, pid: this.workers.get(s.slot)!.pid ?? null, cpus: s.cpus, gpus: s.gpus,
-        cores: s.cores, mode: this.shell.template.mode,
-        startedAt: this.started.get(s.slot) ?? f.writtenAt, log: s.log, memoryLimitMB: s.memoryLimitMB,
-      })),
+      node: c.node,
+      host: this.shell.nodeFile.host,
+      rank: c.rank,
+      droid: c.key,
+      droidPid: c.pid,
+      pinning: this.shell.template.pinner.how,
+      writtenAt: new Date().toISOString(),
+      workers: c.slots
+        .filter((s) => this.workers.has(s.slot))
+        .map((s) => ({
+          node: c.node,
+          slot: s.slot,
+          pid: this.workers.get(s.slot)!.pid ?? null,
+          cpus: s.cpus,
+          gpus: s.gpus,
+          cores: s.cores,
+          mode: this.shell.template.mode,
+          startedAt: this.started.get(s.slot) ?? f.writtenAt,
+          log: s.log,
+          memoryLimitMB: s.memoryLimitMB,
+        })),
     };
     try {
       writeNodeFile(this.shell.nodeFile.path, f);

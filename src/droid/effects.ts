@@ -4,7 +4,9 @@ import type { WorkerReport as ChannelReport } from '../protocol/worker.js';
 
 /** A worker's report on the control channel, already parsed and checked (defined with the worker channel); a done
  * report's `cpu` is null when the shell knows it was not measured (a command run without the exec helper). */
-export type WorkerReport = Exclude<ChannelReport, { type: 'done' }> | (Omit<Extract<ChannelReport, { type: 'done' }>, 'cpu'> & { cpu: number | null });
+export type WorkerReport =
+  | Exclude<ChannelReport, { type: 'done' }>
+  | (Omit<Extract<ChannelReport, { type: 'done' }>, 'cpu'> & { cpu: number | null });
 
 /** Something that happened to a Droid. */
 export type DroidEvent =

@@ -13,7 +13,7 @@ export function isLive(slot: SlotState): boolean {
 }
 
 /** Starts the worker of `slot`. */
-export function startSlot(s: DroidState, slot: SlotState, now: number, out: DroidEffect[]): void {
+export function startSlot(slot: SlotState, now: number, out: DroidEffect[]): void {
   slot.phase = 'starting';
   slot.startedAt = now;
   slot.lastStartError = null;
@@ -89,32 +89,63 @@ export function pushResult(s: DroidState, result: RangeResult, now: number): voi
 }
 
 /** Fails every range a worker holds, with `code` (an attempt is burned) or releases them when `release` (draining). */
-export function clearHolding(s: DroidState, slot: SlotState, code: string, message: string, now: number, release = s.phase === 'draining'): void {
+export function clearHolding(
+  s: DroidState,
+  slot: SlotState,
+  code: string,
+  message: string,
+  now: number,
+  release = s.phase === 'draining',
+): void {
   for (const { range, since } of slot.holding.values()) {
     if (release) s.released.push(range.i);
-    else pushResult(s, { i: range.i, id: range.id, ok: false, code, message, start: since, end: now, slot: slot.slot }, now);
+    else
+      pushResult(
+        s,
+        { i: range.i, id: range.id, ok: false, code, message, start: since, end: now, slot: slot.slot },
+        now,
+      );
   }
   slot.holding.clear();
 }
 
 /** Handles the exit of a worker process. */
-export function onWorkerExit(s: DroidState, slot: SlotState, code: number | null, signal: string | null, now: number, out: DroidEffect[]): void {
+export function onWorkerExit(
+  s: DroidState,
+  slot: SlotState,
+  code: number | null,
+  signal: string | null,
+  now: number,
+  out: DroidEffect[],
+): void {
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   const c = s.config;
   if (slot.phase === 'starting') {
     slot.startFailures += 1;
     slot.lastStartError ??= `worker ${how} before it was ready`;
     const retire = slot.startFailures >= c.maxStartFailures;
-    out.push({ type: 'log', level: retire ? 'error' : 'warn', msg: `slot ${slot.slot}: ${slot.lastStartError} (${slot.startFailures}/${c.maxStartFailures}); see ${slot.log}${retire ? '; slot retired' : ''}` });
+    out.push({
+      type: 'log',
+      level: retire ? 'error' : 'warn',
+      msg: `slot ${slot.slot}: ${slot.lastStartError} (${slot.startFailures}/${c.maxStartFailures}); see ${slot.log}${retire ? '; slot retired' : ''}`,
+    });
     slot.phase = retire ? 'retired' : 'none';
     slot.restartAt = now + 500 * 2 ** slot.startFailures;
     return;
   }
   if (s.phase === 'draining' && slot.holding.size > 0) {
     // The drain told it (drain message, SIGTERM) and killed it at the end of the grace: nothing unexpected.
-    out.push({ type: 'log', level: 'info', msg: `slot ${slot.slot}: drain: worker ${how} holding ${slot.holding.size} range(s); they go back to Yoda without burning an attempt` });
+    out.push({
+      type: 'log',
+      level: 'info',
+      msg: `slot ${slot.slot}: drain: worker ${how} holding ${slot.holding.size} range(s); they go back to Yoda without burning an attempt`,
+    });
   } else if (slot.phase !== 'stopping' || slot.holding.size > 0) {
-    out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: worker ${how} unexpectedly holding ${slot.holding.size} range(s); see ${slot.log}` });
+    out.push({
+      type: 'log',
+      level: 'warn',
+      msg: `slot ${slot.slot}: worker ${how} unexpectedly holding ${slot.holding.size} range(s); see ${slot.log}`,
+    });
   }
   clearHolding(s, slot, ERR.WORKER_DIED, `worker ${how} while processing the range; see ${slot.log}`, now);
   slot.phase = 'none';
@@ -123,10 +154,21 @@ export function onWorkerExit(s: DroidState, slot: SlotState, code: number | null
 }
 
 /** Kills a worker whose process tree's resident memory passed its slot's limit; its ranges fail with ERR_MEMORY_LIMIT. */
-export function onOverMemory(s: DroidState, slot: SlotState, rssMB: number, limitMB: number, now: number, out: DroidEffect[]): void {
+export function onOverMemory(
+  s: DroidState,
+  slot: SlotState,
+  rssMB: number,
+  limitMB: number,
+  now: number,
+  out: DroidEffect[],
+): void {
   if (!isLive(slot)) return;
   const what = `the worker's process tree uses ${rssMB} MB of resident memory, over the slot's limit of ${limitMB} MB (payload.memoryLimitMBPerCore)`;
-  out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: ${what}: killing it${slot.holding.size > 0 ? ` and failing its ${slot.holding.size} range(s) with ERR_MEMORY_LIMIT` : ''}; see ${slot.log}` });
+  out.push({
+    type: 'log',
+    level: 'warn',
+    msg: `slot ${slot.slot}: ${what}: killing it${slot.holding.size > 0 ? ` and failing its ${slot.holding.size} range(s) with ERR_MEMORY_LIMIT` : ''}; see ${slot.log}`,
+  });
   if (slot.phase === 'starting') {
     slot.lastStartError = `${what} before it was ready`;
     out.push({ type: 'killWorker', slot: slot.slot });

@@ -20,7 +20,16 @@ import { createDroidState, type DroidConfig } from './state.js';
 import type { JobKeys } from '../security/keys.js';
 
 /** Knobs of a Droid that the command line may set. */
-export type DroidTuning = Pick<DroidConfig, 'prefetchPerSlot' | 'reportIntervalMs' | 'reportBatch' | 'heartbeatSeconds' | 'maxStartFailures' | 'yodaTimeoutSeconds' | 'yodaGiveUpSeconds'>;
+export type DroidTuning = Pick<
+  DroidConfig,
+  | 'prefetchPerSlot'
+  | 'reportIntervalMs'
+  | 'reportBatch'
+  | 'heartbeatSeconds'
+  | 'maxStartFailures'
+  | 'yodaTimeoutSeconds'
+  | 'yodaGiveUpSeconds'
+>;
 
 /** Where this Droid runs. */
 export interface DroidPlace {
@@ -42,14 +51,26 @@ export function droidAffinity(env: NodeJS.ProcessEnv = process.env): LoadedAffin
 }
 
 // Says once how workers are pinned, and what the plan is.
-function announce(plan: SlotPlan, map: string, affinity: LoadedAffinity, taskset: string | null, place: DroidPlace, log: Logger): void {
+function announce(
+  plan: SlotPlan,
+  map: string,
+  affinity: LoadedAffinity,
+  taskset: string | null,
+  place: DroidPlace,
+  log: Logger,
+): void {
   if (!affinity.native) {
     if (taskset) log.warn(`${affinity.why}: workers are started through "${taskset} -c <cpus>" instead`);
-    else if (!findExecHelper().path) log.error(`${affinity.why}, and taskset is not on PATH: workers cannot be pinned and will fail to start (install util-linux or build the addon)`);
+    else if (!findExecHelper().path)
+      log.error(
+        `${affinity.why}, and taskset is not on PATH: workers cannot be pinned and will fail to start (install util-linux or build the addon)`,
+      );
   }
   const widths = [...new Set(plan.slots.map((s) => s.width))].join(',');
-  log.info(`node ${place.node}: ${plan.slots.length} worker slot(s) of ${widths} core(s) on CPUs ${formatCpuList(plan.slots.flatMap((s) => s.cpus))}` +
-    `${plan.reserved.length > 0 ? `, CPUs ${formatCpuList(plan.reserved)} reserved` : ''}; workers start pinned (${affinity.native ? 'native addon' : 'taskset'})`);
+  log.info(
+    `node ${place.node}: ${plan.slots.length} worker slot(s) of ${widths} core(s) on CPUs ${formatCpuList(plan.slots.flatMap((s) => s.cpus))}` +
+      `${plan.reserved.length > 0 ? `, CPUs ${formatCpuList(plan.reserved)} reserved` : ''}; workers start pinned (${affinity.native ? 'native addon' : 'taskset'})`,
+  );
   log.debug(`slot plan:\n${map}`);
   for (const w of plan.warnings) log.warn(`slot plan: ${w}`);
 }
@@ -64,7 +85,16 @@ function pinSelf(affinity: LoadedAffinity, cpus: number[], rank: number, log: Lo
 }
 
 /** Starts the Droid for this rank on the slots of `nodePlan`, connected to Yoda's `endpoint`. */
-export function startDroid(d: JobDescription, workdir: string, endpoint: string, place: DroidPlace, nodePlan: NodePlan, tuning: DroidTuning, log: Logger, keys: JobKeys | null): DroidClient {
+export function startDroid(
+  d: JobDescription,
+  workdir: string,
+  endpoint: string,
+  place: DroidPlace,
+  nodePlan: NodePlan,
+  tuning: DroidTuning,
+  log: Logger,
+  keys: JobKeys | null,
+): DroidClient {
   const paths = workdirPaths(workdir);
   const p = d.spec.payload;
   const { topo, plan } = nodePlan;
@@ -73,13 +103,21 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
   const helper = findExecHelper();
   const taskset = affinity.native ? null : findOnPath('taskset');
   // Without the addon, taskset pins; without taskset either, the exec helper does.
-  if (helper.path === null) log.warn(`${helper.why}: payload processes start without a parent-death signal (they could outlive a killed Droid) and command mode cannot measure CPU`);
+  if (helper.path === null)
+    log.warn(
+      `${helper.why}: payload processes start without a parent-death signal (they could outlive a killed Droid) and command mode cannot measure CPU`,
+    );
   announce(plan, formatPlan(plan, topo), affinity, taskset, place, log);
   // Payload processes an earlier run on this node left behind (its Droid was killed) stop before new ones start.
   stopLeftovers(paths.root, place.node, log);
   if (plan.reserved.length > 0) pinSelf(affinity, plan.reserved, place.rank, log);
   const slots = plan.slots.map((s) => ({
-    slot: s.slot, cpus: s.cpus, gpus: s.gpus, cores: s.width, log: workerLogPath(workdir, place.node, s.slot), memoryLimitMB: memoryLimitMB(p, s.width),
+    slot: s.slot,
+    cpus: s.cpus,
+    gpus: s.gpus,
+    cores: s.width,
+    log: workerLogPath(workdir, place.node, s.slot),
+    memoryLimitMB: memoryLimitMB(p, s.width),
   }));
   const config: DroidConfig = {
     ...tuning,
@@ -95,8 +133,16 @@ export function startDroid(d: JobDescription, workdir: string, endpoint: string,
   const envOptions = slotEnvOptions(p);
   const shell: DroidShell = {
     template: {
-      command: p.command, mode: p.mode, cwd: d.payloadCwd, env: p.env, workdir: paths.root, outputDir: d.outputDir,
-      outputTemplate: p.output, node: place.node, startTimeoutSeconds: p.startTimeoutSeconds, pinner: createPinner(affinity, taskset ?? 'taskset', { helper: helper.path, helperPins: taskset === null }),
+      command: p.command,
+      mode: p.mode,
+      cwd: d.payloadCwd,
+      env: p.env,
+      workdir: paths.root,
+      outputDir: d.outputDir,
+      outputTemplate: p.output,
+      node: place.node,
+      startTimeoutSeconds: p.startTimeoutSeconds,
+      pinner: createPinner(affinity, taskset ?? 'taskset', { helper: helper.path, helperPins: taskset === null }),
     },
     slotEnv: new Map(plan.slots.map((s) => [s.slot, slotEnv(s, topo, envOptions)])),
     affinity,

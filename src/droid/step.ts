@@ -4,7 +4,20 @@ import { PROTOCOL_VERSION, type DroidMessage, type RangeSpec, type YodaMessage }
 import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
 import { ERR, isFatalCode } from '../protocol/error-codes.js';
 import type { DroidState, SlotState } from './state.js';
-import { clearHolding, feedSlot, isLive, noteRangeEnded, noteRangesArrived, noteRequest, onOverMemory, onWorkerExit, pushResult, sparePerSlot, startSlot, stopSlot } from './slots.js';
+import {
+  clearHolding,
+  feedSlot,
+  isLive,
+  noteRangeEnded,
+  noteRangesArrived,
+  noteRequest,
+  onOverMemory,
+  onWorkerExit,
+  pushResult,
+  sparePerSlot,
+  startSlot,
+  stopSlot,
+} from './slots.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -25,10 +38,24 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
         s.yodaSilent = false;
         out.push({ type: 'log', level: 'info', msg: `joining the new Yoda, still holding ${held.length} range(s)` });
       }
-      send(s, {
-        type: 'hello', version: PROTOCOL_VERSION, droid: c.key, node: c.node, rank: c.rank, pid: c.pid, slots: c.slots.length, cores,
-        launch: c.launch, held: held.map((r) => r.i), attempts: held.map((r) => r.attempt),
-      }, now, out);
+      send(
+        s,
+        {
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          droid: c.key,
+          node: c.node,
+          rank: c.rank,
+          pid: c.pid,
+          slots: c.slots.length,
+          cores,
+          launch: c.launch,
+          held: held.map((r) => r.i),
+          attempts: held.map((r) => r.attempt),
+        },
+        now,
+        out,
+      );
       break;
     }
     case 'yoda':
@@ -84,8 +111,12 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
       }
       if (s.phase !== 'connecting') return;
       s.phase = 'running';
-      out.push({ type: 'log', level: 'info', msg: `welcomed by Yoda to job ${msg.job.name} (${msg.job.totalRanges} ranges); starting ${s.slots.length} workers` });
-      for (const slot of s.slots) startSlot(s, slot, now, out);
+      out.push({
+        type: 'log',
+        level: 'info',
+        msg: `welcomed by Yoda to job ${msg.job.name} (${msg.job.totalRanges} ranges); starting ${s.slots.length} workers`,
+      });
+      for (const slot of s.slots) startSlot(slot, now, out);
       return;
     case 'refuse':
       if (s.moving) return; // the moving Yoda let this Droid go: a report sent before it knew is refused, no matter
@@ -114,7 +145,11 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
     case 'moving':
       s.moving = true;
       s.requestOpen = false;
-      out.push({ type: 'log', level: 'warn', msg: `Yoda is moving (${msg.reason}): keeping the workers and waiting for the next Yoda` });
+      out.push({
+        type: 'log',
+        level: 'warn',
+        msg: `Yoda is moving (${msg.reason}): keeping the workers and waiting for the next Yoda`,
+      });
       return;
   }
 }
@@ -135,16 +170,23 @@ function startDrain(s: DroidState, graceSeconds: number, now: number, out: Droid
     s.drainDeadline = deadline;
     releaseQueue(s);
     for (const slot of s.slots) if (slot.phase === 'waiting' || slot.phase === 'starting') stopSlot(slot, now, out);
-    out.push({ type: 'log', level: 'info', msg: `draining: ${s.slots.filter((x) => x.phase === 'busy').length} busy workers have ${graceSeconds} s to finish` });
+    out.push({
+      type: 'log',
+      level: 'info',
+      msg: `draining: ${s.slots.filter((x) => x.phase === 'busy').length} busy workers have ${graceSeconds} s to finish`,
+    });
     // Busy workers are told first (the drain message and SIGTERM); SIGKILL comes only at the deadline.
-    if (graceSeconds > 0) for (const slot of s.slots) if (slot.phase === 'busy') out.push({ type: 'drainWorker', slot: slot.slot, graceSeconds });
+    if (graceSeconds > 0)
+      for (const slot of s.slots)
+        if (slot.phase === 'busy') out.push({ type: 'drainWorker', slot: slot.slot, graceSeconds });
   }
   if (now >= s.drainDeadline) for (const slot of s.slots) if (slot.phase === 'busy') stopSlot(slot, now, out, true);
 }
 
 function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, out: DroidEffect[]): void {
   if (r.type === 'ready') {
-    if (slot.holding.size > 0) return onBroken(s, slot, `said ready while holding ${slot.holding.size} unreported range(s)`, now, out);
+    if (slot.holding.size > 0)
+      return onBroken(s, slot, `said ready while holding ${slot.holding.size} unreported range(s)`, now, out);
     if (slot.phase === 'starting') slot.startFailures = 0;
     if (slot.phase === 'stopping') return;
     slot.phase = 'waiting';
@@ -156,18 +198,31 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
   slot.rangesDone += 1;
   noteRangeEnded(s, held.since, now);
   const base = { i: held.range.i, id: r.id, start: held.since, end: now, slot: slot.slot };
-  if (r.type === 'done') pushResult(s, { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - held.since) / 1000 }, now);
+  if (r.type === 'done')
+    pushResult(
+      s,
+      { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - held.since) / 1000 },
+      now,
+    );
   else {
     pushResult(s, { ...base, ok: false, code: r.code, message: r.message }, now);
     if (isFatalCode(r.code)) {
-      out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: worker reported ${r.code} and cannot go on; it will be restarted` });
+      out.push({
+        type: 'log',
+        level: 'warn',
+        msg: `slot ${slot.slot}: worker reported ${r.code} and cannot go on; it will be restarted`,
+      });
       stopSlot(slot, now, out);
     }
   }
 }
 
 function onBroken(s: DroidState, slot: SlotState, why: string, now: number, out: DroidEffect[]): void {
-  out.push({ type: 'log', level: 'error', msg: `slot ${slot.slot}: worker broke the payload protocol (${why}); killing it; see ${slot.log}` });
+  out.push({
+    type: 'log',
+    level: 'error',
+    msg: `slot ${slot.slot}: worker broke the payload protocol (${why}); killing it; see ${slot.log}`,
+  });
   if (slot.phase === 'starting') slot.lastStartError = `worker broke the payload protocol before it was ready: ${why}`;
   clearHolding(s, slot, ERR.WORKER_PROTOCOL, `worker broke the payload protocol: ${why}; see ${slot.log}`, now);
   if (slot.phase === 'starting') out.push({ type: 'killWorker', slot: slot.slot });
@@ -177,8 +232,12 @@ function onBroken(s: DroidState, slot: SlotState, why: string, now: number, out:
 function onTick(s: DroidState, now: number, out: DroidEffect[]): void {
   const c = s.config;
   for (const slot of s.slots) {
-    if (slot.phase === 'none' && s.phase === 'running' && now >= slot.restartAt) startSlot(s, slot, now, out);
-    else if (slot.phase === 'starting' && now - slot.startedAt > c.startTimeoutSeconds * 1000 && slot.lastStartError === null) {
+    if (slot.phase === 'none' && s.phase === 'running' && now >= slot.restartAt) startSlot(slot, now, out);
+    else if (
+      slot.phase === 'starting' &&
+      now - slot.startedAt > c.startTimeoutSeconds * 1000 &&
+      slot.lastStartError === null
+    ) {
       slot.lastStartError = `worker was not ready within ${c.startTimeoutSeconds} s`;
       out.push({ type: 'killWorker', slot: slot.slot });
     } else if (slot.phase === 'stopping' && now > slot.stopBy) {
@@ -191,15 +250,26 @@ function onTick(s: DroidState, now: number, out: DroidEffect[]): void {
     }
   }
   if (s.firstPendingAt !== null && now - s.firstPendingAt >= c.reportIntervalMs) flush(s, 0, now, out);
-  if (s.phase !== 'connecting' && now - s.lastSentToYoda >= c.heartbeatSeconds * 1000) send(s, { type: 'heartbeat' }, now, out);
+  if (s.phase !== 'connecting' && now - s.lastSentToYoda >= c.heartbeatSeconds * 1000)
+    send(s, { type: 'heartbeat' }, now, out);
   checkYoda(s, now, out);
 }
 
 function checkHang(s: DroidState, slot: SlotState, limitSeconds: number, now: number, out: DroidEffect[]): void {
   const oldest = Math.min(...[...slot.holding.values()].map((h) => h.since));
   if (now - oldest <= limitSeconds * 1000) return;
-  out.push({ type: 'log', level: 'warn', msg: `slot ${slot.slot}: range held for more than ${limitSeconds} s (payload.rangeTimeoutSeconds): killing the worker's process tree; see ${slot.log}` });
-  clearHolding(s, slot, ERR.RANGE_TIMEOUT, `no result within ${limitSeconds} s: the worker was killed; see ${slot.log}`, now);
+  out.push({
+    type: 'log',
+    level: 'warn',
+    msg: `slot ${slot.slot}: range held for more than ${limitSeconds} s (payload.rangeTimeoutSeconds): killing the worker's process tree; see ${slot.log}`,
+  });
+  clearHolding(
+    s,
+    slot,
+    ERR.RANGE_TIMEOUT,
+    `no result within ${limitSeconds} s: the worker was killed; see ${slot.log}`,
+    now,
+  );
   stopSlot(slot, now, out, true);
 }
 
@@ -209,7 +279,13 @@ function checkHang(s: DroidState, slot: SlotState, limitSeconds: number, now: nu
  */
 export function forgiveYodaPause(s: DroidState, pausedMs: number, now: number): DroidEffect[] {
   s.lastHeardFromYoda = Math.min(now, s.lastHeardFromYoda + pausedMs);
-  return [{ type: 'log', level: 'warn', msg: `this Droid did not run for ${(pausedMs / 1000).toFixed(1)} s (stopped or starved): Yoda gets that time back before its silence is judged` }];
+  return [
+    {
+      type: 'log',
+      level: 'warn',
+      msg: `this Droid did not run for ${(pausedMs / 1000).toFixed(1)} s (stopped or starved): Yoda gets that time back before its silence is judged`,
+    },
+  ];
 }
 
 /** Yoda silent: after yodaTimeout nothing new is asked for (workers finish what they hold); after yodaGiveUp, stop. */
@@ -224,7 +300,11 @@ function checkYoda(s: DroidState, now: number, out: DroidEffect[]): void {
   } else {
     if (silent > c.yodaTimeoutSeconds * 1000 && !s.yodaSilent) {
       s.yodaSilent = true;
-      out.push({ type: 'log', level: 'warn', msg: `Yoda silent for ${c.yodaTimeoutSeconds} s: workers finish what they hold; waiting for Yoda up to ${c.yodaGiveUpSeconds} s` });
+      out.push({
+        type: 'log',
+        level: 'warn',
+        msg: `Yoda silent for ${c.yodaTimeoutSeconds} s: workers finish what they hold; waiting for Yoda up to ${c.yodaGiveUpSeconds} s`,
+      });
     }
     return;
   }
@@ -247,7 +327,10 @@ function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): vo
 function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
   const usable = s.slots.filter((x) => x.phase !== 'retired');
   if (s.phase === 'running' && usable.length === 0) {
-    const last = s.slots.map((x) => x.lastStartError).filter(Boolean).pop();
+    const last = s.slots
+      .map((x) => x.lastStartError)
+      .filter(Boolean)
+      .pop();
     s.errorLog = s.slots[0]?.log ?? null;
     s.error = `no worker could be started (${last}); see ${s.errorLog ?? 'the worker logs'}`;
     s.phase = 'draining';
@@ -260,10 +343,20 @@ function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
   }
   // A worker waits and nothing is queued: these results may be the last ones Yoda waits for, so send them now.
   const idle = s.results.length > 0 && s.queue.length === 0 && s.slots.some((x) => x.phase === 'waiting');
-  if (idle || s.results.length >= s.config.reportBatch || (s.released.length > 0 && s.phase !== 'running')) flush(s, 0, now, out);
+  if (idle || s.results.length >= s.config.reportBatch || (s.released.length > 0 && s.phase !== 'running'))
+    flush(s, 0, now, out);
   if ((s.phase === 'draining' || s.phase === 'ending') && !s.slots.some(isLive)) {
     if (s.results.length > 0 || s.released.length > 0) flush(s, 0, now, out);
-    send(s, { type: 'bye', reason: s.error ? 'error' : s.phase === 'ending' ? 'job complete' : 'drained', ...(s.error ? { error: s.error } : {}) }, now, out);
+    send(
+      s,
+      {
+        type: 'bye',
+        reason: s.error ? 'error' : s.phase === 'ending' ? 'job complete' : 'drained',
+        ...(s.error ? { error: s.error } : {}),
+      },
+      now,
+      out,
+    );
     s.phase = 'stopped';
     out.push({ type: 'exit', code: s.error ? EXIT.failed : EXIT.complete, error: s.error, workerLog: s.errorLog });
   }

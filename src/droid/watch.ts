@@ -52,7 +52,8 @@ export class WorkerWatch {
       const pids = new Set(live.map((w) => w.pid));
       for (const pid of [...this.nextPinCheck.keys()]) if (!pids.has(pid)) this.nextPinCheck.delete(pid);
       for (const pid of [...this.overLimit]) if (!pids.has(pid)) this.overLimit.delete(pid);
-      for (const w of live) if (!this.nextPinCheck.has(w.pid)) this.nextPinCheck.set(w.pid, now + (this.o.firstPinCheckMs ?? 1000));
+      for (const w of live)
+        if (!this.nextPinCheck.has(w.pid)) this.nextPinCheck.set(w.pid, now + (this.o.firstPinCheckMs ?? 1000));
       const memory = live.filter((w) => w.limitMB !== null && !this.overLimit.has(w.pid));
       const pins = live.filter((w) => this.nextPinCheck.get(w.pid)! <= now);
       if (memory.length === 0 && pins.length === 0) return;
@@ -88,15 +89,22 @@ export class WorkerWatch {
       threads += masks.size;
       const stray = strayThreads(masks, w.cpus);
       if (stray.length === 0) continue;
-      this.o.log.warn(`slot ${w.slot}: ${stray.length} thread(s) of process ${pid} may run outside the slot's CPUs ${formatCpuList(w.cpus)} (thread ids ${stray.join(',')}): pinning them back`);
+      this.o.log.warn(
+        `slot ${w.slot}: ${stray.length} thread(s) of process ${pid} may run outside the slot's CPUs ${formatCpuList(w.cpus)} (thread ids ${stray.join(',')}): pinning them back`,
+      );
       for (const tid of stray) {
         try {
           await this.o.affinity.setAffinity(tid, w.cpus);
         } catch (e) {
-          if ((e as { code?: string }).code !== 'ESRCH') this.o.log.warn(`slot ${w.slot}: could not pin thread ${tid} to CPUs ${formatCpuList(w.cpus)}: ${(e as Error).message}`);
+          if ((e as { code?: string }).code !== 'ESRCH')
+            this.o.log.warn(
+              `slot ${w.slot}: could not pin thread ${tid} to CPUs ${formatCpuList(w.cpus)}: ${(e as Error).message}`,
+            );
         }
       }
     }
-    this.o.log.debug(`slot ${w.slot}: ${threads} thread(s) in ${members.length} process(es) of worker ${w.pid} checked against CPUs ${formatCpuList(w.cpus)}`);
+    this.o.log.debug(
+      `slot ${w.slot}: ${threads} thread(s) in ${members.length} process(es) of worker ${w.pid} checked against CPUs ${formatCpuList(w.cpus)}`,
+    );
   }
 }

@@ -26,7 +26,7 @@ export function fillJobStateOf(s: JobStatus, records: readonly JournalRecord[], 
     rangeSeconds: walls.length ? walls.reduce((a, b) => a + b, 0) / walls.length : null,
     slotsPerNode: joined.length ? Math.max(...joined.map((a) => Math.round(a.slots / a.droids))) : null,
     coresPerSlot: slotKinds ? 1 : spec.payload.coresPerWorker,
-    maxWorkers: slotKinds ? null : spec.payload.workers ?? null,
+    maxWorkers: slotKinds ? null : (spec.payload.workers ?? null),
     activeNodes: [...new Set(open.flatMap((a) => a.nodes))],
   };
 }

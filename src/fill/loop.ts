@@ -30,7 +30,8 @@ export function planText(p: FillPlan, describe: (s: Submission) => string, now: 
     const left = w.until === null ? 'no end ahead' : `${hm(Math.max(0, Math.floor((w.until - now) / 60_000)))} left`;
     out.push(`  window ${w.node}: ${left} (${w.boundBy})${w.usable ? '' : ': too short'}`);
   }
-  if (p.ownPending.length || p.ownRunning.length) out.push(`  ours: pending ${p.ownPending.join(',') || '-'}; running ${p.ownRunning.join(',') || '-'}`);
+  if (p.ownPending.length || p.ownRunning.length)
+    out.push(`  ours: pending ${p.ownPending.join(',') || '-'}; running ${p.ownRunning.join(',') || '-'}`);
   for (const s of p.submissions) out.push(`  submit: ${describe(s)}    # ${s.why}`);
   return out;
 }
@@ -49,20 +50,27 @@ export async function fillLoop(ports: FillPorts, o: LoopOptions): Promise<number
     const job = ports.readJob();
     const done = finished(job);
     if (done !== null && !o.dryRun) {
-      ports.say(`yoda fill: the job is ${done === EXIT.complete ? 'complete' : `finished with ${job.status.ranges.fatal} fatal range(s)`} (${job.status.ranges.done}/${job.status.ranges.total} done)`);
+      ports.say(
+        `yoda fill: the job is ${done === EXIT.complete ? 'complete' : `finished with ${job.status.ranges.fatal} fatal range(s)`} (${job.status.ranges.done}/${job.status.ranges.total} done)`,
+      );
       return done;
     }
     const last = job.status.lastRun;
     if (job.status.state === 'failed' && last && Date.parse(last.endedAt ?? last.startedAt) >= started) {
-      ports.say(`yoda fill: the job's run failed (exit ${last.exitCode}); see yoda status ${job.status.job.workdir} and its logs/. Stopping.`);
+      ports.say(
+        `yoda fill: the job's run failed (exit ${last.exitCode}); see yoda status ${job.status.job.workdir} and its logs/. Stopping.`,
+      );
       return EXIT.failed;
     }
     const cluster = await ports.readCluster();
     const plan = planFill(cluster, job.need, o);
-    ports.say(`yoda fill: round ${round} at ${new Date(cluster.now).toISOString()}: ${job.status.ranges.done}/${job.status.ranges.total} ranges done, job ${job.status.state}`);
+    ports.say(
+      `yoda fill: round ${round} at ${new Date(cluster.now).toISOString()}: ${job.status.ranges.done}/${job.status.ranges.total} ranges done, job ${job.status.state}`,
+    );
     for (const line of planText(plan, ports.describe, cluster.now)) ports.say(line);
     if (o.dryRun) return EXIT.complete;
-    for (const s of plan.submissions) ports.say(`yoda fill: submitted job ${await ports.submit(s)} (${s.nodes} node(s), ${hm(s.timeMinutes)})`);
+    for (const s of plan.submissions)
+      ports.say(`yoda fill: submitted job ${await ports.submit(s)} (${s.nodes} node(s), ${hm(s.timeMinutes)})`);
     if (ports.stopped()) return EXIT.stopped;
     await ports.sleep(o.intervalSeconds);
     if (ports.stopped()) return EXIT.stopped;

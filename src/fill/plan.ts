@@ -75,7 +75,16 @@ export interface FillPlan {
 
 const MINUTE = 60_000;
 const PENDING = new Set(['PENDING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED']);
-const ACTIVE = new Set(['RUNNING', 'COMPLETING', 'CONFIGURING', 'SUSPENDED', 'STOPPED', 'RESIZING', 'SIGNALING', 'STAGE_OUT']);
+const ACTIVE = new Set([
+  'RUNNING',
+  'COMPLETING',
+  'CONFIGURING',
+  'SUSPENDED',
+  'STOPPED',
+  'RESIZING',
+  'SIGNALING',
+  'STAGE_OUT',
+]);
 
 /** Seconds of warning (USR1) for an allocation of `minutes`: a tenth of it, between 30 s and 180 s (the script's own). */
 export function signalSecondsFor(minutes: number): number {
@@ -108,7 +117,10 @@ function windowOf(node: string, partition: string, c: ClusterState, own: (j: Que
     if (own(j) || !PENDING.has(j.state) || j.start === null) continue;
     // Planned on nodes: those (in any partition); not yet: anywhere in its partitions.
     if (j.nodes.length > 0 ? !j.nodes.includes(node) : !j.partitions.includes(partition)) continue;
-    bound(j.start.getTime(), `pending job ${j.id} expected to start ${at(j.start.getTime())}${j.nodes.length ? ' here' : ''}`);
+    bound(
+      j.start.getTime(),
+      `pending job ${j.id} expected to start ${at(j.start.getTime())}${j.nodes.length ? ' here' : ''}`,
+    );
   }
   return { node, until, boundBy, usable: true };
 }
@@ -137,11 +149,16 @@ export function planFill(c: ClusterState, job: FillJobState, o: FillOptions): Fi
     return plan;
   }
   const cpus = Math.max(...inPartition.map((n) => n.cpus));
-  const slots = Math.max(1, job.slotsPerNode ?? Math.min(job.maxWorkers ?? Infinity, Math.floor(cpus / job.coresPerSlot)));
+  const slots = Math.max(
+    1,
+    job.slotsPerNode ?? Math.min(job.maxWorkers ?? Infinity, Math.floor(cpus / job.coresPerSlot)),
+  );
   const useful = Math.ceil(job.rangesLeft / slots);
   const wanted = Math.min(useful, o.maxNodes) - busy.size - pendingNodes;
-  reasons.push(`${job.rangesLeft} ranges left at ${slots} slots per node: the job can use ${useful} node(s)` +
-    `${useful > o.maxNodes ? ` (--max-nodes ${o.maxNodes})` : ''}; ${busy.size} working, ${pendingNodes} pending in ${pending.length} allocation(s) of ours`);
+  reasons.push(
+    `${job.rangesLeft} ranges left at ${slots} slots per node: the job can use ${useful} node(s)` +
+      `${useful > o.maxNodes ? ` (--max-nodes ${o.maxNodes})` : ''}; ${busy.size} working, ${pendingNodes} pending in ${pending.length} allocation(s) of ours`,
+  );
 
   // `planned`: idle now, but the backfill scheduler holds it for a pending job later (its window ends at that start).
   const idle = inPartition.filter((n) => n.up && (n.state === 'idle' || n.state === 'planned'));
@@ -149,11 +166,13 @@ export function planFill(c: ClusterState, job: FillJobState, o: FillOptions): Fi
   const maxMinutes = Math.min(o.timeMaxMinutes, limitSeconds === null ? Infinity : Math.floor(limitSeconds / 60));
   // Worth an allocation: time for a range (x1.25, as Yoda estimates) after start-up, before the warning, plus a margin.
   const rangeSeconds = job.rangeSeconds ?? 0;
-  const minMinutes = (m: number) => (m * 60 - signalSecondsFor(m) - 30) >= Math.max(30, rangeSeconds * 1.25);
+  const minMinutes = (m: number) => m * 60 - signalSecondsFor(m) - 30 >= Math.max(30, rangeSeconds * 1.25);
   const free = idle.length - pendingNodes;
-  reasons.push(`partition ${partition}: ${idle.length} idle node(s)${idle.length ? ` (${idle.map((n) => n.node).join(',')})` : ''} of ${inPartition.length}` +
-    `${pendingNodes ? `, ${pendingNodes} of them expected to go to our pending allocations` : ''}; time limit up to ${hm(maxMinutes)}` +
-    `${limitSeconds !== null && maxMinutes * 60 === Math.floor(limitSeconds / 60) * 60 ? ' (partition limit)' : ''}`);
+  reasons.push(
+    `partition ${partition}: ${idle.length} idle node(s)${idle.length ? ` (${idle.map((n) => n.node).join(',')})` : ''} of ${inPartition.length}` +
+      `${pendingNodes ? `, ${pendingNodes} of them expected to go to our pending allocations` : ''}; time limit up to ${hm(maxMinutes)}` +
+      `${limitSeconds !== null && maxMinutes * 60 === Math.floor(limitSeconds / 60) * 60 ? ' (partition limit)' : ''}`,
+  );
 
   const groups = new Map<number, { nodes: string[]; boundBy: string }>();
   for (const n of idle) {
@@ -164,15 +183,20 @@ export function planFill(c: ClusterState, job: FillJobState, o: FillOptions): Fi
       w.usable = false;
       continue;
     }
-    const g = groups.get(minutes) ?? { nodes: [], boundBy: minutes === maxMinutes ? `time max ${hm(maxMinutes)}` : w.boundBy };
+    const g = groups.get(minutes) ?? {
+      nodes: [],
+      boundBy: minutes === maxMinutes ? `time max ${hm(maxMinutes)}` : w.boundBy,
+    };
     g.nodes.push(n.node);
     groups.set(minutes, g);
   }
   const tooShort = plan.windows.filter((w) => !w.usable);
-  if (tooShort.length) reasons.push(`window too short for a range on ${tooShort.map((w) => `${w.node} (${w.boundBy})`).join(', ')}`);
+  if (tooShort.length)
+    reasons.push(`window too short for a range on ${tooShort.map((w) => `${w.node} (${w.boundBy})`).join(', ')}`);
 
   if (job.rangesLeft === 0) reasons.push('no ranges left to hand out: nothing to submit');
-  else if (pending.length >= o.maxJobs) reasons.push(`${pending.length} allocation(s) of ours pending (--max-jobs ${o.maxJobs}): waiting for them`);
+  else if (pending.length >= o.maxJobs)
+    reasons.push(`${pending.length} allocation(s) of ours pending (--max-jobs ${o.maxJobs}): waiting for them`);
   else if (wanted <= 0) reasons.push('the job has all the nodes it can use: nothing to submit');
   else if (free <= 0) reasons.push('no idle node left for us: nothing to submit');
   else {
@@ -182,8 +206,13 @@ export function planFill(c: ClusterState, job: FillJobState, o: FillOptions): Fi
       if (need <= 0 || jobs <= 0) break;
       const nodes = Math.min(need, g.nodes.length);
       plan.submissions.push({
-        nodes, timeMinutes: minutes, timeMinMinutes: Math.min(o.timeMinMinutes, minutes), signalSeconds: signalSecondsFor(minutes),
-        partition, onNodes: g.nodes, why: `${nodes} of ${g.nodes.length} idle node(s) ${g.nodes.join(',')} free for ${hm(minutes)} (${g.boundBy})`,
+        nodes,
+        timeMinutes: minutes,
+        timeMinMinutes: Math.min(o.timeMinMinutes, minutes),
+        signalSeconds: signalSecondsFor(minutes),
+        partition,
+        onNodes: g.nodes,
+        why: `${nodes} of ${g.nodes.length} idle node(s) ${g.nodes.join(',')} free for ${hm(minutes)} (${g.boundBy})`,
       });
       need -= nodes;
       jobs -= 1;

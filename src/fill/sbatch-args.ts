@@ -22,8 +22,17 @@ export interface SubmitContext {
 /** The arguments of `sbatch` (without --parsable) for one submission (partition '': the cluster's default). */
 export function sbatchArgs(s: Submission, c: SubmitContext): string[] {
   return [
-    '--job-name=yoda-fill', `--comment=${c.marker}`, ...(s.partition ? [`--partition=${s.partition}`] : []), ...(c.account ? [`--account=${c.account}`] : []),
-    `--nodes=${s.nodes}`, `--time=${s.timeMinutes}`, `--time-min=${s.timeMinMinutes}`, `--signal=B:USR1@${s.signalSeconds}`,
-    ...c.extra, c.script, resolve(c.jobFile), resolve(c.workdir),
+    '--job-name=yoda-fill',
+    `--comment=${c.marker}`,
+    ...(s.partition ? [`--partition=${s.partition}`] : []),
+    ...(c.account ? [`--account=${c.account}`] : []),
+    `--nodes=${s.nodes}`,
+    `--time=${s.timeMinutes}`,
+    `--time-min=${s.timeMinMinutes}`,
+    `--signal=B:USR1@${s.signalSeconds}`,
+    ...c.extra,
+    c.script,
+    resolve(c.jobFile),
+    resolve(c.workdir),
   ];
 }

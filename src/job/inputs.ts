@@ -45,14 +45,19 @@ export function resolveInputPaths(job: JobFile, baseDir: string): ResolvedInput[
         ? globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false }).sort()
         : [isAbsolute(pattern) ? pattern : resolve(baseDir, pattern)];
       if (found.length === 0) {
-        throw new YodaError('BAD_INPUT', `${field}: "${pattern}" matched no file (looked under ${baseDir})`, { pattern });
+        throw new YodaError('BAD_INPUT', `${field}: "${pattern}" matched no file (looked under ${baseDir})`, {
+          pattern,
+        });
       }
       for (const path of found) {
         checkReadable(path, field);
         // One file reached twice (a link and its target, two spellings of one path) is one file.
         const real = realpathSync(path);
         const earlier = seen.get(real);
-        if (earlier) throw new YodaError('BAD_INPUT', `${field}: ${path} is listed twice (it is ${real}, also in ${earlier})`, { path });
+        if (earlier)
+          throw new YodaError('BAD_INPUT', `${field}: ${path} is listed twice (it is ${real}, also in ${earlier})`, {
+            path,
+          });
         seen.set(real, field);
         paths.push(path);
       }
@@ -82,7 +87,14 @@ interface CountRun {
 
 // Runs one counting command in its own process group; the whole group is killed on timeout, on a flood of
 // output, and when `abort` fires (a stop signal while starting), so nothing is left running under init.
-function runCounting(cmd: string, args: string[], shell: boolean, cwd: string, timeoutMs: number, abort?: AbortSignal): Promise<CountRun> {
+function runCounting(
+  cmd: string,
+  args: string[],
+  shell: boolean,
+  cwd: string,
+  timeoutMs: number,
+  abort?: AbortSignal,
+): Promise<CountRun> {
   return new Promise((done) => {
     const out: Buffer[] = [];
     let outBytes = 0;
@@ -122,36 +134,73 @@ function runCounting(cmd: string, args: string[], shell: boolean, cwd: string, t
   });
 }
 
-async function countEvents(command: string | string[], path: string, cwd: string, field: string, timeoutSeconds: number, abort?: AbortSignal): Promise<number> {
+async function countEvents(
+  command: string | string[],
+  path: string,
+  cwd: string,
+  field: string,
+  timeoutSeconds: number,
+  abort?: AbortSignal,
+): Promise<number> {
   const { cmd, args, shell } = withFile(command, path);
   const r = await runCounting(cmd, args, shell, cwd, timeoutSeconds * 1000, abort);
-  const fail = (why: string) => new YodaError('BAD_INPUT', `${field}: counting events of ${path} failed: ${why}`, { path });
-  if (r.why === 'aborted') throw new YodaError('STOPPED', `stopped while counting the events of ${path} (the counting command was killed); nothing ran: run the same command again`, { path });
-  if (r.why === 'ENOENT') throw fail(`the program "${cmd}" was not found${shell ? '' : ' on PATH'} (or the working directory ${cwd} does not exist)`);
+  const fail = (why: string) =>
+    new YodaError('BAD_INPUT', `${field}: counting events of ${path} failed: ${why}`, { path });
+  if (r.why === 'aborted')
+    throw new YodaError(
+      'STOPPED',
+      `stopped while counting the events of ${path} (the counting command was killed); nothing ran: run the same command again`,
+      { path },
+    );
+  if (r.why === 'ENOENT')
+    throw fail(
+      `the program "${cmd}" was not found${shell ? '' : ' on PATH'} (or the working directory ${cwd} does not exist)`,
+    );
   if (r.why === 'EACCES') throw fail(`the program "${cmd}" is not executable`);
-  if (r.why === 'timeout') throw fail(`the command did not finish within ${timeoutSeconds} s and was killed (set inputs[].eventsTimeoutSeconds to allow more)`);
-  if (r.why === 'too-long') throw fail('the command printed more than 4096 bytes; it must print only the number of events');
+  if (r.why === 'timeout')
+    throw fail(
+      `the command did not finish within ${timeoutSeconds} s and was killed (set inputs[].eventsTimeoutSeconds to allow more)`,
+    );
+  if (r.why === 'too-long')
+    throw fail('the command printed more than 4096 bytes; it must print only the number of events');
   if (r.why) throw fail(`the command could not be started (${r.why})`);
   const text = r.stdout.trim();
   if (r.code !== 0) throw fail(`the command exited with ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}`);
   if (!/^\d+$/.test(text)) throw fail(`the command printed ${JSON.stringify(text.slice(0, 80))}, not a whole number`);
   const events = Number(text);
-  if (!(events <= MAX_EVENTS_PER_FILE)) throw fail(`the command printed ${text.slice(0, 40)}${text.length > 40 ? '...' : ''}: more than the ${MAX_EVENTS_PER_FILE} events per file Yoda accepts`);
+  if (!(events <= MAX_EVENTS_PER_FILE))
+    throw fail(
+      `the command printed ${text.slice(0, 40)}${text.length > 40 ? '...' : ''}: more than the ${MAX_EVENTS_PER_FILE} events per file Yoda accepts`,
+    );
   return events;
 }
 
 /** Learns the events of every input file: given in the job file, or printed by its eventsCommand. */
-export async function countInputEvents(job: JobFile, resolved: ResolvedInput[], cwd: string, abort?: AbortSignal): Promise<InputFile[]> {
+export async function countInputEvents(
+  job: JobFile,
+  resolved: ResolvedInput[],
+  cwd: string,
+  abort?: AbortSignal,
+): Promise<InputFile[]> {
   const files: InputFile[] = [];
   for (const { index, paths } of resolved) {
     const input = job.inputs[index];
     for (const path of paths) {
       const field = `inputs[${index}]`;
       const timeout = input.eventsTimeoutSeconds ?? DEFAULT_COUNT_TIMEOUT_SECONDS;
-      const events = input.events ?? (await countEvents(input.eventsCommand!, path, cwd, `${field}.eventsCommand`, timeout, abort));
-      if (events === 0) throw new YodaError('BAD_INPUT', `${field}: input file ${path} holds 0 events: nothing to do for it`, { path });
+      const events =
+        input.events ?? (await countEvents(input.eventsCommand!, path, cwd, `${field}.eventsCommand`, timeout, abort));
+      if (events === 0)
+        throw new YodaError('BAD_INPUT', `${field}: input file ${path} holds 0 events: nothing to do for it`, { path });
       const { size, mtimeMs } = statSync(path);
-      files.push({ path, events, ...(input.guid ? { guid: input.guid } : {}), ...(input.scope ? { scope: input.scope } : {}), size, mtimeMs });
+      files.push({
+        path,
+        events,
+        ...(input.guid ? { guid: input.guid } : {}),
+        ...(input.scope ? { scope: input.scope } : {}),
+        size,
+        mtimeMs,
+      });
     }
   }
   return files;

@@ -43,13 +43,18 @@ export function changedInputs(d: JobDescription): Integrity['changedInputs'] {
       continue;
     }
     if (st.size !== f.size) changed.push({ file: f.path, why: `its size changed (${f.size} -> ${st.size} bytes)` });
-    else if (st.mtimeMs !== f.mtimeMs) changed.push({ file: f.path, why: `it was modified (${new Date(st.mtimeMs).toISOString()})` });
+    else if (st.mtimeMs !== f.mtimeMs)
+      changed.push({ file: f.path, why: `it was modified (${new Date(st.mtimeMs).toISOString()})` });
   }
   return changed;
 }
 
 /** Checks the done ranges' outputs and the input files of the job in a work directory (records are read only when needed). */
-export function checkIntegrity(d: JobDescription, j: JournalState, journal: { readonly records: readonly JournalRecord[] }): Integrity {
+export function checkIntegrity(
+  d: JobDescription,
+  j: JournalState,
+  journal: { readonly records: readonly JournalRecord[] },
+): Integrity {
   const outputsChecked = j.counts.done <= MAX_OUTPUTS_CHECKED;
   const missingOutputs: Integrity['missingOutputs'] = [];
   if (outputsChecked) {
@@ -66,12 +71,22 @@ export function checkIntegrity(d: JobDescription, j: JournalState, journal: { re
 export function integrityAdvice(x: Integrity, workdir: string): string[] {
   const lines: string[] = [];
   if (x.missingOutputs.length > 0) {
-    const eg = x.missingOutputs.slice(0, 3).map((m) => `${m.range} (${m.output})`).join(', ');
-    lines.push(`${x.missingOutputs.length} done range(s) have lost their output, e.g. ${eg}: run again with --rerun-missing (yoda run <job file> --workdir ${workdir} --rerun-missing) to redo them`);
+    const eg = x.missingOutputs
+      .slice(0, 3)
+      .map((m) => `${m.range} (${m.output})`)
+      .join(', ');
+    lines.push(
+      `${x.missingOutputs.length} done range(s) have lost their output, e.g. ${eg}: run again with --rerun-missing (yoda run <job file> --workdir ${workdir} --rerun-missing) to redo them`,
+    );
   }
   if (x.changedInputs.length > 0) {
-    const eg = x.changedInputs.slice(0, 3).map((c) => `${c.file}: ${c.why}`).join('; ');
-    lines.push(`${x.changedInputs.length} input file(s) changed since the job was created (${eg}): outputs made from them may be stale; --fresh runs the job again from scratch`);
+    const eg = x.changedInputs
+      .slice(0, 3)
+      .map((c) => `${c.file}: ${c.why}`)
+      .join('; ');
+    lines.push(
+      `${x.changedInputs.length} input file(s) changed since the job was created (${eg}): outputs made from them may be stale; --fresh runs the job again from scratch`,
+    );
   }
   return lines;
 }
@@ -86,7 +101,15 @@ export async function markMissingForRerun(workdir: string, d: JobDescription): P
   const epoch = parsed.records.reduce((e, r) => Math.max(e, (r as { e?: number }).e ?? 0), 0);
   const writer = await JournalWriter.open(path, parsed.validBytes);
   try {
-    await writer.append([{ t: 'redo', at: Date.now(), r: missing.map((m) => m.i), why: 'output missing', ...(epoch > 0 ? { e: epoch } : {}) }]);
+    await writer.append([
+      {
+        t: 'redo',
+        at: Date.now(),
+        r: missing.map((m) => m.i),
+        why: 'output missing',
+        ...(epoch > 0 ? { e: epoch } : {}),
+      },
+    ]);
   } finally {
     await writer.close();
   }

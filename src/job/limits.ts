@@ -7,8 +7,12 @@ export const MAX_EVENTS_PER_FILE = 1e12;
 export const MAX_RANGES = 10_000_000;
 
 /** Why a job of these files and range size is too large to hold (naming the limit), or null when it fits. */
-export function checkJobSize(files: readonly { path: string; events: number }[], eventsPerRange: number): string | null {
-  if (!Number.isSafeInteger(eventsPerRange) || eventsPerRange < 1) return `eventsPerRange ${eventsPerRange} is not a positive whole number`;
+export function checkJobSize(
+  files: readonly { path: string; events: number }[],
+  eventsPerRange: number,
+): string | null {
+  if (!Number.isSafeInteger(eventsPerRange) || eventsPerRange < 1)
+    return `eventsPerRange ${eventsPerRange} is not a positive whole number`;
   let ranges = 0;
   for (const f of files) {
     if (!Number.isSafeInteger(f.events) || f.events < 1 || f.events > MAX_EVENTS_PER_FILE) {
@@ -16,6 +20,7 @@ export function checkJobSize(files: readonly { path: string; events: number }[],
     }
     ranges += Math.ceil(f.events / eventsPerRange);
   }
-  if (ranges > MAX_RANGES) return `${ranges} ranges of ${eventsPerRange} events; at most ${MAX_RANGES} ranges per job are accepted`;
+  if (ranges > MAX_RANGES)
+    return `${ranges} ranges of ${eventsPerRange} events; at most ${MAX_RANGES} ranges per job are accepted`;
   return null;
 }

@@ -31,11 +31,21 @@ function readJobText(path: string): string {
     // Looked at before it is read: a FIFO or a device would block or never end.
     const st = statSync(path);
     if (!st.isFile() && !st.isDirectory()) {
-      const kind = st.isFIFO() ? 'a named pipe (FIFO)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+      const kind = st.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? 'a device'
+          : st.isSocket()
+            ? 'a socket'
+            : 'not a regular file';
       throw new YodaError('BAD_JOB_FILE', `job file ${path} is ${kind}: give a YAML or JSON file`, { path });
     }
     if (st.isFile() && st.size > MAX_JOB_FILE_BYTES) {
-      throw new YodaError('BAD_JOB_FILE', `job file ${path} is ${st.size} bytes: a job file is at most ${MAX_JOB_FILE_BYTES} bytes (is it really the job file?)`, { path });
+      throw new YodaError(
+        'BAD_JOB_FILE',
+        `job file ${path} is ${st.size} bytes: a job file is at most ${MAX_JOB_FILE_BYTES} bytes (is it really the job file?)`,
+        { path },
+      );
     }
     return readFileSync(path, 'utf8');
   } catch (e) {
@@ -50,7 +60,9 @@ function parseJobText(text: string, path: string): unknown {
   try {
     return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
-    throw new YodaError('BAD_JOB_FILE', `job file ${path} is not valid YAML or JSON: ${(e as Error).message}`, { path });
+    throw new YodaError('BAD_JOB_FILE', `job file ${path} is not valid YAML or JSON: ${(e as Error).message}`, {
+      path,
+    });
   }
 }
 
@@ -60,7 +72,11 @@ export function checkPayloadProgram(command: string | string[], cwd: string, env
   if (!program || (typeof command === 'string' && /[;&|<>$`(]/.test(program))) return;
   if (program.includes('/')) {
     if (!isExecutableFile(isAbsolute(program) ? program : resolve(cwd, program))) {
-      throw new YodaError('BAD_JOB_FILE', `payload.command: ${program} is not an executable file (relative to ${cwd})`, { program });
+      throw new YodaError(
+        'BAD_JOB_FILE',
+        `payload.command: ${program} is not an executable file (relative to ${cwd})`,
+        { program },
+      );
     }
     return;
   }
@@ -77,7 +93,8 @@ function checkDirectory(path: string, field: string, given: string): void {
   } catch {
     throw new YodaError('BAD_JOB_FILE', `${field}: ${given} does not exist (resolved to ${path})`, { path });
   }
-  if (!isDir) throw new YodaError('BAD_JOB_FILE', `${field}: ${given} is not a directory (resolved to ${path})`, { path });
+  if (!isDir)
+    throw new YodaError('BAD_JOB_FILE', `${field}: ${given} is not a directory (resolved to ${path})`, { path });
 }
 
 /** Reads and checks a job file; nothing is started and nothing is written. */

@@ -19,7 +19,11 @@ export class RangePlan {
   /** The file of the last lookup: the next range is most often in it. */
   private lastFile = 0;
 
-  constructor(readonly files: InputFile[], readonly eventsPerRange: number, baseDir: string) {
+  constructor(
+    readonly files: InputFile[],
+    readonly eventsPerRange: number,
+    baseDir: string,
+  ) {
     this.starts = [0];
     for (const f of files) this.starts.push(this.starts[this.starts.length - 1] + Math.ceil(f.events / eventsPerRange));
     const names = files.map((f) => basename(f.path));

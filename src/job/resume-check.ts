@@ -10,9 +10,13 @@ const say = (line: string) => process.stderr.write(`yoda: ${line}\n`);
 export async function checkBeforeResume(workdir: string, d: JobDescription, rerunMissing: boolean): Promise<void> {
   if (rerunMissing) {
     const redone = await markMissingForRerun(workdir, d);
-    if (redone.length > 0) say(`--rerun-missing: ${redone.length} done range(s) lost their output and will run again (${redone.slice(0, 5).join(', ')}${redone.length > 5 ? ', ...' : ''})`);
+    if (redone.length > 0)
+      say(
+        `--rerun-missing: ${redone.length} done range(s) lost their output and will run again (${redone.slice(0, 5).join(', ')}${redone.length > 5 ? ', ...' : ''})`,
+      );
     else say('--rerun-missing: every done range still has its output');
   }
   const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges);
-  for (const line of integrityAdvice(checkIntegrity(d, state, parsed), workdirPaths(workdir).root)) say(`warning: ${line}`);
+  for (const line of integrityAdvice(checkIntegrity(d, state, parsed), workdirPaths(workdir).root))
+    say(`warning: ${line}`);
 }

@@ -9,7 +9,11 @@ const input = z
     events: z.int().positive().max(1e12).optional(),
     eventsCommand: argv.optional(),
     /** Seconds the eventsCommand may take per file (default 600); the command's process group is killed after. */
-    eventsTimeoutSeconds: z.number().positive().max(7 * 86400, 'eventsTimeoutSeconds: at most 604800 (7 days)').optional(),
+    eventsTimeoutSeconds: z
+      .number()
+      .positive()
+      .max(7 * 86400, 'eventsTimeoutSeconds: at most 604800 (7 days)')
+      .optional(),
     guid: z.string().optional(),
     scope: z.string().optional(),
   })
@@ -29,7 +33,13 @@ const slotKind = z.strictObject({
 function onePacking(v: unknown, ctx: z.core.$RefinementCtx): unknown {
   if (typeof v !== 'object' || v === null || !('slots' in v)) return v;
   for (const other of ['coresPerWorker', 'workers'] as const) {
-    if (other in v) ctx.addIssue({ code: 'custom', path: ['slots'], message: `give either slots or ${other}, not both (slots: [{cores: N}] is what coresPerWorker: N means)`, input: v });
+    if (other in v)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['slots'],
+        message: `give either slots or ${other}, not both (slots: [{cores: N}] is what coresPerWorker: N means)`,
+        input: v,
+      });
   }
   return v;
 }
@@ -40,7 +50,10 @@ const outputTemplate = z
   .string()
   .min(1)
   .refine((t) => t.includes('{range}'), 'must contain {range}, or every range writes the same file')
-  .refine((t) => !t.startsWith('/') && !t.split('/').includes('..'), 'must stay inside the output directory (no leading / and no ..); set the top-level output: directory to write elsewhere');
+  .refine(
+    (t) => !t.startsWith('/') && !t.split('/').includes('..'),
+    'must stay inside the output directory (no leading / and no ..); set the top-level output: directory to write elsewhere',
+  );
 
 // Packing fields are optional without zod defaults so that job files written before they existed keep
 // their hash (and resume); their defaults are applied in src/node/job-plan.ts and listed here.
@@ -66,7 +79,10 @@ const payload = z.preprocess(
     /** A worker whose process tree's resident memory passes this x its cores (MB) is killed: ERR_MEMORY_LIMIT. */
     memoryLimitMBPerCore: z.number().positive().optional(),
     /** Variable telling the payload its CPU count (default ATHENA_PROC_NUMBER). */
-    coreCountVariable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    coreCountVariable: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
     env: z.record(z.string(), z.string()).default({}),
     cwd: z.string().optional(),
     /** Output file name per range, in the output directory: must hold {range} (one file per range), no `..`, not absolute. */
@@ -78,7 +94,10 @@ const payload = z.preprocess(
 
 /** The job file as validated, defaults applied. */
 export const jobFileSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore')
+    .optional(),
   inputs: z.array(input).min(1),
   eventsPerRange: z.int().positive(),
   payload,

@@ -13,7 +13,9 @@ function valueAt(data: unknown, path: PropertyKey[]): unknown {
 }
 
 function fieldName(path: PropertyKey[]): string {
-  return path.map((k, n) => (typeof k === 'number' ? `[${k}]` : `${n ? '.' : ''}${String(k)}`)).join('') || '(top level)';
+  return (
+    path.map((k, n) => (typeof k === 'number' ? `[${k}]` : `${n ? '.' : ''}${String(k)}`)).join('') || '(top level)'
+  );
 }
 
 function describe(issue: z.core.$ZodIssue, data: unknown): string {

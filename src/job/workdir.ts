@@ -42,10 +42,17 @@ export function readJobDescription(dir: string): JobDescription | null {
     d = JSON.parse(readFileSync(p.job, 'utf8')) as JobDescription;
     if (!Array.isArray(d.files) || !d.spec || typeof d.totalRanges !== 'number') throw new Error('fields are missing');
   } catch (e) {
-    throw new YodaError('WORKDIR_UNUSABLE', `${p.job} is unreadable or corrupt: ${(e as Error).message}`, { path: p.job });
+    throw new YodaError('WORKDIR_UNUSABLE', `${p.job} is unreadable or corrupt: ${(e as Error).message}`, {
+      path: p.job,
+    });
   }
   const tooBig = checkJobSize(d.files, d.eventsPerRange);
-  if (tooBig) throw new YodaError('WORKDIR_UNUSABLE', `${p.job} describes a job Yoda cannot hold (${tooBig}); start it again with --fresh and a larger eventsPerRange`, { path: p.job });
+  if (tooBig)
+    throw new YodaError(
+      'WORKDIR_UNUSABLE',
+      `${p.job} describes a job Yoda cannot hold (${tooBig}); start it again with --fresh and a larger eventsPerRange`,
+      { path: p.job },
+    );
   // The output directory follows the work directory (moved with `mv`); job.json written before stored it absolute.
   const recorded = isAbsolute(d.outputDir) ? d.outputDir : resolve(d.createdIn ?? p.root, d.outputDir);
   const outputDir = isAbsolute(d.spec.output) ? d.spec.output : resolve(p.root, d.spec.output);
@@ -61,17 +68,28 @@ export function currentOutputPath(d: JobDescription, out: string): string {
 /** Reads job.json; errors (BAD_USAGE) when the directory holds no job. */
 export function requireJobDescription(dir: string): JobDescription {
   const d = readJobDescription(dir);
-  if (!d) throw new YodaError('BAD_USAGE', `${workdirPaths(dir).root} holds no job (no job.json): is it the --workdir of a yoda run?`, { dir });
+  if (!d)
+    throw new YodaError(
+      'BAD_USAGE',
+      `${workdirPaths(dir).root} holds no job (no job.json): is it the --workdir of a yoda run?`,
+      { dir },
+    );
   return d;
 }
 
 function differingFields(old: JobDescription, job: LoadedJob): string[] {
   const fields = new Set([...Object.keys(old.spec), ...Object.keys(job.spec)]);
   const changed = [...fields].filter(
-    (k) => k !== 'workdir' && JSON.stringify((old.spec as Record<string, unknown>)[k]) !== JSON.stringify((job.spec as Record<string, unknown>)[k]),
+    (k) =>
+      k !== 'workdir' &&
+      JSON.stringify((old.spec as Record<string, unknown>)[k]) !==
+        JSON.stringify((job.spec as Record<string, unknown>)[k]),
   );
   const oldPaths = old.files.map((f) => realOrSame(f.path)).join('\n');
-  const newPaths = job.inputs.flatMap((i) => i.paths).map(realOrSame).join('\n');
+  const newPaths = job.inputs
+    .flatMap((i) => i.paths)
+    .map(realOrSame)
+    .join('\n');
   if (oldPaths !== newPaths) {
     if (!changed.includes('inputs')) changed.push('input files found');
   } else if (changed.includes('inputs') && sameExceptFilePatterns(old.spec, job.spec)) {
@@ -110,9 +128,16 @@ function unusable(root: string, what: string, e: unknown): YodaError {
     } catch {
       writable = false;
     }
-    why = writable ? `a part of the path is not a directory (${(e as Error).message})` : `it cannot be created: ${parent} is read-only or not writable`;
+    why = writable
+      ? `a part of the path is not a directory (${(e as Error).message})`
+      : `it cannot be created: ${parent} is read-only or not writable`;
   }
-  return new YodaError('WORKDIR_UNUSABLE', `work directory ${root} cannot be used: ${what}: ${why}`, { dir: root, errno: code }, e);
+  return new YodaError(
+    'WORKDIR_UNUSABLE',
+    `work directory ${root} cannot be used: ${what}: ${why}`,
+    { dir: root, errno: code },
+    e,
+  );
 }
 
 // --fresh: job.json, the journal and the old outputs go to superseded-<time>/ together, so the set-aside journal
@@ -137,19 +162,30 @@ function supersede(dir: string, old: JobDescription): string {
       if (r.t !== 'done') continue;
       for (const o of r.out) {
         if (!existsSync(o)) continue;
-        const target = join(to, o.startsWith(from + sep) ? o.slice(from.length + 1) : o.replace(/^\/+/, '').replaceAll('/', '_'));
+        const target = join(
+          to,
+          o.startsWith(from + sep) ? o.slice(from.length + 1) : o.replace(/^\/+/, '').replaceAll('/', '_'),
+        );
         mkdirSync(dirname(target), { recursive: true });
         renameSync(o, target);
         moved.push({ from: o, to: target });
       }
     }
   }
-  writeFileAtomic(join(aside, 'outputs-moved.json'), `${JSON.stringify({ outputDir: from, moved: moved.length > 50 ? moved.slice(0, 50) : moved, count: moved.length }, null, 1)}\n`);
+  writeFileAtomic(
+    join(aside, 'outputs-moved.json'),
+    `${JSON.stringify({ outputDir: from, moved: moved.length > 50 ? moved.slice(0, 50) : moved, count: moved.length }, null, 1)}\n`,
+  );
   return aside;
 }
 
 /** Prepares `dir` for `job`: creates it, or checks it holds the same job; `fresh` sets an old job aside. */
-export async function openWorkdir(dir: string, job: LoadedJob, fresh: boolean, abort?: AbortSignal): Promise<{ description: JobDescription; resumed: boolean; setAside?: string }> {
+export async function openWorkdir(
+  dir: string,
+  job: LoadedJob,
+  fresh: boolean,
+  abort?: AbortSignal,
+): Promise<{ description: JobDescription; resumed: boolean; setAside?: string }> {
   const p = workdirPaths(dir);
   const old = readJobDescription(dir);
   if (old && (old.hash === job.hash || (!fresh && differingFields(old, job).length === 0))) {
@@ -172,7 +208,8 @@ export async function openWorkdir(dir: string, job: LoadedJob, fresh: boolean, a
   // Everything is counted and checked before anything is written: a refused job leaves no work directory behind.
   const files = await countInputEvents(job.spec, job.inputs, job.payloadCwd, abort);
   const tooBig = checkJobSize(files, job.spec.eventsPerRange);
-  if (tooBig) throw new YodaError('BAD_INPUT', `the job is too large: ${tooBig}; raise eventsPerRange or split the job`, {});
+  if (tooBig)
+    throw new YodaError('BAD_INPUT', `the job is too large: ${tooBig}; raise eventsPerRange or split the job`, {});
   const plan = new RangePlan(files, job.spec.eventsPerRange, job.baseDir);
   const outputDir = resolve(p.root, job.spec.output);
   const description: JobDescription = {

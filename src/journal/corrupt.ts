@@ -31,6 +31,14 @@ export function setAsideCorrupt(path: string, lines: readonly CorruptLine[]): nu
   const fresh = lines.filter((l) => !known.has(l.offset));
   if (fresh.length === 0) return 0;
   const at = new Date().toISOString();
-  appendFileSync(path, fresh.map((l) => `${JSON.stringify({ offset: l.offset, length: l.bytes.length, base64: l.bytes.toString('base64'), at })}\n`).join(''));
+  appendFileSync(
+    path,
+    fresh
+      .map(
+        (l) =>
+          `${JSON.stringify({ offset: l.offset, length: l.bytes.length, base64: l.bytes.toString('base64'), at })}\n`,
+      )
+      .join(''),
+  );
   return fresh.length;
 }

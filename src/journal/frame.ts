@@ -12,7 +12,6 @@ function writeHex8(out: Buffer, at: number, value: number): void {
   for (let h = 0; h < HEX; h++) out[at + h] = HEX_DIGITS[(value >>> (28 - 4 * h)) & 15];
 }
 
-
 /** Node's own UTF-8 writer under Buffer#write (stable since Node 0.x, used by msgpackr): skips write()'s argument checks. */
 type Utf8Writer = Buffer & { utf8Write?: (text: string, offset: number) => number };
 
@@ -63,7 +62,11 @@ export interface ParsedJournal {
  * (an unterminated last line, or a torn last group commit) is a torn tail: a bad line in the middle is corruption,
  * and the good records after it are kept.
  */
-export function scanJournal(bytes: Buffer, onRecord: (record: JournalRecord) => void, onCorrupt?: (line: CorruptLine) => void): number {
+export function scanJournal(
+  bytes: Buffer,
+  onRecord: (record: JournalRecord) => void,
+  onCorrupt?: (line: CorruptLine) => void,
+): number {
   let pos = 0;
   let validEnd = 0;
   let bad: CorruptLine[] = [];
@@ -90,7 +93,11 @@ export function scanJournal(bytes: Buffer, onRecord: (record: JournalRecord) => 
 export function parseJournal(bytes: Buffer): ParsedJournal {
   const records: JournalRecord[] = [];
   const corrupt: CorruptLine[] = [];
-  const validBytes = scanJournal(bytes, (r) => records.push(r), (c) => corrupt.push(c));
+  const validBytes = scanJournal(
+    bytes,
+    (r) => records.push(r),
+    (c) => corrupt.push(c),
+  );
   return { records, validBytes, droppedBytes: bytes.length - validBytes, corrupt };
 }
 

@@ -18,7 +18,11 @@ export function readJournal(path: string): ParsedJournal {
  * unless `keepRecords`: a resuming Yoda needs only the state, and a million parsed records cost more to keep than
  * to parse. Without `keepRecords`, `parsed.records` parses the intact bytes again on first use.
  */
-export function replayJournalFile(path: string, ranges: number, keepRecords = false): { parsed: ParsedJournal; state: JournalState } {
+export function replayJournalFile(
+  path: string,
+  ranges: number,
+  keepRecords = false,
+): { parsed: ParsedJournal; state: JournalState } {
   const bytes = readBytes(path);
   const state = emptyJournalState(ranges);
   let records: JournalRecord[] | null = keepRecords ? [] : null;

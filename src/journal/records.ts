@@ -142,4 +142,5 @@ export type JournalRecord = (
   | RedoRecord
   | RetryRecord
   | EndRecord
-) & Epoch;
+) &
+  Epoch;

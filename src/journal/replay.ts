@@ -102,7 +102,15 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
     case 'fail':
       if (r.i >= n || s.state[r.i] === RangeState.done) return;
       s.failures[r.i] += 1;
-      s.failureLog.push({ i: r.i, id: r.id, attempt: r.attempt, code: r.code, msg: r.msg, node: r.node, fatal: r.fatal });
+      s.failureLog.push({
+        i: r.i,
+        id: r.id,
+        attempt: r.attempt,
+        code: r.code,
+        msg: r.msg,
+        node: r.node,
+        fatal: r.fatal,
+      });
       move(s, r.i, r.fatal ? RangeState.fatal : RangeState.ready);
       return;
     case 'release':

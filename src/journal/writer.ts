@@ -14,7 +14,10 @@ interface Batch {
 function newBatch(): Batch {
   let resolve!: () => void;
   let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -33,7 +36,10 @@ export class JournalWriter {
   private epoch: number | null = null;
   private fence: (() => string | null) | null = null;
 
-  private constructor(private readonly file: FileHandle, readonly path: string) {}
+  private constructor(
+    private readonly file: FileHandle,
+    readonly path: string,
+  ) {}
 
   /**
    * Makes this writer the lease holder's: every record gets `e: epoch`, and before each batch `fence()` is asked
@@ -86,7 +92,7 @@ export class JournalWriter {
       this.next = null;
       this.pending = [];
       try {
-        const deposed = jsons.length > 0 ? this.fence?.() ?? null : null;
+        const deposed = jsons.length > 0 ? (this.fence?.() ?? null) : null;
         if (deposed !== null) throw new YodaError('LEASE_LOST', deposed, { epoch: this.epoch });
         const data = frameJsonLines(jsons);
         await this.file.write(data);
@@ -96,7 +102,15 @@ export class JournalWriter {
         this.stats.bytes += data.length;
         batch.resolve();
       } catch (e) {
-        this.failure = e instanceof YodaError ? e : new YodaError('WORKDIR_UNUSABLE', `cannot write the journal ${this.path}: ${(e as Error).message}`, {}, e);
+        this.failure =
+          e instanceof YodaError
+            ? e
+            : new YodaError(
+                'WORKDIR_UNUSABLE',
+                `cannot write the journal ${this.path}: ${(e as Error).message}`,
+                {},
+                e,
+              );
         batch.reject(this.failure);
         (this.next as Batch | null)?.reject(this.failure);
         this.next = null;

@@ -67,7 +67,9 @@ async function taskset(args: string[]): Promise<string> {
   const r = await execa('taskset', args, { reject: false, env: { LC_ALL: 'C' } });
   if (r.exitCode === 0) return r.stdout;
   if ((r as { code?: string }).code === 'ENOENT') {
-    throw Object.assign(new Error('taskset is not on PATH (install util-linux, or build the native addon)'), { code: 'ENOENT' });
+    throw Object.assign(new Error('taskset is not on PATH (install util-linux, or build the native addon)'), {
+      code: 'ENOENT',
+    });
   }
   const text = String(r.stderr || r.stdout || r.shortMessage || `exit code ${r.exitCode}`).trim();
   const code = Object.entries(ERRNO_TEXT).find(([t]) => text.includes(t))?.[1];
@@ -111,9 +113,17 @@ export function loadAffinity(opts: LoadAffinityOptions = {}): LoadedAffinity {
     const path = opts.addonPath ?? addonPath();
     if (!existsSync(path)) throw new Error(`${path} is missing (build it with: node scripts/build-native.mjs)`);
     const addon = createRequire(import.meta.url)(path) as Addon;
-    result = { impl: nativeAffinity(addon), native: true, thread: { get: () => addon.getAffinity(0), set: (cpus) => addon.setAffinity(0, cpus) } };
+    result = {
+      impl: nativeAffinity(addon),
+      native: true,
+      thread: { get: () => addon.getAffinity(0), set: (cpus) => addon.setAffinity(0, cpus) },
+    };
   } catch (e) {
-    result = { impl: tasksetAffinity(), native: false, why: `native affinity addon not loaded: ${(e as Error).message}` };
+    result = {
+      impl: tasksetAffinity(),
+      native: false,
+      why: `native affinity addon not loaded: ${(e as Error).message}`,
+    };
   }
   if (!opts.addonPath) cached = result;
   return result;

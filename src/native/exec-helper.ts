@@ -26,6 +26,19 @@ export function findExecHelper(env: NodeJS.ProcessEnv = process.env): ExecHelper
 }
 
 /** The argv that runs `argv` through the helper: tied to `parentPid`, optionally pinned, optionally measured. */
-export function execHelperArgv(helper: string, parentPid: number, argv: string[], o: { cpus?: string; rusageFile?: string } = {}): string[] {
-  return [helper, '-p', String(parentPid), ...(o.cpus ? ['-c', o.cpus] : []), ...(o.rusageFile ? ['-r', o.rusageFile] : []), '--', ...argv];
+export function execHelperArgv(
+  helper: string,
+  parentPid: number,
+  argv: string[],
+  o: { cpus?: string; rusageFile?: string } = {},
+): string[] {
+  return [
+    helper,
+    '-p',
+    String(parentPid),
+    ...(o.cpus ? ['-c', o.cpus] : []),
+    ...(o.rusageFile ? ['-r', o.rusageFile] : []),
+    '--',
+    ...argv,
+  ];
 }

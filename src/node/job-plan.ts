@@ -7,7 +7,15 @@ import type { Topology } from './topology.js';
 /** The payload fields that decide how a node is packed. */
 export type PackingFields = Pick<
   JobFile['payload'],
-  'coresPerWorker' | 'workers' | 'slots' | 'placement' | 'smt' | 'reserveCores' | 'gpusPerWorker' | 'memoryLimitMBPerCore' | 'coreCountVariable'
+  | 'coresPerWorker'
+  | 'workers'
+  | 'slots'
+  | 'placement'
+  | 'smt'
+  | 'reserveCores'
+  | 'gpusPerWorker'
+  | 'memoryLimitMBPerCore'
+  | 'coreCountVariable'
 >;
 
 // Default of payload.coreCountVariable.

@@ -25,11 +25,22 @@ export function formatPlan(plan: SlotPlan, topo: Topology): string {
   lines.push('(one mark per core: slot number, R = reserved for the Droid, . = allowed but unused, x = not allowed)');
   const head = ['slot', 'worker', 'width', 'numa', 'socket', 'cpus', 'gpus'];
   const rows = plan.slots.map((s) => [
-    String(s.slot), String(s.worker), String(s.width), s.numa.join(','), s.socket.join(','),
-    formatCpuList(s.cpus), s.gpus.length > 0 ? s.gpus.join(',') : '-',
+    String(s.slot),
+    String(s.worker),
+    String(s.width),
+    s.numa.join(','),
+    s.socket.join(','),
+    formatCpuList(s.cpus),
+    s.gpus.length > 0 ? s.gpus.join(',') : '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [head, ...rows]) lines.push(r.map((v, i) => pad(v, widths[i])).join('  ').trimEnd());
+  for (const r of [head, ...rows])
+    lines.push(
+      r
+        .map((v, i) => pad(v, widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
   lines.push(`reserved cpus: ${plan.reserved.length > 0 ? formatCpuList(plan.reserved) : '-'}`);
   lines.push(`unused cpus: ${plan.unused.length > 0 ? formatCpuList(plan.unused) : '-'}`);
   for (const g of topo.gpus) {

@@ -63,12 +63,16 @@ const describe = (w: WorkerRequest, i: number, req: PlanRequest) =>
 function validate(req: PlanRequest): void {
   const bad = (why: string) => new YodaError('BAD_JOB_FILE', `slot plan: ${why}`, { request: req });
   if (req.workers.length === 0) throw bad('no workers requested');
-  if (!Number.isInteger(req.reserve) || req.reserve < 0) throw bad(`${req.labels?.reserve ?? 'reserve'} must be a whole number >= 0, not ${req.reserve}`);
+  if (!Number.isInteger(req.reserve) || req.reserve < 0)
+    throw bad(`${req.labels?.reserve ?? 'reserve'} must be a whole number >= 0, not ${req.reserve}`);
   req.workers.forEach((w, i) => {
     const named = w.cores === 'socket' || w.cores === 'numa' || w.cores === 'node';
-    if (!named && !(Number.isInteger(w.cores) && (w.cores as number) > 0)) throw bad(`${describe(w, i, req)}: cores must be a positive integer, 'socket', 'numa' or 'node'`);
-    if (w.count !== undefined && !(Number.isInteger(w.count) && w.count > 0)) throw bad(`${describe(w, i, req)}: count must be a positive integer`);
-    if (w.gpus !== undefined && !(Number.isInteger(w.gpus) && w.gpus >= 0)) throw bad(`${describe(w, i, req)}: gpus must be a whole number >= 0`);
+    if (!named && !(Number.isInteger(w.cores) && (w.cores as number) > 0))
+      throw bad(`${describe(w, i, req)}: cores must be a positive integer, 'socket', 'numa' or 'node'`);
+    if (w.count !== undefined && !(Number.isInteger(w.count) && w.count > 0))
+      throw bad(`${describe(w, i, req)}: count must be a positive integer`);
+    if (w.gpus !== undefined && !(Number.isInteger(w.gpus) && w.gpus >= 0))
+      throw bad(`${describe(w, i, req)}: gpus must be a whole number >= 0`);
     if (w.cores === 'node' && (w.count ?? 1) !== 1) throw bad(`${describe(w, i, req)}: there is only one node`);
   });
 }
@@ -89,7 +93,11 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
   const usable = topo.cores.filter((c) => threads(c).length > 0);
   const coreById = new Map(usable.map((c) => [c.id, c]));
   if (req.reserve >= usable.length) {
-    throw new YodaError('BAD_JOB_FILE', `slot plan: ${req.labels?.reserve ?? 'reserve'} ${req.reserve} leaves no core for workers: ${usable.length} cores are allowed (CPUs ${formatCpuList(topo.allowed)})`, { reserve: req.reserve, cores: usable.length });
+    throw new YodaError(
+      'BAD_JOB_FILE',
+      `slot plan: ${req.labels?.reserve ?? 'reserve'} ${req.reserve} leaves no core for workers: ${usable.length} cores are allowed (CPUs ${formatCpuList(topo.allowed)})`,
+      { reserve: req.reserve, cores: usable.length },
+    );
   }
   // The reserve comes from the end (last socket's last cores) so that slot 0 starts at core 0 and
   // every NUMA domain but the last stays whole: taking it from the front would shift all slots
@@ -105,7 +113,7 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
     .filter((d) => d.cores.length > 0);
   // Scatter visits domains round-robin across sockets: s0's first, s1's first, s0's second, ...
   const bySocket = topo.sockets.map((s) => domains.filter((d) => d.socket === s.id));
-  const scatterOrder = domains.map((_, k) => bySocket.flatMap((ds) => (ds[k] ? [ds[k]] : []))).flat();
+  const scatterOrder = domains.flatMap((_, k) => bySocket.flatMap((ds) => (ds[k] ? [ds[k]] : [])));
   let cursor = 0;
   const widest = Math.max(...domains.map((d) => d.cores.length));
   const gpusLeft = [...topo.gpus];
@@ -120,7 +128,8 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
   const localGpus = (ds: Domain[]) => gpusLeft.filter((g) => ds.some((d) => g.numa === d.id)).length;
   // Picks a domain with `w` free cores for one slot; prefers domains with enough local GPUs.
   const pickDomain = (w: number, g: number): Domain | undefined => {
-    const order = req.policy === 'scatter' ? [...scatterOrder.slice(cursor), ...scatterOrder.slice(0, cursor)] : domains;
+    const order =
+      req.policy === 'scatter' ? [...scatterOrder.slice(cursor), ...scatterOrder.slice(0, cursor)] : domains;
     const fits = order.filter((d) => d.free.length >= w);
     const d = (g > 0 ? fits.find((x) => localGpus([x]) >= g) : undefined) ?? fits[0];
     if (d && req.policy === 'scatter') cursor = (scatterOrder.indexOf(d) + 1) % scatterOrder.length;
@@ -171,7 +180,10 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
       } else {
         const run = pickRun(width);
         if (!run) return false;
-        if (width <= widest) warnings.push(`a ${width}-core slot of ${describe(w, i, req)} spans NUMA nodes ${run.map((x) => x.id).join(',')}: no single NUMA node had ${width} free cores left`);
+        if (width <= widest)
+          warnings.push(
+            `a ${width}-core slot of ${describe(w, i, req)} spans NUMA nodes ${run.map((x) => x.id).join(',')}: no single NUMA node had ${width} free cores left`,
+          );
         cores = [];
         for (const x of run) cores.push(...take(x, Math.min(x.free.length, width - cores.length)));
       }
@@ -180,7 +192,9 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
     return true;
   };
 
-  const order = req.workers.map((w, i) => ({ w, i })).sort((a, b) => rank(a.w) - rank(b.w) || width(b.w) - width(a.w) || a.i - b.i);
+  const order = req.workers
+    .map((w, i) => ({ w, i }))
+    .sort((a, b) => rank(a.w) - rank(b.w) || width(b.w) - width(a.w) || a.i - b.i);
   for (const { w, i } of order) {
     const before = placed.length;
     const want = w.count ?? Infinity;
@@ -188,7 +202,11 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
     const got = placed.length - before;
     if (got === 0 || (w.count !== undefined && got < w.count)) {
       const need = typeof w.cores === 'number' ? `${w.cores} cores` : `a whole free ${w.cores}`;
-      throw new YodaError('BAD_JOB_FILE', `slot plan: ${describe(w, i, req)} cannot be met: slot ${got + 1} needs ${need}${w.gpus ? ` and ${w.gpus} GPU(s)` : ''}, but ${available()}`, { worker: w, placed: got });
+      throw new YodaError(
+        'BAD_JOB_FILE',
+        `slot plan: ${describe(w, i, req)} cannot be met: slot ${got + 1} needs ${need}${w.gpus ? ` and ${w.gpus} GPU(s)` : ''}, but ${available()}`,
+        { worker: w, placed: got },
+      );
     }
   }
 
@@ -201,12 +219,27 @@ export function planSlots(topo: Topology, req: PlanRequest): SlotPlan {
       const numa = [...new Set(cores.map((c) => c.numa))].sort((a, b) => a - b);
       const socket = [...new Set(cores.map((c) => c.socket))].sort((a, b) => a - b);
       for (const x of p.gpus) {
-        if (x.socket !== undefined && !socket.includes(x.socket)) warnings.push(`slot ${slot} runs on socket ${socket.join(',')} but its GPU ${x.index} is on socket ${x.socket}`);
+        if (x.socket !== undefined && !socket.includes(x.socket))
+          warnings.push(
+            `slot ${slot} runs on socket ${socket.join(',')} but its GPU ${x.index} is on socket ${x.socket}`,
+          );
       }
-      return { slot, worker: p.worker, cores: cores.map((c) => c.id), cpus: cores.flatMap(cpusOf).sort((a, b) => a - b), numa, socket, gpus, width: cores.length };
+      return {
+        slot,
+        worker: p.worker,
+        cores: cores.map((c) => c.id),
+        cpus: cores.flatMap(cpusOf).sort((a, b) => a - b),
+        numa,
+        socket,
+        gpus,
+        width: cores.length,
+      };
     });
   const held = new Set([...placed.flatMap((p) => p.cores), ...reservedIds]);
-  const unused = usable.filter((c) => !held.has(c.id)).flatMap(threads).sort((a, b) => a - b);
+  const unused = usable
+    .filter((c) => !held.has(c.id))
+    .flatMap(threads)
+    .sort((a, b) => a - b);
   if (unused.length > 0 && req.workers.some((w) => w.count === undefined)) {
     warnings.push(`${usable.length - held.size} allowed core(s) hold no slot (CPUs ${formatCpuList(unused)})`);
   }

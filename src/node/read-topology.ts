@@ -48,7 +48,8 @@ export function readSnapshot(opts: ReadOptions = {}): SysfsSnapshot {
   const root = opts.root ?? '';
   const cpuDir = `${root}/sys/devices/system/cpu`;
   const online = read(join(cpuDir, 'online'));
-  if (online === undefined) throw new YodaError('BAD_TOPOLOGY', `cannot read ${cpuDir}/online: is this Linux with sysfs mounted?`);
+  if (online === undefined)
+    throw new YodaError('BAD_TOPOLOGY', `cannot read ${cpuDir}/online: is this Linux with sysfs mounted?`);
   const cpus: SysfsSnapshot['cpus'] = {};
   for (const id of parseCpuList(online)) {
     const t = join(cpuDir, `cpu${id}`, 'topology');
@@ -75,7 +76,11 @@ export function readSnapshot(opts: ReadOptions = {}): SysfsSnapshot {
   const smi = (opts.nvidiaSmi ?? root === '') && !snap.nvidia ? findOnPath('nvidia-smi') : null;
   if (smi) {
     try {
-      snap.nvidiaSmi = execFileSync(smi, ['-L'], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] });
+      snap.nvidiaSmi = execFileSync(smi, ['-L'], {
+        encoding: 'utf8',
+        timeout: 20_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
     } catch {
       // a broken driver lists no GPU
     }
@@ -94,7 +99,11 @@ export function readAllowed(root = ''): number[] {
 
 /** The GPU visibility variables of `env` that buildTopology honours. */
 export function gpuEnvOf(env: NodeJS.ProcessEnv | GpuEnv = process.env): GpuEnv {
-  return { CUDA_VISIBLE_DEVICES: env.CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES: env.ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES: env.HIP_VISIBLE_DEVICES };
+  return {
+    CUDA_VISIBLE_DEVICES: env.CUDA_VISIBLE_DEVICES,
+    ROCR_VISIBLE_DEVICES: env.ROCR_VISIBLE_DEVICES,
+    HIP_VISIBLE_DEVICES: env.HIP_VISIBLE_DEVICES,
+  };
 }
 
 /** A recorded node (as `yoda plan --save-topology` writes it and test/fixtures/topology/*.json hold). */
@@ -108,7 +117,11 @@ export interface TopologyFile {
 
 /** Records this node: what readTopology reads, in the topology-file format. */
 export function recordTopology(opts: ReadOptions & { env?: NodeJS.ProcessEnv | GpuEnv } = {}): TopologyFile {
-  return { allowed: formatCpuList(readAllowed(opts.root ?? '')), env: gpuEnvOf(opts.env), snapshot: readSnapshot(opts) };
+  return {
+    allowed: formatCpuList(readAllowed(opts.root ?? '')),
+    env: gpuEnvOf(opts.env),
+    snapshot: readSnapshot(opts),
+  };
 }
 
 /** Builds the topology a recorded node file describes. */

@@ -28,13 +28,22 @@ const gpuId = (g: Gpu) => g.uuid ?? String(g.physical);
 
 /** The GPU visibility variables of a slot holding `mine` out of the node's `all` GPUs. */
 export function gpuEnv(mine: Gpu[], all: Gpu[]): SlotEnv {
-  const list = (vendor: Gpu['vendor']) => mine.filter((g) => g.vendor === vendor).map(gpuId).join(',');
+  const list = (vendor: Gpu['vendor']) =>
+    mine
+      .filter((g) => g.vendor === vendor)
+      .map(gpuId)
+      .join(',');
   const hasAmd = all.some((g) => g.vendor === 'amd');
   const hasNvidia = all.some((g) => g.vendor === 'nvidia');
   const env: SlotEnv = {};
   if (hasNvidia || !hasAmd) env.CUDA_VISIBLE_DEVICES = list('nvidia');
   // HIP also reads CUDA_VISIBLE_DEVICES and HIP_VISIBLE_DEVICES on top of ROCR's list: clear them on AMD nodes.
-  if (hasAmd) Object.assign(env, { ROCR_VISIBLE_DEVICES: list('amd'), HIP_VISIBLE_DEVICES: null, ...(hasNvidia ? {} : { CUDA_VISIBLE_DEVICES: null }) });
+  if (hasAmd)
+    Object.assign(env, {
+      ROCR_VISIBLE_DEVICES: list('amd'),
+      HIP_VISIBLE_DEVICES: null,
+      ...(hasNvidia ? {} : { CUDA_VISIBLE_DEVICES: null }),
+    });
   return env;
 }
 
@@ -47,6 +56,11 @@ export function slotEnv(slot: Slot, topo: Pick<Topology, 'cores' | 'gpus'>, o: S
     OMP_PROC_BIND: 'close',
     [o.coreCountVariable]: width,
     YODA_CORES: String(slot.width),
-    ...(o.manageGpus ? gpuEnv(slot.gpus.map((i) => topo.gpus[i]), topo.gpus) : {}),
+    ...(o.manageGpus
+      ? gpuEnv(
+          slot.gpus.map((i) => topo.gpus[i]),
+          topo.gpus,
+        )
+      : {}),
   };
 }

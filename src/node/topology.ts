@@ -130,7 +130,7 @@ function buildCpus(files: SysfsSnapshot) {
   const cores: Core[] = [...groups.values()]
     .map((g) => ({ id: 0, socket: g.socket, numa: numa.get(g.threads[0])!, threads: g.threads.sort((a, b) => a - b) }))
     .sort((a, b) => a.socket - b.socket || a.numa - b.numa || a.threads[0] - b.threads[0]);
-  cores.forEach((c, i) => (c.id = i));
+  for (const [i, c] of cores.entries()) c.id = i;
   const cpus: Cpu[] = cores
     .flatMap((c) => c.threads.map((id) => ({ id, core: c.id, socket: c.socket, numa: numa.get(id)! })))
     .sort((a, b) => a.id - b.id);
@@ -168,8 +168,13 @@ function nvidiaGpus(files: SysfsSnapshot): Gpu[] {
       const info = fields(f.information, /^([^:]+):\s*(.*)$/);
       const numa = num(f.numaNode);
       return {
-        index: physical, physical, vendor: 'nvidia' as const, name: info.get('Model'), uuid: info.get('GPU UUID'),
-        bus: (info.get('Bus Location') ?? bus).toLowerCase(), numa: numa !== undefined && numa >= 0 ? numa : undefined,
+        index: physical,
+        physical,
+        vendor: 'nvidia' as const,
+        name: info.get('Model'),
+        uuid: info.get('GPU UUID'),
+        bus: (info.get('Bus Location') ?? bus).toLowerCase(),
+        numa: numa !== undefined && numa >= 0 ? numa : undefined,
       };
     });
   }
@@ -189,12 +194,19 @@ function amdGpus(files: SysfsSnapshot): Gpu[] {
     const p = fields(f.properties, /^(\S+)\s+(\S+)\s*$/);
     if (!((num(p.get('simd_count')) ?? 0) > 0)) continue;
     const links = (f.ioLinks ?? []).map((l) => fields(l, /^(\S+)\s+(\S+)\s*$/));
-    const cpuLink = links.find((l) => nodes.some(([id, n]) => id === l.get('node_to') && /^simd_count\s+0\s*$/m.test(n.properties)));
+    const cpuLink = links.find((l) =>
+      nodes.some(([id, n]) => id === l.get('node_to') && /^simd_count\s+0\s*$/m.test(n.properties)),
+    );
     const uid = p.get('unique_id');
     const target = num(p.get('gfx_target_version'));
-    const name = target ? `gfx${Math.floor(target / 10000)}${Math.floor(target / 100) % 100}${(target % 100).toString(16)}` : undefined;
+    const name = target
+      ? `gfx${Math.floor(target / 10000)}${Math.floor(target / 100) % 100}${(target % 100).toString(16)}`
+      : undefined;
     gpus.push({
-      index: gpus.length, physical: gpus.length, vendor: 'amd', name,
+      index: gpus.length,
+      physical: gpus.length,
+      vendor: 'amd',
+      name,
       uuid: uid && uid !== '0' ? `GPU-${BigInt(uid).toString(16).padStart(16, '0')}` : undefined,
       numa: num(cpuLink?.get('node_to')),
     });
@@ -206,12 +218,17 @@ function amdGpus(files: SysfsSnapshot): Gpu[] {
 function visible(gpus: Gpu[], spec: string | undefined, name: string, warnings: string[]): Gpu[] {
   if (spec === undefined) return gpus;
   const out: Gpu[] = [];
-  for (const raw of spec.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const raw of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const g = /^\d+$/.test(raw)
       ? gpus[Number(raw)]
       : gpus.find((x) => x.uuid !== undefined && (x.uuid.startsWith(raw) || x.uuid.startsWith(`GPU-${raw}`)));
     if (!g) {
-      warnings.push(`${name}=${spec}: "${raw}" matches no GPU of this node, so it and the entries after it are ignored`);
+      warnings.push(
+        `${name}=${spec}: "${raw}" matches no GPU of this node, so it and the entries after it are ignored`,
+      );
       break;
     }
     if (!out.includes(g)) out.push(g);
@@ -233,5 +250,13 @@ export function buildTopology(files: SysfsSnapshot, allowed: number[], gpuEnv: G
   });
   const offline = allowed.filter((c) => !online.has(c));
   if (offline.length > 0) warnings.push(`allowed CPUs ${offline.join(',')} are not online; ignored`);
-  return { cpus, cores, sockets, numaNodes, gpus, allowed: [...new Set(allowed)].filter((c) => online.has(c)).sort((a, b) => a - b), warnings };
+  return {
+    cpus,
+    cores,
+    sockets,
+    numaNodes,
+    gpus,
+    allowed: [...new Set(allowed)].filter((c) => online.has(c)).sort((a, b) => a - b),
+    warnings,
+  };
 }

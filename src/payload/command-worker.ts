@@ -40,10 +40,25 @@ interface CommandResult {
 }
 
 /** Starts argv (already pinned and tied by the pinner) in its own process group, output to the log descriptor. */
-function startCommand(w: WorkerSetup, argv: string[], token: string, log: number, rusageFile: string): { pid: number | undefined; done: Promise<CommandResult> } {
-  const child = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => spawn(p, a, {
-    cwd: w.cwd, env: workerEnv(w, process.env, token), stdio: ['ignore', log, log], detached: true,
-  }), w.pinner.measures ? { rusageFile } : {});
+function startCommand(
+  w: WorkerSetup,
+  argv: string[],
+  token: string,
+  log: number,
+  rusageFile: string,
+): { pid: number | undefined; done: Promise<CommandResult> } {
+  const child = w.pinner.spawn(
+    w.cpus,
+    argv,
+    ([p, ...a]) =>
+      spawn(p, a, {
+        cwd: w.cwd,
+        env: workerEnv(w, process.env, token),
+        stdio: ['ignore', log, log],
+        detached: true,
+      }),
+    w.pinner.measures ? { rusageFile } : {},
+  );
   const done = new Promise<CommandResult>((resolve) => {
     child.once('error', (e) => resolve({ exitCode: null, signal: null, startError: e.message }));
     child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
@@ -77,7 +92,10 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
   };
   const run = async (r: RangeSpec) => {
     const output = outputPath(w, r);
-    const argv = typeof w.command === 'string' ? ['/bin/sh', '-c', fillPlaceholders(w.command, r, output)] : w.command.map((a) => fillPlaceholders(a, r, output));
+    const argv =
+      typeof w.command === 'string'
+        ? ['/bin/sh', '-c', fillPlaceholders(w.command, r, output)]
+        : w.command.map((a) => fillPlaceholders(a, r, output));
     try {
       writeSync(log, `\n==== yoda: ${new Date().toISOString()} range ${r.id}: ${argv.join(' ')}\n`);
     } catch {
@@ -90,7 +108,12 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
     try {
       sub = startCommand(w, argv, token, log, rusageFile);
     } catch (e) {
-      events.report({ type: 'failed', id: r.id, code: ERR.COMMAND_START, message: `could not start the command on CPUs ${w.cpus.join(',')}: ${(e as Error).message}` });
+      events.report({
+        type: 'failed',
+        id: r.id,
+        code: ERR.COMMAND_START,
+        message: `could not start the command on CPUs ${w.cpus.join(',')}: ${(e as Error).message}`,
+      });
       return void (stopped ? exit(0, null) : events.report({ type: 'ready' }));
     }
     running = { pid: sub.pid };
@@ -108,8 +131,17 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
       // cpu is null only without the exec helper: not measured (recorded as 0; docs/worker-protocol.md).
       events.report(await check({ type: 'done', id: r.id, outputs: [output], cpu: cpu ?? 0, wall }, started));
     } else {
-      const how = result.signal ? commandFailureCode(undefined, result.signal) : result.startError !== undefined ? ERR.COMMAND_START : commandFailureCode(result.exitCode ?? undefined, undefined);
-      const what = result.startError !== undefined ? `could not start ${argv[0]}: ${result.startError}` : result.signal ? `command was killed with ${result.signal}` : `command failed with exit code ${result.exitCode}`;
+      const how = result.signal
+        ? commandFailureCode(undefined, result.signal)
+        : result.startError !== undefined
+          ? ERR.COMMAND_START
+          : commandFailureCode(result.exitCode ?? undefined, undefined);
+      const what =
+        result.startError !== undefined
+          ? `could not start ${argv[0]}: ${result.startError}`
+          : result.signal
+            ? `command was killed with ${result.signal}`
+            : `command failed with exit code ${result.exitCode}`;
       events.report({ type: 'failed', id: r.id, code: how, message: `${what.slice(0, 300)}; see ${w.log}` });
     }
     if (stopped) exit(0, null);

@@ -100,7 +100,7 @@ class Channel {
   }
 
   send(msg: object): Promise<void> {
-    return new Promise((resolve) => this.socket.write(JSON.stringify(msg) + '\n', () => resolve()));
+    return new Promise((resolve) => this.socket.write(`${JSON.stringify(msg)}\n`, () => resolve()));
   }
 
   close(): void {
@@ -129,7 +129,11 @@ function checkOutputs(result: unknown): string[] {
     throw new PayloadError(ERR.PAYLOAD, 'the process function must return an array of output paths');
   }
   const outputs = result.map((p) => path.resolve(String(p)));
-  if (outputs.length === 0) throw new PayloadError(ERR.OUTPUT_INVALID, 'the process function returned no output path: a done range needs at least one output');
+  if (outputs.length === 0)
+    throw new PayloadError(
+      ERR.OUTPUT_INVALID,
+      'the process function returned no output path: a done range needs at least one output',
+    );
   const missing = outputs.filter((p) => !fs.existsSync(p));
   if (missing.length > 0) throw new PayloadError(ERR.OUTPUT_MISSING, `output not found: ${missing.join(', ')}`);
   return outputs;

@@ -28,7 +28,9 @@ export function capLog(path: string, cap: number): number {
     const tail = Buffer.alloc(keep);
     const got = readSync(fd, tail, 0, keep, size - keep);
     const removed = size - keep - got;
-    const note = Buffer.from(`\n==== yoda: ${new Date().toISOString()} this log passed its cap of ${(cap / 1048576).toFixed(1)} MB (YODA_WORKER_LOG_MAX_MB): ${removed} bytes cut here; the latest output follows\n`);
+    const note = Buffer.from(
+      `\n==== yoda: ${new Date().toISOString()} this log passed its cap of ${(cap / 1048576).toFixed(1)} MB (YODA_WORKER_LOG_MAX_MB): ${removed} bytes cut here; the latest output follows\n`,
+    );
     ftruncateSync(fd, keep);
     writeSync(fd, note, 0, note.length, keep);
     writeSync(fd, tail, 0, got, keep + note.length);

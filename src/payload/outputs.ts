@@ -36,24 +36,39 @@ function allowedDirs(places: OutputPlaces): string[] {
 }
 
 /** A checker of done reports for one worker: the real paths of its output and work directories are resolved once. */
-export function outputChecker(places: OutputPlaces): (r: WorkerReport, handedOutAt: number | undefined) => Promise<WorkerReport> {
+export function outputChecker(
+  places: OutputPlaces,
+): (r: WorkerReport, handedOutAt: number | undefined) => Promise<WorkerReport> {
   let dirs: string[] | null = null;
   return (r, handedOutAt) => checkAgainst(places, (dirs ??= allowedDirs(places)), r, handedOutAt);
 }
 
 /** Checks a done report's outputs; returns the report with absolute outputs, or a failed one saying which rule broke. */
-export async function checkDoneOutputs(places: OutputPlaces, r: WorkerReport, handedOutAt: number | undefined): Promise<WorkerReport> {
+export async function checkDoneOutputs(
+  places: OutputPlaces,
+  r: WorkerReport,
+  handedOutAt: number | undefined,
+): Promise<WorkerReport> {
   return r.type === 'done' ? checkAgainst(places, allowedDirs(places), r, handedOutAt) : r;
 }
 
-async function checkAgainst(places: OutputPlaces, dirs: string[], r: WorkerReport, handedOutAt: number | undefined): Promise<WorkerReport> {
+async function checkAgainst(
+  places: OutputPlaces,
+  dirs: string[],
+  r: WorkerReport,
+  handedOutAt: number | undefined,
+): Promise<WorkerReport> {
   if (r.type !== 'done') return r;
   const fail = (code: string, message: string): WorkerReport => ({ type: 'failed', id: r.id, code, message });
-  if (r.outputs.length === 0) return fail(ERR.OUTPUT_INVALID, 'the worker reported no output: a done range needs at least one output file');
+  if (r.outputs.length === 0)
+    return fail(ERR.OUTPUT_INVALID, 'the worker reported no output: a done range needs at least one output file');
   const outputs = r.outputs.map((o) => resolve(places.cwd, o));
   for (const o of outputs) {
     if (!inside(o, dirs) && !inside(realOrSame(o), dirs)) {
-      return fail(ERR.OUTPUT_INVALID, `the worker reported output ${o}, which is outside the output directory ${places.outputDir} and the work directory ${places.workdir}`);
+      return fail(
+        ERR.OUTPUT_INVALID,
+        `the worker reported output ${o}, which is outside the output directory ${places.outputDir} and the work directory ${places.workdir}`,
+      );
     }
     let st;
     try {
@@ -63,7 +78,10 @@ async function checkAgainst(places: OutputPlaces, dirs: string[], r: WorkerRepor
     }
     if (!st.isFile()) return fail(ERR.OUTPUT_INVALID, `the worker reported output ${o}, which is not a regular file`);
     if (handedOutAt !== undefined && st.mtimeMs < handedOutAt - MTIME_SLACK_MS) {
-      return fail(ERR.OUTPUT_INVALID, `the worker reported output ${o}, last written ${new Date(st.mtimeMs).toISOString()}, before this attempt began (${new Date(handedOutAt).toISOString()})`);
+      return fail(
+        ERR.OUTPUT_INVALID,
+        `the worker reported output ${o}, last written ${new Date(st.mtimeMs).toISOString()}, before this attempt began (${new Date(handedOutAt).toISOString()})`,
+      );
     }
   }
   return { ...r, outputs };

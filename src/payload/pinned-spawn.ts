@@ -52,11 +52,18 @@ export function createPinner(affinity: LoadedAffinity, taskset = 'taskset', o: P
   const thread = affinity.thread;
   const helper = o.helper ?? null;
   const tie = (argv: string[], so: SpawnOptions | undefined, cpus?: number[]) =>
-    helper ? execHelperArgv(helper, process.pid, argv, { cpus: cpus && formatCpuList(cpus), rusageFile: so?.rusageFile }) : argv;
+    helper
+      ? execHelperArgv(helper, process.pid, argv, { cpus: cpus && formatCpuList(cpus), rusageFile: so?.rusageFile })
+      : argv;
   const base = { tied: helper !== null, measures: helper !== null };
   if (!thread) {
-    if (helper && o.helperPins !== false) return { ...base, how: 'helper', spawn: (cpus, argv, start, so) => start(tie(argv, so, cpus)) };
-    return { ...base, how: 'taskset', spawn: (cpus, argv, start, so) => start(tie(tasksetArgv(cpus, argv, taskset), so)) };
+    if (helper && o.helperPins !== false)
+      return { ...base, how: 'helper', spawn: (cpus, argv, start, so) => start(tie(argv, so, cpus)) };
+    return {
+      ...base,
+      how: 'taskset',
+      spawn: (cpus, argv, start, so) => start(tie(tasksetArgv(cpus, argv, taskset), so)),
+    };
   }
   return {
     ...base,

@@ -96,7 +96,10 @@ export function killWorkerTree(pgid: number | undefined, token: string, signal: 
       /* gone */
     }
   }
-  return signalAll(thisDroidsProcesses().filter((p) => p.env.YODA_WORKER_TOKEN === token), signal);
+  return signalAll(
+    thisDroidsProcesses().filter((p) => p.env.YODA_WORKER_TOKEN === token),
+    signal,
+  );
 }
 
 /** True when the process group `pgid` still has a member (a zombie counts). */
@@ -157,7 +160,12 @@ export function stopLeftovers(workdir: string, node: string, log: { warn(msg: st
   const left = findLeftovers(workdir, node);
   if (left.length === 0) return [];
   const killed = signalAll(left);
-  const what = left.map((p) => `pid ${p.pid} (group ${p.pgid}${p.env.YODA_WORKER_ID ? `, worker ${p.env.YODA_WORKER_ID}` : ''}${p.env.YODA_DROID_PID ? `, of Droid pid ${p.env.YODA_DROID_PID}` : ''})`);
-  log.warn(`stopped ${killed.length} payload process(es) an earlier run on this node left behind in ${workdir} (their Droid is gone): ${what.join('; ')}`);
+  const what = left.map(
+    (p) =>
+      `pid ${p.pid} (group ${p.pgid}${p.env.YODA_WORKER_ID ? `, worker ${p.env.YODA_WORKER_ID}` : ''}${p.env.YODA_DROID_PID ? `, of Droid pid ${p.env.YODA_DROID_PID}` : ''})`,
+  );
+  log.warn(
+    `stopped ${killed.length} payload process(es) an earlier run on this node left behind in ${workdir} (their Droid is gone): ${what.join('; ')}`,
+  );
   return killed;
 }

@@ -3,7 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { RangeSpec } from '../protocol/messages.js';
 import { ERR } from '../protocol/error-codes.js';
-import { MAX_CONTROL_LINE, parseWorkerLine, toWorkerLine, type WorkerRange, type WorkerReport } from '../protocol/worker.js';
+import {
+  MAX_CONTROL_LINE,
+  parseWorkerLine,
+  toWorkerLine,
+  type WorkerRange,
+  type WorkerReport,
+} from '../protocol/worker.js';
 import { formatCpuList } from '../util/cpu-list.js';
 import { capLog, workerLogCap } from './log-cap.js';
 import { outputChecker } from './outputs.js';
@@ -44,7 +50,13 @@ export function notStarted(why: string, events: WorkerEvents): WorkerHandle {
     events.broken(why);
     events.exited(127, null);
   });
-  return { pid: undefined, feed: () => undefined, stop: () => undefined, drain: () => undefined, kill: () => undefined };
+  return {
+    pid: undefined,
+    feed: () => undefined,
+    stop: () => undefined,
+    drain: () => undefined,
+    kill: () => undefined,
+  };
 }
 
 /** Keeps the slot log under its cap while the worker runs (see log-cap.ts); returns the stopper. */
@@ -62,7 +74,12 @@ export function watchLog(path: string): () => void {
 /** The ranges line of the worker channel. */
 function rangesLine(w: WorkerSetup, ranges: RangeSpec[]): string {
   const items: WorkerRange[] = ranges.map((r) => ({
-    id: r.id, file: r.file, first: r.first, last: r.last, output: outputPath(w, r), attempt: r.attempt,
+    id: r.id,
+    file: r.file,
+    first: r.first,
+    last: r.last,
+    output: outputPath(w, r),
+    attempt: r.attempt,
     ...(r.guid !== undefined ? { guid: r.guid } : {}),
     ...(r.scope !== undefined ? { scope: r.scope } : {}),
   }));
@@ -77,10 +94,20 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
   const argv = typeof w.command === 'string' ? ['/bin/sh', '-c', w.command] : w.command;
   const program = argv[0];
   const token = newWorkerToken(w);
-  const log = openWorkerLog(w, `starting worker: ${JSON.stringify(w.command)} in ${w.cwd} on CPUs ${formatCpuList(w.cpus)} (${w.pinner.how})`);
+  const log = openWorkerLog(
+    w,
+    `starting worker: ${JSON.stringify(w.command)} in ${w.cwd} on CPUs ${formatCpuList(w.cpus)} (${w.pinner.how})`,
+  );
   let child: ChildProcess;
   try {
-    child = w.pinner.spawn(w.cpus, argv, ([p, ...a]) => spawn(p, a, { cwd: w.cwd, env: workerEnv(w, process.env, token), stdio: ['ignore', log, log, 'pipe'], detached: true }));
+    child = w.pinner.spawn(w.cpus, argv, ([p, ...a]) =>
+      spawn(p, a, {
+        cwd: w.cwd,
+        env: workerEnv(w, process.env, token),
+        stdio: ['ignore', log, log, 'pipe'],
+        detached: true,
+      }),
+    );
   } catch (e) {
     return notStarted(`could not start it on CPUs ${formatCpuList(w.cpus)}: ${(e as Error).message}`, events);
   } finally {
@@ -109,9 +136,15 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
     const parsed = parseWorkerLine(line);
     if (!parsed.ok) {
       // A malformed report about a range fails that range (the worker goes on); anything else is a broken worker.
-      const report: WorkerReport | null = parsed.id !== undefined && handedOut.has(parsed.id)
-        ? { type: 'failed', id: parsed.id, code: ERR.WORKER_PROTOCOL, message: `malformed report: ${parsed.why}; see ${w.log}` }
-        : null;
+      const report: WorkerReport | null =
+        parsed.id !== undefined && handedOut.has(parsed.id)
+          ? {
+              type: 'failed',
+              id: parsed.id,
+              code: ERR.WORKER_PROTOCOL,
+              message: `malformed report: ${parsed.why}; see ${w.log}`,
+            }
+          : null;
       pending += 1;
       chain = chain.then(() => {
         pending -= 1;

@@ -23,7 +23,8 @@ export function unpackUnchecked(frame: Uint8Array): unknown {
 export type Decoded<T> = { ok: true; message: T } | { ok: false; why: string };
 
 function decodeWith<T>(frame: Uint8Array, check: (v: unknown) => string | null): Decoded<T> {
-  if (frame.length > MAX_FRAME_BYTES) return { ok: false, why: `frame of ${frame.length} bytes exceeds ${MAX_FRAME_BYTES}` };
+  if (frame.length > MAX_FRAME_BYTES)
+    return { ok: false, why: `frame of ${frame.length} bytes exceeds ${MAX_FRAME_BYTES}` };
   let value: unknown;
   try {
     value = packr.unpack(frame);

@@ -6,9 +6,11 @@ export const RANGE_ERRORS = {
   /** The worker died (exit or signal) while it held the range. */
   ERR_WORKER_DIED: 'the worker process ended while it held the range',
   /** The worker sent a malformed message about the range, or broke the dialogue (it is then killed). */
-  ERR_WORKER_PROTOCOL: 'the worker broke the control protocol (malformed report, unknown range, control channel closed while running)',
+  ERR_WORKER_PROTOCOL:
+    'the worker broke the control protocol (malformed report, unknown range, control channel closed while running)',
   /** A done report whose outputs break the output rules (empty list, not a regular file, stale, outside). */
-  ERR_OUTPUT_INVALID: 'a reported output breaks the output rules (empty list, not a regular file, older than the attempt, outside the output and work directories)',
+  ERR_OUTPUT_INVALID:
+    'a reported output breaks the output rules (empty list, not a regular file, older than the attempt, outside the output and work directories)',
   /** A reported output (or command mode's {output}) does not exist. */
   ERR_OUTPUT_MISSING: 'a reported output does not exist',
   /** The worker's process tree passed the slot's memory limit and was killed. */
@@ -51,4 +53,6 @@ export function commandFailureCode(exitCode: number | undefined, signal: string 
 }
 
 /** The codes by name, so code refers to ERR.WORKER_DIED instead of writing the string. */
-export const ERR = Object.fromEntries(Object.keys(RANGE_ERRORS).map((k) => [k.slice(4), k])) as { [K in RangeErrorCode as K extends `ERR_${infer N}` ? N : never]: K };
+export const ERR = Object.fromEntries(Object.keys(RANGE_ERRORS).map((k) => [k.slice(4), k])) as {
+  [K in RangeErrorCode as K extends `ERR_${infer N}` ? N : never]: K;
+};

@@ -34,22 +34,66 @@ function arrayOf(v: unknown, max: number, ok: Check): boolean {
 const isStrArray = (v: unknown) => arrayOf(v, 10_000, isStr);
 const isIntArray = (v: unknown) => arrayOf(v, 1_000_000, isInt);
 
-const RESULT: readonly Field[] = [['i', isInt], ['id', isStr], ['ok', isBool], ['start', isNum], ['end', isNum], ['slot', isInt]];
-const RESULT_OK: readonly Field[] = [['outputs', isStrArray], ['cpu', isNumOrNull], ['wall', isNum]];
-const RESULT_FAILED: readonly Field[] = [['code', isStr], ['message', isStr]];
+const RESULT: readonly Field[] = [
+  ['i', isInt],
+  ['id', isStr],
+  ['ok', isBool],
+  ['start', isNum],
+  ['end', isNum],
+  ['slot', isInt],
+];
+const RESULT_OK: readonly Field[] = [
+  ['outputs', isStrArray],
+  ['cpu', isNumOrNull],
+  ['wall', isNum],
+];
+const RESULT_FAILED: readonly Field[] = [
+  ['code', isStr],
+  ['message', isStr],
+];
 const RANGE: readonly Field[] = [
-  ['i', isInt], ['id', isStr], ['file', isStr], ['first', isInt], ['last', isInt], ['attempt', isInt], ['guid', isStr, true], ['scope', isStr, true],
+  ['i', isInt],
+  ['id', isStr],
+  ['file', isStr],
+  ['first', isInt],
+  ['last', isInt],
+  ['attempt', isInt],
+  ['guid', isStr, true],
+  ['scope', isStr, true],
 ];
 const HELLO: readonly Field[] = [
-  ['version', isInt], ['droid', isStr], ['node', isStr], ['rank', isInt], ['pid', isInt], ['slots', isInt], ['cores', isInt],
-  ['launch', isStrOrNull], ['held', isIntArray], ['attempts', isIntArray],
+  ['version', isInt],
+  ['droid', isStr],
+  ['node', isStr],
+  ['rank', isInt],
+  ['pid', isInt],
+  ['slots', isInt],
+  ['cores', isInt],
+  ['launch', isStrOrNull],
+  ['held', isIntArray],
+  ['attempts', isIntArray],
 ];
 const MOVING: readonly Field[] = [['reason', isStr]];
-const REPORT: readonly Field[] = [['want', isInt], ['released', isIntArray]];
-const BYE: readonly Field[] = [['reason', isStr], ['error', isStr, true]];
-const JOB: readonly Field[] = [['name', isStr], ['hash', isStr], ['workdir', isStr], ['totalRanges', isInt], ['heartbeatSeconds', isNum]];
+const REPORT: readonly Field[] = [
+  ['want', isInt],
+  ['released', isIntArray],
+];
+const BYE: readonly Field[] = [
+  ['reason', isStr],
+  ['error', isStr, true],
+];
+const JOB: readonly Field[] = [
+  ['name', isStr],
+  ['hash', isStr],
+  ['workdir', isStr],
+  ['totalRanges', isInt],
+  ['heartbeatSeconds', isNum],
+];
 const REFUSE: readonly Field[] = [['reason', isStr]];
-const END: readonly Field[] = [['reason', (x) => x === 'complete' || x === 'drain'], ['graceSeconds', isNum]];
+const END: readonly Field[] = [
+  ['reason', (x) => x === 'complete' || x === 'drain'],
+  ['graceSeconds', isNum],
+];
 
 function checkResult(v: unknown): string | null {
   if (!isObj(v)) return 'result is not a map';
@@ -80,8 +124,12 @@ export function checkDroidMessage(v: unknown): string | null {
   switch (v.type) {
     case 'hello':
       // The version first: a Droid of another version gets a clear refusal, not a dropped frame.
-      if (v.version !== undefined && isInt(v.version) && v.version !== PROTOCOL_VERSION) return fields(v, HELLO.slice(0, 7));
-      return fields(v, HELLO) ?? (arrayLength(v.held) !== arrayLength(v.attempts) ? 'fields held and attempts differ in length' : null);
+      if (v.version !== undefined && isInt(v.version) && v.version !== PROTOCOL_VERSION)
+        return fields(v, HELLO.slice(0, 7));
+      return (
+        fields(v, HELLO) ??
+        (arrayLength(v.held) !== arrayLength(v.attempts) ? 'fields held and attempts differ in length' : null)
+      );
     case 'report':
       return fields(v, REPORT) ?? firstProblem(v.results, checkResult, 100_000);
     case 'heartbeat':

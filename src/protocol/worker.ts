@@ -61,7 +61,10 @@ type Spec<T> = { [K in Exclude<keyof T, 'type'>]-?: Kind };
 const DONE: Spec<DoneMessage> = { id: 'string', outputs: 'strings', cpu: 'seconds', wall: 'seconds?' };
 const FAILED: Spec<FailedMessage> = { id: 'string', code: 'code', message: 'text?' };
 /** The field rules, exported for the unit test that checks them against the types. */
-export const WORKER_MESSAGE_FIELDS = { ready: {}, done: DONE, failed: FAILED } as const satisfies Record<FromWorker['type'], Record<string, Kind>>;
+export const WORKER_MESSAGE_FIELDS = { ready: {}, done: DONE, failed: FAILED } as const satisfies Record<
+  FromWorker['type'],
+  Record<string, Kind>
+>;
 
 function checkField(v: unknown, kind: Kind): string | null {
   switch (kind) {
@@ -72,7 +75,9 @@ function checkField(v: unknown, kind: Kind): string | null {
     case 'seconds':
       return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'a number of seconds >= 0';
     case 'seconds?':
-      return v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0) ? null : 'absent or a number of seconds >= 0';
+      return v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0)
+        ? null
+        : 'absent or a number of seconds >= 0';
     case 'code':
       return isErrorCode(v) ? null : 'ERR_ followed by capitals, digits or _';
     case 'text?':
@@ -91,22 +96,46 @@ export function parseWorkerLine(line: string): ParsedWorkerLine {
   } catch {
     return { ok: false, why: `not JSON: ${JSON.stringify(line.slice(0, 80))}` };
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, why: `not a JSON object: ${line.slice(0, 80)}` };
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return { ok: false, why: `not a JSON object: ${line.slice(0, 80)}` };
   const o = v as Record<string, unknown>;
   const type = o.type;
-  if (type !== 'ready' && type !== 'done' && type !== 'failed') return { ok: false, why: `unknown message type ${JSON.stringify(type)?.slice(0, 40)}` };
+  if (type !== 'ready' && type !== 'done' && type !== 'failed')
+    return { ok: false, why: `unknown message type ${JSON.stringify(type)?.slice(0, 40)}` };
   const id = typeof o.id === 'string' && o.id !== '' ? o.id : undefined;
   for (const [field, kind] of Object.entries(WORKER_MESSAGE_FIELDS[type]) as [string, Kind][]) {
     const expected = checkField(o[field], kind);
-    if (expected) return { ok: false, why: `${type}: ${field} must be ${expected} (got ${JSON.stringify(o[field])?.slice(0, 60) ?? 'nothing'})`, ...(id ? { id } : {}) };
+    if (expected)
+      return {
+        ok: false,
+        why: `${type}: ${field} must be ${expected} (got ${JSON.stringify(o[field])?.slice(0, 60) ?? 'nothing'})`,
+        ...(id ? { id } : {}),
+      };
   }
   switch (type) {
     case 'ready':
       return { ok: true, msg: { type } };
     case 'done':
-      return { ok: true, msg: { type, id: o.id as string, outputs: o.outputs as string[], cpu: o.cpu as number, ...(o.wall !== undefined ? { wall: o.wall as number } : {}) } };
+      return {
+        ok: true,
+        msg: {
+          type,
+          id: o.id as string,
+          outputs: o.outputs as string[],
+          cpu: o.cpu as number,
+          ...(o.wall !== undefined ? { wall: o.wall as number } : {}),
+        },
+      };
     case 'failed':
-      return { ok: true, msg: { type, id: o.id as string, code: o.code as string, message: typeof o.message === 'string' ? o.message.slice(0, 2000) : '' } };
+      return {
+        ok: true,
+        msg: {
+          type,
+          id: o.id as string,
+          code: o.code as string,
+          message: typeof o.message === 'string' ? o.message.slice(0, 2000) : '',
+        },
+      };
   }
 }
 
@@ -126,7 +155,9 @@ export function parseToWorker(line: string): ToWorker | { type: 'unknown'; raw: 
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (o.type === 'no_more_events') return { type: 'no_more_events' };
-  if (o.type === 'drain') return { type: 'drain', graceSeconds: typeof o.graceSeconds === 'number' ? o.graceSeconds : 0 };
-  if (o.type === 'ranges' && Array.isArray(o.ranges) && o.ranges.length > 0) return { type: 'ranges', ranges: o.ranges as WorkerRange[] };
+  if (o.type === 'drain')
+    return { type: 'drain', graceSeconds: typeof o.graceSeconds === 'number' ? o.graceSeconds : 0 };
+  if (o.type === 'ranges' && Array.isArray(o.ranges) && o.ranges.length > 0)
+    return { type: 'ranges', ranges: o.ranges as WorkerRange[] };
   return { type: 'unknown', raw: v };
 }

@@ -13,16 +13,31 @@ export function reportAllocations(records: readonly JournalRecord[], interrupted
 function yodaCell(a: AllocationInfo): string {
   if (a.yoda.length === 0) return '<span class="dim">Droids only</span>';
   return a.yoda
-    .map((y) => `epoch ${y.epoch}${y.takeover ? ' <span class="badge warn">took over</span>' : ''} <span class="dim">run ${y.run} on ${esc(y.host)}${y.exitCode === null ? '' : `, exit ${y.exitCode}`}</span>`)
+    .map(
+      (y) =>
+        `epoch ${y.epoch}${y.takeover ? ' <span class="badge warn">took over</span>' : ''} <span class="dim">run ${y.run} on ${esc(y.host)}${y.exitCode === null ? '' : `, exit ${y.exitCode}`}</span>`,
+    )
     .join('<br>');
 }
 
 /** One row per allocation: launch id, nodes, slots, joined, left, which held Yoda (epoch, take-over), ranges done. */
 export function allocationsSection(m: ReportModel): string {
   const all = m.allocations ?? [];
-  const head = ['allocation', 'nodes', 'Droids', 'slots', 'joined', 'left', 'time in', 'Yoda', 'ranges done', 'lost Droids'];
+  const head = [
+    'allocation',
+    'nodes',
+    'Droids',
+    'slots',
+    'joined',
+    'left',
+    'time in',
+    'Yoda',
+    'ranges done',
+    'lost Droids',
+  ];
   const title = `<h2>Allocations <span class="dim">every batch allocation (launch) that worked on this job; ${takeoversOf(all)} take-over(s) of Yoda</span></h2>`;
-  if (all.length === 0) return `<section id="allocations">${title}<p class="note">The job has not run yet.</p></section>`;
+  if (all.length === 0)
+    return `<section id="allocations">${title}<p class="note">The job has not run yet.</p></section>`;
   const rows = all.map((a) => {
     const end = a.leftAt ? Date.parse(a.leftAt) : null;
     return [

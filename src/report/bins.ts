@@ -14,7 +14,14 @@ export function binSecondsFor(pieces: AxisPiece[], meanRangeSeconds = 0): number
 }
 
 /** Adds `weight` x (overlap of [start, end] with each bin, in seconds) into `acc`. Bins are sorted and disjoint. */
-function spread(starts: Float64Array, ends: Float64Array, start: number, end: number, weight: number, acc: Float64Array): void {
+function spread(
+  starts: Float64Array,
+  ends: Float64Array,
+  start: number,
+  end: number,
+  weight: number,
+  acc: Float64Array,
+): void {
   if (!(end > start)) return;
   for (let k = lastAtOrBefore(starts, start); k < starts.length && starts[k] < end; k++) {
     const overlap = Math.min(end, ends[k]) - Math.max(start, starts[k]);

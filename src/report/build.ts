@@ -24,7 +24,12 @@ const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
 function outcomeOf(last: ReportModel['runs'][number] | undefined, done: number, total: number): string {
   if (!last) return 'not started';
-  if (last.outcome) return last.outcome === 'drained' ? 'stopped (drained)' : last.outcome === 'interrupted' ? 'interrupted (killed; resumable)' : last.outcome;
+  if (last.outcome)
+    return last.outcome === 'drained'
+      ? 'stopped (drained)'
+      : last.outcome === 'interrupted'
+        ? 'interrupted (killed; resumable)'
+        : last.outcome;
   return done === total ? 'complete (no end record)' : 'running, or killed (no end record)';
 }
 

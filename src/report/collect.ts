@@ -26,7 +26,19 @@ function timeOf(r: JournalRecord): number {
 }
 
 function newRun(run: number, host: string, pid: number, at: number): ReportRun {
-  return { run, host, pid, start: at, end: at, ended: false, outcome: null, exit: null, workers: 0, ranges: 0, failures: 0 };
+  return {
+    run,
+    host,
+    pid,
+    start: at,
+    end: at,
+    ended: false,
+    outcome: null,
+    exit: null,
+    workers: 0,
+    ranges: 0,
+    failures: 0,
+  };
 }
 
 /** Walks the records once; `eventsOf(i)` gives the events of range i. Records before any run go to run 0.
@@ -57,12 +69,28 @@ export function collect(records: JournalRecord[], eventsOf: (i: number) => numbe
     let seen = workers.get(cur);
     if (!seen) workers.set(cur, (seen = new Set()));
     seen.add(workerKey(r.node, r.slot));
-    const base = { i: r.i, id: r.id, run: cur.run, node: r.node, slot: r.slot, start: r.start, end: r.end, attempt: r.attempt };
+    const base = {
+      i: r.i,
+      id: r.id,
+      run: cur.run,
+      node: r.node,
+      slot: r.slot,
+      start: r.start,
+      end: r.end,
+      attempt: r.attempt,
+    };
     if (r.t === 'done') {
       const duplicate = done.has(r.i);
       done.add(r.i);
       if (!duplicate) cur.ranges += 1;
-      bars.push({ ...base, ok: true, events: duplicate ? 0 : eventsOf(r.i), out: r.out, cpu: r.cpu, ...(duplicate ? { duplicate } : {}) });
+      bars.push({
+        ...base,
+        ok: true,
+        events: duplicate ? 0 : eventsOf(r.i),
+        out: r.out,
+        cpu: r.cpu,
+        ...(duplicate ? { duplicate } : {}),
+      });
     } else {
       cur.failures += 1;
       const bar: ReportBar = { ...base, ok: false, events: 0, code: r.code, msg: r.msg, fatal: r.fatal };

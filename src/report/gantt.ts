@@ -23,7 +23,8 @@ function barTitle(b: ReportBar, origin: number): string {
   }
   const dup = b.duplicate ? ' DUPLICATE (output discarded)' : '';
   const cpu = b.cpu === null ? ', CPU not measured' : b.cpu !== undefined ? `, CPU ${formatDuration(b.cpu)}` : '';
-  const out = (b.out ?? []).slice(0, 4).join('\n  ') + ((b.out?.length ?? 0) > 4 ? `\n  ... ${b.out!.length - 4} more` : '');
+  const out =
+    (b.out ?? []).slice(0, 4).join('\n  ') + ((b.out?.length ?? 0) > 4 ? `\n  ... ${b.out!.length - 4} more` : '');
   return `${b.id}${dup}, attempt ${b.attempt}, ${b.events} events\n${when}${cpu}\n${where}\noutputs:\n  ${out}`;
 }
 
@@ -64,26 +65,39 @@ export function ganttSvg(m: ReportModel, scale: TimeScale, width: number): strin
   let shade = false;
   m.lanes.forEach((lane, k) => {
     if (m.lanes[k - 1]?.node !== lane.node) shade = !shade;
-    if (shade) parts.push(`<rect class="row-shade" x="0" y="${px(TOP + k * rowH)}" width="${width}" height="${rowH}"/>`);
+    if (shade)
+      parts.push(`<rect class="row-shade" x="0" y="${px(TOP + k * rowH)}" width="${width}" height="${rowH}"/>`);
   });
   for (const l of laneLabels(m.lanes, rowH)) {
     const lane = m.lanes[Math.floor(l.row)];
-    const busy = rowH >= 11 ? `${lane.node} slot ${lane.slot}: ${lane.ranges} ranges, busy ${formatDuration(lane.busySeconds)}, ${lane.failed.length} failed attempt(s)` : lane.node;
-    parts.push(`<text class="lane-label" x="${scale.left - 8}" y="${px(TOP + l.row * rowH + 4)}" text-anchor="end"><title>${esc(busy)}</title>${esc(l.text)}</text>`);
+    const busy =
+      rowH >= 11
+        ? `${lane.node} slot ${lane.slot}: ${lane.ranges} ranges, busy ${formatDuration(lane.busySeconds)}, ${lane.failed.length} failed attempt(s)`
+        : lane.node;
+    parts.push(
+      `<text class="lane-label" x="${scale.left - 8}" y="${px(TOP + l.row * rowH + 4)}" text-anchor="end"><title>${esc(busy)}</title>${esc(l.text)}</text>`,
+    );
   }
   // Grid, run starts and collapsed gaps, under the bars.
-  for (const t of scale.ticks) parts.push(`<line class="grid" x1="${px(t.x)}" x2="${px(t.x)}" y1="${TOP}" y2="${bottom}"/>`);
+  for (const t of scale.ticks)
+    parts.push(`<line class="grid" x1="${px(t.x)}" x2="${px(t.x)}" y1="${TOP}" y2="${bottom}"/>`);
   for (const r of m.runs) {
     const x = scale.x(r.start);
     parts.push(`<line class="run-line" x1="${px(x)}" x2="${px(x)}" y1="${TOP - 14}" y2="${bottom}"/>`);
-    parts.push(`<text class="run-label" x="${px(x + 3)}" y="${TOP - 5}">run ${r.run}<title>run ${r.run} on ${esc(r.host)}, started ${stamp(r.start)}</title></text>`);
+    parts.push(
+      `<text class="run-label" x="${px(x + 3)}" y="${TOP - 5}">run ${r.run}<title>run ${r.run} on ${esc(r.host)}, started ${stamp(r.start)}</title></text>`,
+    );
   }
-  for (const g of scale.gaps) parts.push(`<rect class="gap" x="${px(g.x0)}" y="${TOP}" width="${px(g.x1 - g.x0)}" height="${bottom - TOP}"><title>${esc(`no allocation running for ${formatDuration(g.seconds)} (gap not to scale)`)}</title></rect>`);
+  for (const g of scale.gaps)
+    parts.push(
+      `<rect class="gap" x="${px(g.x0)}" y="${TOP}" width="${px(g.x1 - g.x0)}" height="${bottom - TOP}"><title>${esc(`no allocation running for ${formatDuration(g.seconds)} (gap not to scale)`)}</title></rect>`,
+    );
   // Bars: done ranges (or merged segments), then failed attempts on top.
   let failDrawn = 0;
   m.lanes.forEach((lane, k) => {
     const y = TOP + k * rowH + (rowH - barH) / 2;
-    for (const b of lane.bars) parts.push(rect(barClass(b), scale.x(b.start), scale.x(b.end), y, barH, 0.6, barTitle(b, origin)));
+    for (const b of lane.bars)
+      parts.push(rect(barClass(b), scale.x(b.start), scale.x(b.end), y, barH, 0.6, barTitle(b, origin)));
     for (const s of lane.segments) {
       const title = `${lane.node} slot ${lane.slot}: busy ${formatDuration((s.end - s.start) / 1000)} from ${stamp(s.start)}, ${s.ranges} ranges (merged)`;
       parts.push(rect('bar seg', scale.x(s.start), scale.x(s.end), y, barH, 0.6, title));

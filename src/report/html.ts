@@ -58,7 +58,8 @@ function legend(m: ReportModel): string {
 function timelineNotes(m: ReportModel): string {
   const notes: string[] = [];
   if (m.mergeNote) notes.push(esc(m.mergeNote));
-  if (m.failures.length > MAX_FAIL_BARS) notes.push(`Only the first ${count(MAX_FAIL_BARS)} of ${count(m.failures.length)} failed attempts are drawn.`);
+  if (m.failures.length > MAX_FAIL_BARS)
+    notes.push(`Only the first ${count(MAX_FAIL_BARS)} of ${count(m.failures.length)} failed attempts are drawn.`);
   if (m.axis.length > 1) notes.push('Shaded breaks are times when no allocation ran; they are not drawn to scale.');
   return notes.map((n) => `<p class="note">${n}</p>`).join('');
 }
@@ -69,9 +70,14 @@ export function renderReportHtml(m: ReportModel, jsonName = 'report.json'): stri
   const scale = timeScale(m.axis, LEFT, CHART_WIDTH - LEFT - RIGHT, origin);
   const s = standardSeries();
   const t = m.totals;
-  const outcomeCls = t.outcome.startsWith('complete') ? 'good' : t.outcome === 'fatal' || t.outcome === 'failed' ? 'bad' : 'warn';
+  const outcomeCls = t.outcome.startsWith('complete')
+    ? 'good'
+    : t.outcome === 'fatal' || t.outcome === 'failed'
+      ? 'bad'
+      : 'warn';
   const started = m.runs[0] ? `first run started ${stamp(m.runs[0].start)}` : 'not run yet';
-  const chart = (title: string, svg: string) => `${title ? `<div class="chart-title">${title}</div>` : ''}<div class="scroll">${svg}</div>`;
+  const chart = (title: string, svg: string) =>
+    `${title ? `<div class="chart-title">${title}</div>` : ''}<div class="scroll">${svg}</div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Yoda report: ${esc(m.job.name)}</title><style>${REPORT_CSS}</style></head>

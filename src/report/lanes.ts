@@ -29,7 +29,20 @@ export function buildLanes(bars: ReportBar[], toleranceMs: number): { lanes: Rep
   for (const b of bars) {
     const key = workerKey(b.node, b.slot);
     let lane = byWorker.get(key);
-    if (!lane) byWorker.set(key, (lane = { node: b.node, slot: b.slot, merged: false, bars: [], segments: [], failed: [], ranges: 0, busySeconds: 0 }));
+    if (!lane)
+      byWorker.set(
+        key,
+        (lane = {
+          node: b.node,
+          slot: b.slot,
+          merged: false,
+          bars: [],
+          segments: [],
+          failed: [],
+          ranges: 0,
+          busySeconds: 0,
+        }),
+      );
     (b.ok ? lane.bars : lane.failed).push(b);
     if (b.ok && !b.duplicate) lane.ranges += 1;
     lane.busySeconds += Math.max(0, b.end - b.start) / 1000;
@@ -63,7 +76,20 @@ export function nodeTotals(bars: ReportBar[]): ReportNode[] {
   const nodes = new Map<string, ReportNode & { slots: Set<number> }>();
   for (const b of bars) {
     let n = nodes.get(b.node);
-    if (!n) nodes.set(b.node, (n = { node: b.node, workers: 0, ranges: 0, events: 0, busySeconds: 0, cpuSeconds: 0, failures: 0, slots: new Set() }));
+    if (!n)
+      nodes.set(
+        b.node,
+        (n = {
+          node: b.node,
+          workers: 0,
+          ranges: 0,
+          events: 0,
+          busySeconds: 0,
+          cpuSeconds: 0,
+          failures: 0,
+          slots: new Set(),
+        }),
+      );
     n.slots.add(b.slot);
     n.busySeconds += Math.max(0, b.end - b.start) / 1000;
     if (!b.ok) n.failures += 1;
@@ -78,5 +104,10 @@ export function nodeTotals(bars: ReportBar[]): ReportNode[] {
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   return [...nodes.values()]
     .sort((a, b) => naturalCompare(a.node, b.node))
-    .map(({ slots, ...n }) => ({ ...n, workers: slots.size, busySeconds: r3(n.busySeconds), cpuSeconds: r3(n.cpuSeconds) }));
+    .map(({ slots, ...n }) => ({
+      ...n,
+      workers: slots.size,
+      busySeconds: r3(n.busySeconds),
+      cpuSeconds: r3(n.cpuSeconds),
+    }));
 }

@@ -44,7 +44,8 @@ export function timeScale(pieces: AxisPiece[], left: number, width: number, orig
       const s = k * step;
       const tx = x(origin + s * 1000);
       // Labels need room: skip a tick too close to the previous one or to the right edge.
-      if ((ticks.length === 0 || tx - ticks[ticks.length - 1].x >= 64) && tx <= right - 24) ticks.push({ x: tx, label: formatElapsed(s, step, span) });
+      if ((ticks.length === 0 || tx - ticks[ticks.length - 1].x >= 64) && tx <= right - 24)
+        ticks.push({ x: tx, label: formatElapsed(s, step, span) });
     }
   }
   return { x, left, width, gaps, ticks };

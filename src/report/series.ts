@@ -23,20 +23,33 @@ const PLOT_H = 110;
 const AXIS = 24;
 
 /** One step chart `width` pixels wide; bins in different axis pieces are not joined across the break. */
-export function seriesSvg(bins: ReportBin[], scale: TimeScale, width: number, spec: SeriesSpec, origin: number): string {
+export function seriesSvg(
+  bins: ReportBin[],
+  scale: TimeScale,
+  width: number,
+  spec: SeriesSpec,
+  origin: number,
+): string {
   const max = spec.max ?? niceMax(Math.max(0, ...bins.map(spec.value)));
   const bottom = TOP + PLOT_H;
   const y = (v: number) => bottom - (Math.min(v, max) / max) * PLOT_H;
   const parts: string[] = [];
   for (const f of [0, 0.5, 1]) {
     const yy = y(max * f);
-    parts.push(`<line class="grid" x1="${scale.left}" x2="${scale.left + scale.width}" y1="${px(yy)}" y2="${px(yy)}"/>`);
-    parts.push(`<text class="tick" x="${scale.left - 8}" y="${px(yy + 4)}" text-anchor="end">${esc(spec.yLabel(max * f))}</text>`);
+    parts.push(
+      `<line class="grid" x1="${scale.left}" x2="${scale.left + scale.width}" y1="${px(yy)}" y2="${px(yy)}"/>`,
+    );
+    parts.push(
+      `<text class="tick" x="${scale.left - 8}" y="${px(yy + 4)}" text-anchor="end">${esc(spec.yLabel(max * f))}</text>`,
+    );
   }
   if (spec.reference !== undefined) {
-    parts.push(`<line class="ref" x1="${scale.left}" x2="${scale.left + scale.width}" y1="${px(y(spec.reference))}" y2="${px(y(spec.reference))}"/>`);
+    parts.push(
+      `<line class="ref" x1="${scale.left}" x2="${scale.left + scale.width}" y1="${px(y(spec.reference))}" y2="${px(y(spec.reference))}"/>`,
+    );
   }
-  for (const g of scale.gaps) parts.push(`<rect class="gap" x="${px(g.x0)}" y="${TOP}" width="${px(g.x1 - g.x0)}" height="${PLOT_H}"/>`);
+  for (const g of scale.gaps)
+    parts.push(`<rect class="gap" x="${px(g.x0)}" y="${TOP}" width="${px(g.x1 - g.x0)}" height="${PLOT_H}"/>`);
   // Runs of adjacent bins form one polyline; a bin starting after the previous one's end starts a new run.
   let line = '';
   let area = '';
@@ -69,10 +82,13 @@ export function seriesSvg(bins: ReportBin[], scale: TimeScale, width: number, sp
     const x0 = scale.x(b.start);
     const x1 = scale.x(b.start + b.seconds * 1000);
     const when = `+${formatDuration((b.start - origin) / 1000)} (${formatDuration(b.seconds)} bin)`;
-    parts.push(`<rect class="hover" x="${px(x0)}" y="${TOP}" width="${px(Math.max(1, x1 - x0))}" height="${PLOT_H}"><title>${esc(`${when}\n${spec.describe(b)}`)}</title></rect>`);
+    parts.push(
+      `<rect class="hover" x="${px(x0)}" y="${TOP}" width="${px(Math.max(1, x1 - x0))}" height="${PLOT_H}"><title>${esc(`${when}\n${spec.describe(b)}`)}</title></rect>`,
+    );
   }
   parts.push(`<line class="axis" x1="${scale.left}" x2="${scale.left + scale.width}" y1="${bottom}" y2="${bottom}"/>`);
-  for (const t of scale.ticks) parts.push(`<text class="tick" x="${px(t.x)}" y="${bottom + 17}" text-anchor="middle">${esc(t.label)}</text>`);
+  for (const t of scale.ticks)
+    parts.push(`<text class="tick" x="${px(t.x)}" y="${bottom + 17}" text-anchor="middle">${esc(t.label)}</text>`);
   const height = bottom + AXIS;
   return `<svg class="chart series ${spec.cls}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${parts.join('')}</svg>`;
 }

@@ -8,7 +8,15 @@ const MAX_FAILURE_ROWS = 500;
 
 function table(head: string[], rows: string[][], cls = ''): string {
   const th = head.map((h) => `<th>${h}</th>`).join('');
-  const body = rows.map((r) => `<tr${r.length > head.length ? ` class="${r[head.length]}"` : ''}>${r.slice(0, head.length).map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
+  const body = rows
+    .map(
+      (r) =>
+        `<tr${r.length > head.length ? ` class="${r[head.length]}"` : ''}>${r
+          .slice(0, head.length)
+          .map((c) => `<td>${c}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('');
   return `<table class="${cls}"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -17,17 +25,22 @@ export function failuresTable(m: ReportModel): string {
   if (m.failures.length === 0) return '<p class="ok-note">No range attempt failed.</p>';
   const origin = m.axis[0]?.start ?? 0;
   const sorted = [...m.failures].sort((a, b) => Number(!!b.fatal) - Number(!!a.fatal) || a.start - b.start);
-  const rows = sorted.slice(0, MAX_FAILURE_ROWS).map((f) => [
-    `<code>${esc(f.id)}</code>`,
-    String(f.attempt),
-    `${esc(f.node)} · ${f.slot}`,
-    `+${esc(formatDuration((f.start - origin) / 1000))}`,
-    `<code>${esc(f.code ?? '')}</code>`,
-    `<span class="msg">${esc(f.msg ?? '')}</span>`,
-    f.fatal ? '<span class="badge bad">fatal</span>' : '<span class="badge warn">retried</span>',
-    f.fatal ? 'fatal-row' : '',
-  ]);
-  const more = sorted.length > MAX_FAILURE_ROWS ? `<p class="note">${count(sorted.length - MAX_FAILURE_ROWS)} more failures are listed in the JSON file beside this page.</p>` : '';
+  const rows = sorted
+    .slice(0, MAX_FAILURE_ROWS)
+    .map((f) => [
+      `<code>${esc(f.id)}</code>`,
+      String(f.attempt),
+      `${esc(f.node)} · ${f.slot}`,
+      `+${esc(formatDuration((f.start - origin) / 1000))}`,
+      `<code>${esc(f.code ?? '')}</code>`,
+      `<span class="msg">${esc(f.msg ?? '')}</span>`,
+      f.fatal ? '<span class="badge bad">fatal</span>' : '<span class="badge warn">retried</span>',
+      f.fatal ? 'fatal-row' : '',
+    ]);
+  const more =
+    sorted.length > MAX_FAILURE_ROWS
+      ? `<p class="note">${count(sorted.length - MAX_FAILURE_ROWS)} more failures are listed in the JSON file beside this page.</p>`
+      : '';
   return table(['range', 'attempt', 'worker', 'at', 'code', 'message', ''], rows, 'failures') + more;
 }
 
@@ -43,7 +56,11 @@ export function nodesTable(m: ReportModel): string {
     esc(formatDuration(n.cpuSeconds)),
     n.failures ? `<span class="badge warn">${n.failures}</span>` : '0',
   ]);
-  return table(['node', 'workers', 'ranges done', 'events', 'busy time', 'payload CPU', 'failed attempts'], rows, 'num');
+  return table(
+    ['node', 'workers', 'ranges done', 'events', 'busy time', 'payload CPU', 'failed attempts'],
+    rows,
+    'num',
+  );
 }
 
 /** One row per `yoda run` on the work directory: when, where, how it ended. */
@@ -66,7 +83,11 @@ export function runsTable(m: ReportModel): string {
       String(r.failures),
     ];
   });
-  return table(['run', 'Yoda host', 'started', 'ended', 'duration', 'outcome', 'exit', 'workers', 'ranges done', 'failures'], rows, 'num');
+  return table(
+    ['run', 'Yoda host', 'started', 'ended', 'duration', 'outcome', 'exit', 'workers', 'ranges done', 'failures'],
+    rows,
+    'num',
+  );
 }
 
 /** The job's key parameters, then job.json's spec in full. */
@@ -79,13 +100,21 @@ export function paramsTable(m: ReportModel): string {
     ['job file', `<code>${esc(j.jobFile)}</code>`],
     ['work directory', `<code>${esc(j.workdir)}</code>`],
     ['outputs', `<code>${esc(j.outputDir)}</code>`],
-    ['inputs', `${count(j.inputFiles)} file(s), ${count(j.totalEvents)} events, ${count(j.totalRanges)} ranges of ${count(j.eventsPerRange)} events`],
-    ['payload', `<code>${esc(cmd)}</code> <span class="dim">(${esc(p.mode)} mode, ${p.slots ? `slots ${esc(p.slots.map((x) => `${x.count ?? 'fill'} x ${x.cores}`).join(' + '))}` : `${p.coresPerWorker} core(s) per worker`}${p.workers ? `, ${p.workers} workers` : ''})</span>`],
+    [
+      'inputs',
+      `${count(j.inputFiles)} file(s), ${count(j.totalEvents)} events, ${count(j.totalRanges)} ranges of ${count(j.eventsPerRange)} events`,
+    ],
+    [
+      'payload',
+      `<code>${esc(cmd)}</code> <span class="dim">(${esc(p.mode)} mode, ${p.slots ? `slots ${esc(p.slots.map((x) => `${x.count ?? 'fill'} x ${x.cores}`).join(' + '))}` : `${p.coresPerWorker} core(s) per worker`}${p.workers ? `, ${p.workers} workers` : ''})</span>`,
+    ],
     ['max attempts', String(j.spec.maxAttempts)],
     ['created', esc(stamp(j.created))],
     ['utilization', `${pct(m.totals.utilization)} of the worker time the allocations offered`],
   ];
   const body = rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('');
-  return `<table class="params">${body}</table><details open><summary>job.json spec</summary><pre>${esc(JSON.stringify(j.spec, null, 2))}</pre></details>` +
-    `<p class="note">Mean range time ${esc(formatDuration(m.totals.meanRangeSeconds))}, payload CPU ${esc(formatDuration(m.totals.cpuSeconds))} in total${m.totals.cpuNotMeasured > 0 ? ` (${m.totals.cpuNotMeasured} ranges not measured)` : ''}; charts use ${esc(formatDuration(m.binSeconds))} bins.</p>`;
+  return (
+    `<table class="params">${body}</table><details open><summary>job.json spec</summary><pre>${esc(JSON.stringify(j.spec, null, 2))}</pre></details>` +
+    `<p class="note">Mean range time ${esc(formatDuration(m.totals.meanRangeSeconds))}, payload CPU ${esc(formatDuration(m.totals.cpuSeconds))} in total${m.totals.cpuNotMeasured > 0 ? ` (${m.totals.cpuNotMeasured} ranges not measured)` : ''}; charts use ${esc(formatDuration(m.binSeconds))} bins.</p>`
+  );
 }

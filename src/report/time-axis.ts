@@ -15,7 +15,9 @@ const MIN_COLLAPSED_GAP_MS = 60_000;
  * (hours of queueing in between) stays readable.
  */
 export function axisPieces(intervals: AxisPiece[]): AxisPiece[] {
-  const sorted = intervals.filter((p) => Number.isFinite(p.start) && Number.isFinite(p.end)).map((p) => ({ start: p.start, end: Math.max(p.start, p.end) }));
+  const sorted = intervals
+    .filter((p) => Number.isFinite(p.start) && Number.isFinite(p.end))
+    .map((p) => ({ start: p.start, end: Math.max(p.start, p.end) }));
   sorted.sort((a, b) => a.start - b.start);
   const merged: AxisPiece[] = [];
   for (const p of sorted) {

@@ -25,7 +25,14 @@ function readReport(workdir: string, now = new Date()): ReportModel {
   const plan = planOf(description);
   const { records } = readJournal(p.journal);
   const lastRunInterrupted = readStatus(workdir).state === 'interrupted';
-  return buildReport({ description, workdir: p.root, records, eventsOf: (i) => (i < plan.total ? plan.eventsOf(i) : 0), now, lastRunInterrupted });
+  return buildReport({
+    description,
+    workdir: p.root,
+    records,
+    eventsOf: (i) => (i < plan.total ? plan.eventsOf(i) : 0),
+    now,
+    lastRunInterrupted,
+  });
 }
 
 function writeAtomically(path: string, text: string): void {
@@ -34,8 +41,20 @@ function writeAtomically(path: string, text: string): void {
     writeFileAtomic(path, text);
   } catch (e) {
     const code = errnoOf(e);
-    const why = code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the file system is full' : code === 'EACCES' ? 'no permission to write there' : (e as Error).message;
-    throw new YodaError('WORKDIR_UNUSABLE', `cannot write the report ${path}: ${why}; give --out a place you can write to`, { path, errno: code }, e);
+    const why =
+      code === 'EROFS'
+        ? 'the file system is read-only'
+        : code === 'ENOSPC'
+          ? 'the file system is full'
+          : code === 'EACCES'
+            ? 'no permission to write there'
+            : (e as Error).message;
+    throw new YodaError(
+      'WORKDIR_UNUSABLE',
+      `cannot write the report ${path}: ${why}; give --out a place you can write to`,
+      { path, errno: code },
+      e,
+    );
   }
 }
 

@@ -40,17 +40,35 @@ export async function runDroidRank(p: DroidRankPlan, log: Logger): Promise<Droid
       return { exitCode: EXIT.complete, error: null };
     }
     const description = readJobDescription(p.workdir);
-    if (!description) throw new YodaError('RENDEZVOUS', `rank ${p.rank}: ${paths.job} is missing although Yoda published its endpoint: is the work directory shared?`, {});
-    log.info(`rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}${endpoint.launch !== p.launch ? ` (another allocation's: ${endpoint.launch ?? 'no launch id'})` : ''}`);
+    if (!description)
+      throw new YodaError(
+        'RENDEZVOUS',
+        `rank ${p.rank}: ${paths.job} is missing although Yoda published its endpoint: is the work directory shared?`,
+        {},
+      );
+    log.info(
+      `rank ${p.rank} on ${p.node}: joining Yoda at ${endpoint.endpoint}${endpoint.launch !== p.launch ? ` (another allocation's: ${endpoint.launch ?? 'no launch id'})` : ''}`,
+    );
     const keys = endpoint.curve ? readJobKeys(p.workdir) : null;
-    const droid = startDroid(description, p.workdir, endpoint.endpoint, { rank: p.rank, node: p.node, launch: p.launch }, p.slots(description), p.droid, log.child({ role: 'droid' }), keys);
+    const droid = startDroid(
+      description,
+      p.workdir,
+      endpoint.endpoint,
+      { rank: p.rank, node: p.node, launch: p.launch },
+      p.slots(description),
+      p.droid,
+      log.child({ role: 'droid' }),
+      keys,
+    );
     drain = (reason, grace) => droid.drain(reason, grace);
     if (stopped) droid.drain(stopped, 0);
     const follower = followYoda(p.workdir, droid, endpoint, log);
     const result = await droid.finished;
     follower.stop();
     // A rank that joined another allocation's Yoda and left early by a drain of its own: ranges are left, exit 4.
-    return stopped && endpoint.launch !== p.launch && result.exitCode === EXIT.complete ? { ...result, exitCode: EXIT.stopped } : result;
+    return stopped && endpoint.launch !== p.launch && result.exitCode === EXIT.complete
+      ? { ...result, exitCode: EXIT.stopped }
+      : result;
   } finally {
     uninstall();
   }

@@ -16,7 +16,13 @@ export interface Follower {
 }
 
 /** Watches the endpoint file of `workdir`. `onTick` runs on every look (the candidate's check). */
-export function followYoda(workdir: string, droid: DroidClient, joined: EndpointFile, log: Logger, onTick?: () => void): Follower {
+export function followYoda(
+  workdir: string,
+  droid: DroidClient,
+  joined: EndpointFile,
+  log: Logger,
+  onTick?: () => void,
+): Follower {
   const paths = workdirPaths(workdir);
   let current = joined;
   const follow = (e: EndpointFile): void => {
@@ -46,6 +52,7 @@ export function followYoda(workdir: string, droid: DroidClient, joined: Endpoint
 // True when `e` is of a newer Yoda than `current` that ended the job cleanly (its lease, the last one, says ended) before
 // this Droid looked: not a hand-over, after which another Yoda would come.
 function endedAfter(e: EndpointFile, current: EndpointFile, leaseDir: string): boolean {
-  if (!e.ended || e.epoch === undefined || e.epoch <= (current.epoch ?? 0) || e.epoch !== highestEpoch(leaseDir)) return false;
+  if (!e.ended || e.epoch === undefined || e.epoch <= (current.epoch ?? 0) || e.epoch !== highestEpoch(leaseDir))
+    return false;
   return readLease(leaseDir, e.epoch)?.ended === true;
 }

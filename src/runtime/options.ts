@@ -44,7 +44,13 @@ export function defaultHeartbeat(droidTimeout: number): number {
 }
 
 /** Droid knobs that are not options: at least one spare range per slot (more for short ranges), results sent every 200 ms or 64 at a time. */
-export const DROID_DEFAULTS = { prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, maxStartFailures: 3, giveUpFactor: 6 } as const;
+export const DROID_DEFAULTS = {
+  prefetchPerSlot: 1,
+  reportIntervalMs: 200,
+  reportBatch: 64,
+  maxStartFailures: 3,
+  giveUpFactor: 6,
+} as const;
 
 /** The deadline may lie at most this far ahead (a year): anything later is a typo. */
 const MAX_DEADLINE_AHEAD_MS = 366 * 24 * 3600 * 1000;
@@ -72,7 +78,8 @@ function seconds(min: number, max: number, minOpen = false) {
   });
 }
 
-const nonEmpty = (what: string) => z.string().refine((s) => s.trim().length > 0, `expected ${what}, got an empty value`);
+const nonEmpty = (what: string) =>
+  z.string().refine((s) => s.trim().length > 0, `expected ${what}, got an empty value`);
 
 const rawSchema = z.object({
   jobfile: nonEmpty('a job file'),
@@ -101,7 +108,8 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[
 export function parseDeadline(text: string, now = Date.now()): number {
   const t = text.trim();
   const ms = /^\d+$/.test(t) ? Number(t) * 1000 : ISO_DATE_TIME.test(t) ? Date.parse(t) : NaN;
-  const bad = (why: string) => new YodaError('BAD_USAGE', `--deadline ${JSON.stringify(text)}: ${why}`, { option: 'deadline', value: text });
+  const bad = (why: string) =>
+    new YodaError('BAD_USAGE', `--deadline ${JSON.stringify(text)}: ${why}`, { option: 'deadline', value: text });
   if (!Number.isFinite(ms)) throw bad('give an ISO 8601 date-time (2026-11-22T06:00:00Z) or epoch seconds');
   if (ms <= now) throw bad(`that is in the past (now is ${new Date(now).toISOString()})`);
   if (ms - now > MAX_DEADLINE_AHEAD_MS) throw bad('that is more than a year ahead: give the end of this allocation');
@@ -118,7 +126,10 @@ export function checkBooleanFlags(argv: readonly string[], flags: readonly strin
   for (const arg of argv) {
     const m = /^--(no-)?([A-Za-z-]+)=(.*)$/.exec(arg);
     if (m && flags.includes(m[2]) && !['true', 'false'].includes(m[3])) {
-      throw new YodaError('BAD_USAGE', `--${m[2]}=${m[3]}: a yes/no option takes no value (or =true / =false)`, { option: m[2], value: m[3] });
+      throw new YodaError('BAD_USAGE', `--${m[2]}=${m[3]}: a yes/no option takes no value (or =true / =false)`, {
+        option: m[2],
+        value: m[3],
+      });
     }
   }
 }
@@ -137,31 +148,65 @@ export function runOptionsFrom(raw: Record<string, unknown>, now = Date.now()): 
   const droidTimeout = a['droid-timeout'];
   const heartbeat = a.heartbeat ?? defaultHeartbeat(droidTimeout);
   if (droidTimeout < 2 * heartbeat) {
-    throw new YodaError('BAD_USAGE', `--droid-timeout ${droidTimeout} with --heartbeat ${heartbeat}: the timeout must be at least twice the heartbeat, or every Droid is lost between two heartbeats`, { option: 'droid-timeout', value: droidTimeout });
+    throw new YodaError(
+      'BAD_USAGE',
+      `--droid-timeout ${droidTimeout} with --heartbeat ${heartbeat}: the timeout must be at least twice the heartbeat, or every Droid is lost between two heartbeats`,
+      { option: 'droid-timeout', value: droidTimeout },
+    );
   }
   const deadline = a.deadline === undefined ? undefined : parseDeadline(String(a.deadline), now);
   if (deadline !== undefined && deadline - now <= a.margin * 1000) {
-    throw new YodaError('BAD_USAGE', `--deadline ${String(a.deadline)} with --margin ${a.margin}: the deadline is closer than the margin, no range could run`, { option: 'margin', value: a.margin });
+    throw new YodaError(
+      'BAD_USAGE',
+      `--deadline ${String(a.deadline)} with --margin ${a.margin}: the deadline is closer than the margin, no range could run`,
+      { option: 'margin', value: a.margin },
+    );
   }
   return {
-    jobfile: a.jobfile, ...(a.workdir !== undefined ? { workdir: a.workdir } : {}), fresh: a.fresh, retryFatal: a['retry-fatal'], grace: a.grace, logLevel: a['log-level'],
-    quiet: a.quiet, heartbeat, droidTimeout, progress: a.progress, ...(a.interface !== undefined ? { interface: a.interface } : {}),
-    ...(deadline !== undefined ? { deadline } : {}), margin: a.margin, rendezvousTimeout: a['rendezvous-timeout'],
-    allowSharedNode: a['allow-shared-node'], insecure: a.insecure, rerunMissing: a['rerun-missing'],
+    jobfile: a.jobfile,
+    ...(a.workdir !== undefined ? { workdir: a.workdir } : {}),
+    fresh: a.fresh,
+    retryFatal: a['retry-fatal'],
+    grace: a.grace,
+    logLevel: a['log-level'],
+    quiet: a.quiet,
+    heartbeat,
+    droidTimeout,
+    progress: a.progress,
+    ...(a.interface !== undefined ? { interface: a.interface } : {}),
+    ...(deadline !== undefined ? { deadline } : {}),
+    margin: a.margin,
+    rendezvousTimeout: a['rendezvous-timeout'],
+    allowSharedNode: a['allow-shared-node'],
+    insecure: a.insecure,
+    rerunMissing: a['rerun-missing'],
   };
 }
 
 /** The Droid's tuning for these options. */
 export function droidTuning(o: RunOptions): DroidTuning {
   const { prefetchPerSlot, reportIntervalMs, reportBatch, maxStartFailures, giveUpFactor } = DROID_DEFAULTS;
-  return { prefetchPerSlot, reportIntervalMs, reportBatch, heartbeatSeconds: o.heartbeat, maxStartFailures, yodaTimeoutSeconds: o.droidTimeout, yodaGiveUpSeconds: o.droidTimeout * giveUpFactor };
+  return {
+    prefetchPerSlot,
+    reportIntervalMs,
+    reportBatch,
+    heartbeatSeconds: o.heartbeat,
+    maxStartFailures,
+    yodaTimeoutSeconds: o.droidTimeout,
+    yodaGiveUpSeconds: o.droidTimeout * giveUpFactor,
+  };
 }
 
 /** Yoda's tuning for these options, this launch's rank count and the allocation's end (epoch ms or null). */
 export function yodaTuning(o: RunOptions, expectedDroids: number, deadline: number | null): YodaTuning {
   return {
-    heartbeatSeconds: o.heartbeat, droidTimeoutSeconds: o.droidTimeout, expectedDroids,
-    joinTimeoutSeconds: o.rendezvousTimeout, leaveTimeoutSeconds: o.grace + 30, progressSeconds: o.progress,
-    deadline, marginSeconds: o.margin,
+    heartbeatSeconds: o.heartbeat,
+    droidTimeoutSeconds: o.droidTimeout,
+    expectedDroids,
+    joinTimeoutSeconds: o.rendezvousTimeout,
+    leaveTimeoutSeconds: o.grace + 30,
+    progressSeconds: o.progress,
+    deadline,
+    marginSeconds: o.margin,
   };
 }

@@ -67,7 +67,8 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
   const timeoutSeconds = leaseTimeoutSeconds();
   const observer = new LeaseObserver(paths.lease, timeoutSeconds, host);
   const parts: Parts = { yoda: null, yodaStarting: null, droid: null, follower: null, stopping: false };
-  if (p.insecure) log.warn('--insecure: CURVE authentication is OFF; anyone who can reach this port can take and report ranges');
+  if (p.insecure)
+    log.warn('--insecure: CURVE authentication is OFF; anyone who can reach this port can take and report ranges');
 
   // Takes the next epoch when the lease is free, and starts Yoda in this process. A standby (its Droid already joined a
   // Yoda) takes over only a stale lease or a hand-over, never the lease of a Yoda that ended the job cleanly.
@@ -78,21 +79,41 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
     const held = takeLease(paths.lease, view, { host, pid: process.pid, launch: p.launch });
     if (!held) return null;
     const takeover = view.previous !== null && !view.previous.ended;
-    if (view.previous) log.warn(`took the job over as Yoda (epoch ${held.epoch}) from the Yoda of epoch ${view.epoch} on ${view.previous.host} (pid ${view.previous.pid}, ${view.previous.released ? 'released' : 'stale'})`);
+    if (view.previous)
+      log.warn(
+        `took the job over as Yoda (epoch ${held.epoch}) from the Yoda of epoch ${view.epoch} on ${view.previous.host} (pid ${view.previous.pid}, ${view.previous.released ? 'released' : 'stale'})`,
+      );
     parts.yodaStarting = (async () => {
       const keys = p.insecure ? null : createJobKeys(p.workdir);
-      const yoda = await startYoda(p.description, p.workdir, p.yoda, `tcp://${p.address}:*`, { held, launch: p.launch, takeover, timeoutSeconds }, log.child({ role: 'yoda' }), keys);
+      const yoda = await startYoda(
+        p.description,
+        p.workdir,
+        p.yoda,
+        `tcp://${p.address}:*`,
+        { held, launch: p.launch, takeover, timeoutSeconds },
+        log.child({ role: 'yoda' }),
+        keys,
+      );
       parts.yoda = yoda;
       // Deposed (paused past the lease): this process stops altogether, its Droid too.
       void yoda.finished.then((r) => {
         if (r.lostLease && !r.handedOver) parts.droid?.drain('this Yoda lost its lease', 0);
       });
       const endpoint: EndpointFile = {
-        endpoint: yoda.endpoint, host, pid: process.pid, run: yoda.runNumber, epoch: held.epoch,
-        started: new Date().toISOString(), launch: p.launch, curve: keys !== null, deadline: p.yoda.deadline,
+        endpoint: yoda.endpoint,
+        host,
+        pid: process.pid,
+        run: yoda.runNumber,
+        epoch: held.epoch,
+        started: new Date().toISOString(),
+        launch: p.launch,
+        curve: keys !== null,
+        deadline: p.yoda.deadline,
       };
       publishEndpoint(paths.endpoint, endpoint);
-      log.info(`Yoda (epoch ${held.epoch}) listens on ${yoda.endpoint}; ${p.slots ? `expecting ${p.yoda.expectedDroids} Droid(s) of this allocation` : 'Yoda only (yoda serve): Droids join from yoda run'}`);
+      log.info(
+        `Yoda (epoch ${held.epoch}) listens on ${yoda.endpoint}; ${p.slots ? `expecting ${p.yoda.expectedDroids} Droid(s) of this allocation` : 'Yoda only (yoda serve): Droids join from yoda run'}`,
+      );
       // A take-over: this rank's Droid (joined to the old Yoda) moves to this one now. Waiting for its next look at the
       // endpoint file let the other allocations' Droids finish the job first, and this Droid then waited for a Yoda
       // that had already ended. At the start, the Droid is not running yet and joins through endpointToJoin.
@@ -107,22 +128,37 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
     parts.yoda?.drain(reason, grace);
     parts.droid?.drain(reason, grace);
   });
-  const live = p.live ? setInterval(() => parts.yoda && p.live?.update(`yoda: ${parts.yoda.progress(Date.now())}`), 1000) : null;
+  const live = p.live
+    ? setInterval(() => parts.yoda && p.live?.update(`yoda: ${parts.yoda.progress(Date.now())}`), 1000)
+    : null;
   try {
     if (!parts.yoda) {
       const holder = observer.look(Date.now());
-      log.warn(`a live Yoda holds this work directory (epoch ${holder.epoch}${holder.state === 'live' && holder.holder ? ` on ${holder.holder.host}, pid ${holder.holder.pid}, launch ${holder.holder.launch ?? 'none'}` : ''}): ` +
-        `joining it as a Droid${p.slots ? '' : ' (yoda serve: waiting to take over)'}`);
+      log.warn(
+        `a live Yoda holds this work directory (epoch ${holder.epoch}${holder.state === 'live' && holder.holder ? ` on ${holder.holder.host}, pid ${holder.holder.pid}, launch ${holder.holder.launch ?? 'none'}` : ''}): ` +
+          `joining it as a Droid${p.slots ? '' : ' (yoda serve: waiting to take over)'}`,
+      );
     }
     let droidResult: DroidResult | null = null;
     if (p.slots) {
       const joined = await endpointToJoin(p, parts, observer, tryBecomeYoda);
       if (joined) {
         const keys = joined.curve ? readJobKeys(p.workdir) : null;
-        parts.droid = startDroid(p.description, p.workdir, joined.endpoint, { rank: 0, node: p.node, launch: p.launch }, p.slots, p.droid, log.child({ role: 'droid' }), keys);
+        parts.droid = startDroid(
+          p.description,
+          p.workdir,
+          joined.endpoint,
+          { rank: 0, node: p.node, launch: p.launch },
+          p.slots,
+          p.droid,
+          log.child({ role: 'droid' }),
+          keys,
+        );
         if (parts.stopping) parts.droid.drain('stopping', 0);
         parts.follower = followYoda(p.workdir, parts.droid, joined, log, () => {
-          tryBecomeYoda(observer.look(Date.now()), true)?.catch((e: Error) => log.error(`could not take the job over as Yoda: ${e.message}`));
+          tryBecomeYoda(observer.look(Date.now()), true)?.catch((e: Error) =>
+            log.error(`could not take the job over as Yoda: ${e.message}`),
+          );
         });
         droidResult = await parts.droid.finished;
         parts.follower.stop();
@@ -148,7 +184,12 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
 }
 
 // The endpoint this rank's Droid joins: its own Yoda's, or the live lease holder's (standing by as successor meanwhile).
-async function endpointToJoin(p: RankZeroPlan, parts: Parts, observer: LeaseObserver, tryBecomeYoda: (v: LeaseView) => Promise<void> | null): Promise<EndpointFile | null> {
+async function endpointToJoin(
+  p: RankZeroPlan,
+  parts: Parts,
+  observer: LeaseObserver,
+  tryBecomeYoda: (v: LeaseView) => Promise<void> | null,
+): Promise<EndpointFile | null> {
   const paths = workdirPaths(p.workdir);
   const until = Date.now() + p.rendezvousSeconds * 1000;
   for (;;) {
@@ -160,7 +201,11 @@ async function endpointToJoin(p: RankZeroPlan, parts: Parts, observer: LeaseObse
     const view = observer.look(Date.now());
     if (!parts.yoda && view.state === 'free' && view.previous?.ended && jobFinished(p)) return null; // nothing left to join
     if (Date.now() > until) {
-      throw new YodaError('RENDEZVOUS', `another Yoda holds ${paths.lease} but published no endpoint in ${paths.endpoint} within ${p.rendezvousSeconds} s`, {});
+      throw new YodaError(
+        'RENDEZVOUS',
+        `another Yoda holds ${paths.lease} but published no endpoint in ${paths.endpoint} within ${p.rendezvousSeconds} s`,
+        {},
+      );
     }
     await tryBecomeYoda(view);
     await new Promise((r) => setTimeout(r, FOLLOW_EVERY_MS / 2));
@@ -179,7 +224,10 @@ function result(parts: Parts, yoda: YodaResult | null, droid: DroidResult | null
     const exitCode = yoda.handedOver && yoda.exitCode === EXIT.failed && yoda.lostLease ? EXIT.stopped : yoda.exitCode;
     return { exitCode, wasYoda: true, yoda, droid, reason: yoda.reason ?? droid?.error ?? null };
   }
-  if (!droid) return parts.stopping ? { exitCode: EXIT.stopped, wasYoda: false, yoda: null, droid: null, reason: 'stopped before joining Yoda' } : { exitCode: EXIT.complete, wasYoda: false, yoda: null, droid: null, reason: null };
+  if (!droid)
+    return parts.stopping
+      ? { exitCode: EXIT.stopped, wasYoda: false, yoda: null, droid: null, reason: 'stopped before joining Yoda' }
+      : { exitCode: EXIT.complete, wasYoda: false, yoda: null, droid: null, reason: null };
   const exitCode = droid.exitCode === EXIT.complete && parts.stopping ? EXIT.stopped : droid.exitCode;
   return { exitCode, wasYoda: false, yoda: null, droid, reason: droid.error };
 }

@@ -67,7 +67,12 @@ export function isLeaseHolders(e: EndpointFile, leaseDir: string): boolean {
  * the job had nothing left), or that of the live lease holder of another allocation (elastic join). Throws
  * RENDEZVOUS with what to check when none comes.
  */
-export async function waitForEndpoint(path: string, leaseDir: string, launch: string | null, timeoutSeconds: number): Promise<EndpointFile> {
+export async function waitForEndpoint(
+  path: string,
+  leaseDir: string,
+  launch: string | null,
+  timeoutSeconds: number,
+): Promise<EndpointFile> {
   const since = Date.now();
   const until = since + timeoutSeconds * 1000;
   for (;;) {

@@ -34,7 +34,11 @@ export function stopAskedWhileStarting(): NodeJS.Signals | null {
 export const startupSignal: AbortSignal = startup.signal;
 
 /** Calls `drain(reason, grace)` on the first signal and `drain(reason, 0)` on later ones; returns an uninstaller. */
-export function onStopSignals(graceSeconds: number, log: Logger, drain: (reason: string, grace: number) => void): () => void {
+export function onStopSignals(
+  graceSeconds: number,
+  log: Logger,
+  drain: (reason: string, grace: number) => void,
+): () => void {
   let count = 0;
   const handler = (sig: NodeJS.Signals) => {
     count += 1;

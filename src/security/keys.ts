@@ -17,7 +17,12 @@ export interface JobKeys {
 export function newJobKeys(): JobKeys {
   const server = curveKeyPair();
   const client = curveKeyPair();
-  return { serverPublic: server.publicKey, serverSecret: server.secretKey, clientPublic: client.publicKey, clientSecret: client.secretKey };
+  return {
+    serverPublic: server.publicKey,
+    serverSecret: server.secretKey,
+    clientPublic: client.publicKey,
+    clientSecret: client.secretKey,
+  };
 }
 
 /**
@@ -47,6 +52,10 @@ export function readJobKeys(workdir: string): JobKeys {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as JobKeys;
   } catch (e) {
-    throw new YodaError('RENDEZVOUS', `cannot read the job's keys ${path}: ${(e as Error).message} (is the work directory shared, and this rank run by the job's owner?)`, {});
+    throw new YodaError(
+      'RENDEZVOUS',
+      `cannot read the job's keys ${path}: ${(e as Error).message} (is the work directory shared, and this rank run by the job's owner?)`,
+      {},
+    );
   }
 }

@@ -10,7 +10,10 @@ export class ZapHandler {
   readonly refused = new Map<string, number>();
   private readonly socket = new Reply({ linger: 0 });
 
-  private constructor(private readonly allowed: Buffer, private readonly log: Logger) {}
+  private constructor(
+    private readonly allowed: Buffer,
+    private readonly log: Logger,
+  ) {}
 
   /** Binds the handler for every CURVE server socket of this process. */
   static async start(clientPublicZ85: string, log: Logger): Promise<ZapHandler> {
@@ -33,7 +36,14 @@ export class ZapHandler {
         const [version, requestId, , address, , mechanism, credential] = frames;
         const ok = mechanism?.toString() === 'CURVE' && credential !== undefined && credential.equals(this.allowed);
         if (!ok) this.noteRefusal(address?.toString() ?? '?', mechanism?.toString() ?? '?');
-        await this.socket.send([version ?? '1.0', requestId ?? '', ok ? '200' : '400', ok ? 'OK' : 'not this job\'s key', '', '']);
+        await this.socket.send([
+          version ?? '1.0',
+          requestId ?? '',
+          ok ? '200' : '400',
+          ok ? 'OK' : "not this job's key",
+          '',
+          '',
+        ]);
       }
     } catch (e) {
       if (!this.socket.closed) this.log.error(`ZAP handler stopped: ${(e as Error).message}`);
@@ -43,7 +53,10 @@ export class ZapHandler {
   private noteRefusal(address: string, mechanism: string): void {
     const n = (this.refused.get(address) ?? 0) + 1;
     this.refused.set(address, n);
-    if (n === 1) this.log.warn(`refused a ${mechanism} connection from ${address}: not this job's key (further refusals from it are only counted)`);
+    if (n === 1)
+      this.log.warn(
+        `refused a ${mechanism} connection from ${address}: not this job's key (further refusals from it are only counted)`,
+      );
   }
 
   /** Stops answering. */

@@ -61,7 +61,24 @@ export function allocationsOf(records: readonly JournalRecord[], running = true)
   let legacy = true; // no join records: Droids are known only from their work
   const acc = (key: string, launch: string | null, at: number): Acc => {
     let a = byKey.get(key);
-    if (!a) byKey.set(key, (a = { launch, nodes: new Set(), droids: new Set(), open: new Set(), slots: 0, cores: 0, first: at, last: at, left: null, lost: 0, done: 0, yoda: [] }));
+    if (!a)
+      byKey.set(
+        key,
+        (a = {
+          launch,
+          nodes: new Set(),
+          droids: new Set(),
+          open: new Set(),
+          slots: 0,
+          cores: 0,
+          first: at,
+          last: at,
+          left: null,
+          lost: 0,
+          done: 0,
+          yoda: [],
+        }),
+      );
     a.last = Math.max(a.last, at);
     return a;
   };
@@ -82,7 +99,15 @@ export function allocationsOf(records: readonly JournalRecord[], running = true)
       for (const a of byKey.values()) a.open.clear();
       const launch = r.launch ?? null;
       current = acc(launch ?? `run:${r.run}`, launch, r.at);
-      current.yoda.push({ run: r.run, epoch: r.epoch ?? r.run, host: r.host, takeover: r.takeover ?? false, exitCode: null, start: r.at, end: null });
+      current.yoda.push({
+        run: r.run,
+        epoch: r.epoch ?? r.run,
+        host: r.host,
+        takeover: r.takeover ?? false,
+        exitCode: null,
+        start: r.at,
+        end: null,
+      });
     } else if (rec.t === 'end') {
       const r = rec;
       const term = current?.yoda.find((y) => y.run === r.run);
@@ -135,7 +160,11 @@ export function allocationsOf(records: readonly JournalRecord[], running = true)
       leftAt: inside ? null : iso(a.last),
       lost: a.lost,
       rangesDone: a.done,
-      yoda: a.yoda.map(({ start, end, ...y }) => ({ ...y, startedAt: iso(start), endedAt: end !== null ? iso(end) : running ? null : iso(a.last) })),
+      yoda: a.yoda.map(({ start, end, ...y }) => ({
+        ...y,
+        startedAt: iso(start),
+        endedAt: end !== null ? iso(end) : running ? null : iso(a.last),
+      })),
     };
   });
 }
@@ -154,11 +183,17 @@ export function allocationsTable(allocations: readonly AllocationInfo[]): string
     String(a.slots || '-'),
     a.joinedAt.slice(11, 19),
     a.leftAt ? a.leftAt.slice(11, 19) : 'in',
-    a.yoda.map((y) => `epoch ${y.epoch}${y.takeover ? ' (took over)' : ''}${y.endedAt ? '' : ' now'}`).join('; ') || '-',
+    a.yoda.map((y) => `epoch ${y.epoch}${y.takeover ? ' (took over)' : ''}${y.endedAt ? '' : ' now'}`).join('; ') ||
+      '-',
     String(a.rangesDone),
     a.lost ? `${a.lost} lost` : '',
   ]);
   const head = ['allocation', 'nodes', 'slots', 'joined', 'left', 'Yoda', 'done', ''];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  return [head, ...rows].map((r) => r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd());
+  return [head, ...rows].map((r) =>
+    r
+      .map((v, c) => v.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -23,7 +23,14 @@ export interface JobStatus {
   ranges: { total: number; done: number; ready: number; assigned: number; failed: number; fatal: number };
   events: { total: number; done: number };
   runs: number;
-  lastRun: { run: number; host: string; pid: number; startedAt: string; endedAt: string | null; exitCode: number | null } | null;
+  lastRun: {
+    run: number;
+    host: string;
+    pid: number;
+    startedAt: string;
+    endedAt: string | null;
+    exitCode: number | null;
+  } | null;
   fatal: { range: string; code: string; message: string }[];
   recentFailures: { range: string; attempt: number; code: string; message: string; node: string }[];
   cpuSeconds: number;
@@ -62,7 +69,14 @@ function stateOf(j: JournalState, total: number, alive: boolean | null): JobStat
 }
 
 /** Builds the status from job.json and the journal (with the journal already replayed). */
-export function statusOf(workdir: string, d: JobDescription, j: JournalState, parsed: ParsedJournal, endpoint: EndpointFile | null, now = Date.now()): JobStatus {
+export function statusOf(
+  workdir: string,
+  d: JobDescription,
+  j: JournalState,
+  parsed: ParsedJournal,
+  endpoint: EndpointFile | null,
+  now = Date.now(),
+): JobStatus {
   const alive = yodaAlive(endpoint);
   const plan = planOf(d);
   let eventsDone = 0;
@@ -72,30 +86,61 @@ export function statusOf(workdir: string, d: JobDescription, j: JournalState, pa
     else if (j.state[i] === RangeState.ready && j.failures[i] > 0) failed += 1;
   }
   const lastFailure = new Map(j.failureLog.map((f) => [f.i, f]));
-  const fatal = [...lastFailure.values()].filter((f) => j.state[f.i] === RangeState.fatal).map((f) => ({ range: f.id, code: f.code, message: f.msg }));
+  const fatal = [...lastFailure.values()]
+    .filter((f) => j.state[f.i] === RangeState.fatal)
+    .map((f) => ({ range: f.id, code: f.code, message: f.msg }));
   const run = j.lastRun;
   const latest = latestRunStats(parsed.records, plan, now);
   const state = stateOf(j, d.totalRanges, alive);
   const remaining = d.totalEvents - eventsDone;
-  const deadline = state === 'running' ? endpoint?.deadline ?? null : null;
+  const deadline = state === 'running' ? (endpoint?.deadline ?? null) : null;
   return {
     state,
-    job: { name: d.name, hash: d.hash, jobFile: d.jobFile, workdir: workdirPaths(workdir).root, outputDir: d.outputDir },
-    ranges: { total: d.totalRanges, done: j.counts.done, ready: j.counts.ready - failed, assigned: j.counts.assigned, failed, fatal: j.counts.fatal },
+    job: {
+      name: d.name,
+      hash: d.hash,
+      jobFile: d.jobFile,
+      workdir: workdirPaths(workdir).root,
+      outputDir: d.outputDir,
+    },
+    ranges: {
+      total: d.totalRanges,
+      done: j.counts.done,
+      ready: j.counts.ready - failed,
+      assigned: j.counts.assigned,
+      failed,
+      fatal: j.counts.fatal,
+    },
     events: { total: d.totalEvents, done: eventsDone },
     runs: j.runs,
     lastRun: run && {
-      run: run.run, host: run.host, pid: run.pid, startedAt: new Date(run.at).toISOString(),
-      endedAt: j.lastEnd ? new Date(j.lastEnd.at).toISOString() : null, exitCode: j.lastEnd?.exit ?? null,
+      run: run.run,
+      host: run.host,
+      pid: run.pid,
+      startedAt: new Date(run.at).toISOString(),
+      endedAt: j.lastEnd ? new Date(j.lastEnd.at).toISOString() : null,
+      exitCode: j.lastEnd?.exit ?? null,
     },
     fatal,
-    recentFailures: j.failureLog.slice(-20).map((f) => ({ range: f.id, attempt: f.attempt, code: f.code, message: f.msg, node: f.node })),
+    recentFailures: j.failureLog
+      .slice(-20)
+      .map((f) => ({ range: f.id, attempt: f.attempt, code: f.code, message: f.msg, node: f.node })),
     cpuSeconds: Math.round(j.cpuSeconds * 1000) / 1000,
     cpuNotMeasured: j.cpuNotMeasured,
-    rate: { eventsPerSecond: latest.eventsPerSecond, etaSeconds: latest.eventsPerSecond > 0 && remaining > 0 ? Math.round(remaining / latest.eventsPerSecond) : null },
+    rate: {
+      eventsPerSecond: latest.eventsPerSecond,
+      etaSeconds: latest.eventsPerSecond > 0 && remaining > 0 ? Math.round(remaining / latest.eventsPerSecond) : null,
+    },
     nodes: latest.nodes,
-    allocation: deadline ? { endsAt: new Date(deadline).toISOString(), secondsLeft: Math.max(0, Math.round((deadline - now) / 1000)) } : null,
-    journal: { droppedBytes: parsed.droppedBytes, duplicateDone: j.duplicateDone, corruptLines: parsed.corrupt.length, fencedRecords: j.fenced },
+    allocation: deadline
+      ? { endsAt: new Date(deadline).toISOString(), secondsLeft: Math.max(0, Math.round((deadline - now) / 1000)) }
+      : null,
+    journal: {
+      droppedBytes: parsed.droppedBytes,
+      duplicateDone: j.duplicateDone,
+      corruptLines: parsed.corrupt.length,
+      fencedRecords: j.fenced,
+    },
     workers: liveWorkers(workdir, endpoint),
     integrity: checkIntegrity(d, j, parsed),
     allocations: allocationsOf(parsed.records, state === 'running'),

@@ -13,7 +13,11 @@ export interface NodeStats {
 }
 
 /** Rates of the latest run: overall and per node (events/s measured from the run's start). */
-export function latestRunStats(records: JournalRecord[], plan: RangePlan, now: number): { eventsPerSecond: number; nodes: NodeStats[]; runStart: number | null } {
+export function latestRunStats(
+  records: JournalRecord[],
+  plan: RangePlan,
+  now: number,
+): { eventsPerSecond: number; nodes: NodeStats[]; runStart: number | null } {
   let start = -1;
   for (let k = records.length - 1; k >= 0; k--) {
     const r = records[k];
@@ -25,7 +29,9 @@ export function latestRunStats(records: JournalRecord[], plan: RangePlan, now: n
   if (start < 0) return { eventsPerSecond: 0, nodes: [], runStart: null };
   const runStart = (records[start] as Extract<JournalRecord, { t: 'run' }>).at;
   const nodes = new Map<string, NodeStats>();
-  const of = (node: string) => nodes.get(node) ?? nodes.set(node, { node, ranges: 0, events: 0, eventsPerSecond: 0, cpuSeconds: 0, failures: 0 }).get(node)!;
+  const of = (node: string) =>
+    nodes.get(node) ??
+    nodes.set(node, { node, ranges: 0, events: 0, eventsPerSecond: 0, cpuSeconds: 0, failures: 0 }).get(node)!;
   let end = runStart;
   let events = 0;
   for (let k = start + 1; k < records.length; k++) {
@@ -47,5 +53,9 @@ export function latestRunStats(records: JournalRecord[], plan: RangePlan, now: n
     n.eventsPerSecond = Math.round((n.events / seconds) * 100) / 100;
     n.cpuSeconds = Math.round(n.cpuSeconds * 1000) / 1000;
   }
-  return { eventsPerSecond: Math.round((events / seconds) * 100) / 100, nodes: [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node)), runStart };
+  return {
+    eventsPerSecond: Math.round((events / seconds) * 100) / 100,
+    nodes: [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node)),
+    runStart,
+  };
 }

@@ -23,7 +23,12 @@ function readNodeFile(path: string): NodeFile | null {
 }
 
 /** Whether a node file describes a Droid that still runs: checked by pid on this host, by date elsewhere. */
-export function droidIsLive(f: NodeFile, here: string, runStarted: number | null, isAlive: (pid: number) => boolean = pidAlive): boolean {
+export function droidIsLive(
+  f: NodeFile,
+  here: string,
+  runStarted: number | null,
+  isAlive: (pid: number) => boolean = pidAlive,
+): boolean {
   if (f.host === here) return isAlive(f.droidPid);
   // Another host: a file older than the current run's start (less some clock skew) is from an earlier run.
   return runStarted === null || Date.parse(f.writtenAt) >= runStarted - CLOCK_SKEW_MS;

@@ -26,7 +26,8 @@ export function parseCpuList(text: string): number[] {
     const hi = m[2] === undefined ? lo : Number(m[2]);
     const used = m[3] === undefined ? 1 : Number(m[3]);
     const group = m[4] === undefined ? 1 : Number(m[4]);
-    if (hi < lo || group < 1 || used > group) throw new YodaError('BAD_TOPOLOGY', `not a CPU list: "${text.trim()}" (bad range "${part}")`, { text });
+    if (hi < lo || group < 1 || used > group)
+      throw new YodaError('BAD_TOPOLOGY', `not a CPU list: "${text.trim()}" (bad range "${part}")`, { text });
     for (let c = lo; c <= hi; c++) if ((c - lo) % group < used) out.add(c);
   }
   return [...out].sort((a, b) => a - b);

@@ -25,7 +25,15 @@ export function createLogger(o: LogOptions): Logger {
     const tty = process.stderr.isTTY === true;
     streams.push({
       level: (o.consoleLevel ?? o.level) as pino.Level,
-      stream: pretty({ destination: o.consoleStream ?? 2, sync: true, colorize: tty, ignore: 'pid,hostname,rank,node,role,progress', messageFormat: '{if role}{role}: {end}{msg}', translateTime: 'SYS:HH:MM:ss', singleLine: true }),
+      stream: pretty({
+        destination: o.consoleStream ?? 2,
+        sync: true,
+        colorize: tty,
+        ignore: 'pid,hostname,rank,node,role,progress',
+        messageFormat: '{if role}{role}: {end}{msg}',
+        translateTime: 'SYS:HH:MM:ss',
+        singleLine: true,
+      }),
     });
   }
   return pino({ level: o.level, base: { rank: o.rank, node: o.node } }, pino.multistream(streams));

@@ -6,7 +6,10 @@ export class Outbox<F> {
   private sending = false;
   private idle: (() => void)[] = [];
 
-  constructor(private readonly sendOne: (frame: F) => Promise<void>, private readonly onError: (e: Error) => void) {}
+  constructor(
+    private readonly sendOne: (frame: F) => Promise<void>,
+    private readonly onError: (e: Error) => void,
+  ) {}
 
   /** Queues one frame. */
   push(frame: F): void {

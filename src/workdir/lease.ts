@@ -93,7 +93,11 @@ export type LeaseView =
 export class LeaseObserver {
   private seen: { epoch: number; text: string; since: number } | null = null;
 
-  constructor(readonly dir: string, readonly timeoutSeconds: number, private readonly host: string) {}
+  constructor(
+    readonly dir: string,
+    readonly timeoutSeconds: number,
+    private readonly host: string,
+  ) {}
 
   /** Looks at the folder now. */
   look(now: number): LeaseView {
@@ -132,7 +136,10 @@ function pidAlive(pid: number): boolean {
 export class HeldLease {
   private content: LeaseContent;
 
-  constructor(readonly dir: string, content: LeaseContent) {
+  constructor(
+    readonly dir: string,
+    content: LeaseContent,
+  ) {
     this.content = { ...content };
   }
 
@@ -163,7 +170,11 @@ export class HeldLease {
 }
 
 /** Tries to take the next epoch after `view` (a free view); returns the held lease or null when another taker won. */
-export function takeLease(dir: string, view: LeaseView, who: { host: string; pid: number; launch: string | null }): HeldLease | null {
+export function takeLease(
+  dir: string,
+  view: LeaseView,
+  who: { host: string; pid: number; launch: string | null },
+): HeldLease | null {
   const content: LeaseContent = { epoch: view.epoch + 1, ...who, counter: 0, released: false, ended: false };
   return tryTakeEpoch(dir, content) ? new HeldLease(dir, content) : null;
 }

@@ -59,5 +59,8 @@ export function supersededPath(workdir: string, at: Date): string {
  * its own per process too, as Droids of several allocations (each with its rank 0) may share a node.
  */
 export function nodeFilePath(workdir: string, node: string, rank: number, pid?: number): string {
-  return join(workdirPaths(workdir).nodes, `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}${pid === undefined ? '' : `.pid${pid}`}.json`);
+  return join(
+    workdirPaths(workdir).nodes,
+    `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}${pid === undefined ? '' : `.pid${pid}`}.json`,
+  );
 }

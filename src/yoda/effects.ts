@@ -19,4 +19,9 @@ export type YodaEffect =
   | { type: 'finish'; outcome: Outcome; exitCode: number };
 
 /** Exit code of each outcome (see the README's exit-code table). */
-export const EXIT_CODES: Record<Outcome, number> = { complete: EXIT.complete, fatal: EXIT.fatal, drained: EXIT.stopped, failed: EXIT.failed };
+export const EXIT_CODES: Record<Outcome, number> = {
+  complete: EXIT.complete,
+  fatal: EXIT.fatal,
+  drained: EXIT.stopped,
+  failed: EXIT.failed,
+};

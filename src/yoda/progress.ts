@@ -25,6 +25,8 @@ export function progressLine(s: YodaState, now: number): string {
   // Ranges that failed at least once and are back in ready: they wait for another attempt.
   const failing = s.failures.reduce((n, f, i) => n + (f > 0 && s.rangeState[i] === RangeState.ready ? 1 : 0), 0);
   const pct = e.total > 0 ? ((100 * e.done) / e.total).toFixed(1) : '100';
-  return `${k.done}/${s.plan.total} ranges, ${e.done}/${e.total} events (${pct}%), ${rate.toFixed(1)} events/s, ETA ${eta}, ` +
-    `${busy}/${slots} workers busy, ${failing} awaiting retry, ${k.fatal} fatal, elapsed ${duration(elapsed)}`;
+  return (
+    `${k.done}/${s.plan.total} ranges, ${e.done}/${e.total} events (${pct}%), ${rate.toFixed(1)} events/s, ETA ${eta}, ` +
+    `${busy}/${slots} workers busy, ${failing} awaiting retry, ${k.fatal} fatal, elapsed ${duration(elapsed)}`
+  );
 }

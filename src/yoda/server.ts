@@ -59,7 +59,10 @@ export class YodaServer {
     private readonly lease: YodaLease | null,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    this.outbox = new Outbox(([to, frame]) => socket.send([to, frame]), (e) => log.debug({ err: e.message }, 'send failed'));
+    this.outbox = new Outbox(
+      ([to, frame]) => socket.send([to, frame]),
+      (e) => log.debug({ err: e.message }, 'send failed'),
+    );
     this.ticker = setInterval(() => this.onTimer(), TICK_MS);
     // Renew the lease five times per timeout; a renewal that finds a newer epoch means this Yoda was deposed.
     this.renewer = lease ? setInterval(() => this.renew(), Math.max(100, (lease.timeoutSeconds * 1000) / 5)) : null;
@@ -67,11 +70,27 @@ export class YodaServer {
   }
 
   /** Binds a ROUTER on `bindAddress` (e.g. tcp://127.0.0.1:*) and starts serving; with keys, only the job's Droids get in. */
-  static async start(state: YodaState, bindAddress: string, journal: JournalWriter, log: Logger, keys: JobKeys | null, lease: YodaLease | null = null): Promise<YodaServer> {
+  static async start(
+    state: YodaState,
+    bindAddress: string,
+    journal: JournalWriter,
+    log: Logger,
+    keys: JobKeys | null,
+    lease: YodaLease | null = null,
+  ): Promise<YodaServer> {
     const zap = keys ? await ZapHandler.start(keys.clientPublic, log) : null;
-    const curve = keys ? { curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic, zapDomain: 'yoda' } : {};
+    const curve = keys
+      ? { curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic, zapDomain: 'yoda' }
+      : {};
     // backlog: thousands of Droids connect at once at job start; ZeroMQ's default of 100 drops their SYNs (1-3 s retries).
-    const socket = new Router({ maxMessageSize: MAX_FRAME_BYTES, linger: 2000, mandatory: false, handover: true, backlog: 4096, ...curve });
+    const socket = new Router({
+      maxMessageSize: MAX_FRAME_BYTES,
+      linger: 2000,
+      mandatory: false,
+      handover: true,
+      backlog: 4096,
+      ...curve,
+    });
     await socket.bind(bindAddress);
     return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap, lease);
   }
@@ -114,7 +133,10 @@ export class YodaServer {
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not renew the lease (will retry)');
     }
-    if (!ok) this.onDeposed(`this Yoda lost its lease on ${this.state.config.workdir}: another Yoda took epoch ${this.lease.held.epoch + 1} (was this process paused past the ${this.lease.timeoutSeconds} s lease timeout?)`);
+    if (!ok)
+      this.onDeposed(
+        `this Yoda lost its lease on ${this.state.config.workdir}: another Yoda took epoch ${this.lease.held.epoch + 1} (was this process paused past the ${this.lease.timeoutSeconds} s lease timeout?)`,
+      );
   }
 
   // Deposed: write nothing more. A Yoda that was handing over anyway just lets its own Droids finish; any other stops.
@@ -158,7 +180,10 @@ export class YodaServer {
     this.dropped.frames += 1;
     if (this.dropped.peers.size < 1000 && !this.dropped.peers.has(from)) {
       this.dropped.peers.add(from);
-      this.log.warn({ peer: from.slice(0, 64) }, `dropped a frame from ${JSON.stringify(from.slice(0, 64))}: ${why} (further drops from this peer are only counted)`);
+      this.log.warn(
+        { peer: from.slice(0, 64) },
+        `dropped a frame from ${JSON.stringify(from.slice(0, 64))}: ${why} (further drops from this peer are only counted)`,
+      );
     }
   }
 
@@ -230,7 +255,11 @@ export class YodaServer {
     this.socket.close();
     this.zap?.close();
     this.resolveFinished({
-      outcome, exitCode, reason: this.state.stopReason, lostLease: this.deposed, handedOver: this.handedOver,
+      outcome,
+      exitCode,
+      reason: this.state.stopReason,
+      lostLease: this.deposed,
+      handedOver: this.handedOver,
       refused: { connections: this.zap?.refusedCount ?? 0, addresses: this.zap?.refused.size ?? 0 },
       dropped: { frames: this.dropped.frames, peers: this.dropped.peers.size },
     });

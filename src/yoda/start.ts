@@ -30,14 +30,23 @@ export function loadPast(description: JobDescription, workdir: string, log: Logg
   if (parsed.corrupt.length > 0) {
     const bytes = parsed.corrupt.reduce((n, c) => n + c.bytes.length + 1, 0);
     const fresh = setAside ? setAsideCorrupt(paths.journalCorrupt, parsed.corrupt) : 0;
-    log.error(`journal: ${parsed.corrupt.length} CORRUPT line(s) (${bytes} bytes) between good records, first at byte ${parsed.corrupt[0].offset}: ` +
-      `they are left out of replay${setAside ? ` and set aside in ${paths.journalCorrupt}${fresh > 0 ? ` (${fresh} new)` : ''}` : ''}; every good record after them is kept. ` +
-      'Check the file system (a flipped byte is not a killed run).');
+    log.error(
+      `journal: ${parsed.corrupt.length} CORRUPT line(s) (${bytes} bytes) between good records, first at byte ${parsed.corrupt[0].offset}: ` +
+        `they are left out of replay${setAside ? ` and set aside in ${paths.journalCorrupt}${fresh > 0 ? ` (${fresh} new)` : ''}` : ''}; every good record after them is kept. ` +
+        'Check the file system (a flipped byte is not a killed run).',
+    );
   }
-  if (parsed.droppedBytes > 0) log.warn(`journal: dropped a torn tail of ${parsed.droppedBytes} bytes after the last intact record (in-flight records of a killed run)`);
+  if (parsed.droppedBytes > 0)
+    log.warn(
+      `journal: dropped a torn tail of ${parsed.droppedBytes} bytes after the last intact record (in-flight records of a killed run)`,
+    );
   if (state.fenced > 0) log.info(`journal: ignored ${state.fenced} late record(s) of a Yoda that had lost its lease`);
   if (state.job && state.job.hash !== description.hash) {
-    throw new YodaError('WORKDIR_MISMATCH', `journal in ${workdir} belongs to job hash ${state.job.hash}, job.json says ${description.hash}`, {});
+    throw new YodaError(
+      'WORKDIR_MISMATCH',
+      `journal in ${workdir} belongs to job hash ${state.job.hash}, job.json says ${description.hash}`,
+      {},
+    );
   }
   return { state, validBytes: parsed.validBytes };
 }
@@ -56,20 +65,55 @@ export interface YodaLease {
  * journal (so whatever a deposed Yoda wrote before that record is in the state, and anything after it is ignored by
  * the fold), and starts serving on `bindAddress`.
  */
-export async function startYoda(description: JobDescription, workdir: string, tuning: YodaTuning, bindAddress: string, lease: YodaLease, log: Logger, keys: JobKeys | null): Promise<YodaServer> {
+export async function startYoda(
+  description: JobDescription,
+  workdir: string,
+  tuning: YodaTuning,
+  bindAddress: string,
+  lease: YodaLease,
+  log: Logger,
+  keys: JobKeys | null,
+): Promise<YodaServer> {
   const paths = workdirPaths(workdir);
   const before = replayJournalFile(paths.journal, description.totalRanges);
   const writer = await JournalWriter.open(paths.journal, before.parsed.validBytes);
   const epoch = lease.held.epoch;
-  writer.fenceWith(epoch, () => (lease.held.deposed() ? `this Yoda lost its lease on ${paths.root}: another Yoda took epoch ${epoch + 1}` : null));
+  writer.fenceWith(epoch, () =>
+    lease.held.deposed() ? `this Yoda lost its lease on ${paths.root}: another Yoda took epoch ${epoch + 1}` : null,
+  );
   const run = before.state.runs + 1;
   const now = Date.now();
   const opening: JournalRecord[] = [];
-  if (!before.state.job) opening.push({ t: 'job', hash: description.hash, name: description.name, ranges: description.totalRanges, events: description.totalEvents, at: now });
-  opening.push({ t: 'run', run, at: now, host: hostname(), pid: process.pid, launch: lease.launch, epoch, takeover: lease.takeover });
+  if (!before.state.job)
+    opening.push({
+      t: 'job',
+      hash: description.hash,
+      name: description.name,
+      ranges: description.totalRanges,
+      events: description.totalEvents,
+      at: now,
+    });
+  opening.push({
+    t: 'run',
+    run,
+    at: now,
+    host: hostname(),
+    pid: process.pid,
+    launch: lease.launch,
+    epoch,
+    takeover: lease.takeover,
+  });
   await writer.append(opening);
   const past = loadPast(description, workdir, log, true);
-  const config: YodaConfig = { ...tuning, jobName: description.name, jobHash: description.hash, workdir: paths.root, run, launch: lease.launch, maxAttempts: description.spec.maxAttempts };
+  const config: YodaConfig = {
+    ...tuning,
+    jobName: description.name,
+    jobHash: description.hash,
+    workdir: paths.root,
+    run,
+    launch: lease.launch,
+    maxAttempts: description.spec.maxAttempts,
+  };
   const state = createYodaState(config, planOf(description), past.state, now);
   const server = await YodaServer.start(state, bindAddress, writer, log, keys, lease);
   void server.finished.then(() => writer.close());

@@ -96,8 +96,7 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     if (s === RangeState.done) {
       counts.done += 1;
       events.done += plan.eventsOf(i);
-    }
-    else if (s === RangeState.fatal) counts.fatal += 1;
+    } else if (s === RangeState.fatal) counts.fatal += 1;
     else {
       ready.push(i);
       counts.ready += 1;

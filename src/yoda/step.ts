@@ -52,7 +52,8 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
   const d = s.droids.get(from);
   if (!d || d.gone) {
     s.stats.stale += 1;
-    if (msg.type !== 'bye') out.push({ type: 'send', to: from, msg: { type: 'refuse', reason: 'unknown Droid: say hello first' } });
+    if (msg.type !== 'bye')
+      out.push({ type: 'send', to: from, msg: { type: 'refuse', reason: 'unknown Droid: say hello first' } });
     return;
   }
   d.lastSeen = now;
@@ -63,39 +64,97 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
     if (msg.want > 0) serve(s, d, msg.want, now, out);
   } else if (msg.type === 'bye') {
     if (msg.error) s.lastDroidError = msg.error;
-    dropDroid(s, d, msg.error ? `stopped: ${msg.error}` : `left: ${msg.reason}`, now, out, msg.error ? 'error' : 'info', false);
+    dropDroid(
+      s,
+      d,
+      msg.error ? `stopped: ${msg.error}` : `left: ${msg.reason}`,
+      now,
+      out,
+      msg.error ? 'error' : 'info',
+      false,
+    );
   }
 }
 
-function onHello(s: YodaState, from: string, msg: Extract<DroidMessage, { type: 'hello' }>, now: number, out: YodaEffect[]): void {
+function onHello(
+  s: YodaState,
+  from: string,
+  msg: Extract<DroidMessage, { type: 'hello' }>,
+  now: number,
+  out: YodaEffect[],
+): void {
   const refuse = (reason: string) => out.push({ type: 'send', to: from, msg: { type: 'refuse', reason } });
-  if (msg.version !== PROTOCOL_VERSION) return void refuse(`protocol version ${msg.version} is not Yoda's ${PROTOCOL_VERSION}`);
+  if (msg.version !== PROTOCOL_VERSION)
+    return void refuse(`protocol version ${msg.version} is not Yoda's ${PROTOCOL_VERSION}`);
   // A Droid that comes as the job completes (a rejoin after a hand-over, a late allocation) is told it is over.
-  if (s.phase === 'ending') return void out.push({ type: 'send', to: from, msg: { type: 'end', reason: 'complete', graceSeconds: 0 } });
+  if (s.phase === 'ending')
+    return void out.push({ type: 'send', to: from, msg: { type: 'end', reason: 'complete', graceSeconds: 0 } });
   if (s.phase !== 'running') return void refuse(`the job is ${s.phase}`);
   const old = s.droids.get(from);
   if (old && !old.gone) dropDroid(s, old, 'said hello again (restarted)', now, out);
   const d: DroidInfo = {
-    key: from, node: msg.node, rank: msg.rank, launch: msg.launch, slots: msg.slots, holds: new Set(), parkedWant: 0,
-    lastSeen: now, lastSent: now, gone: false,
+    key: from,
+    node: msg.node,
+    rank: msg.rank,
+    launch: msg.launch,
+    slots: msg.slots,
+    holds: new Set(),
+    parkedWant: 0,
+    lastSeen: now,
+    lastSent: now,
+    gone: false,
   };
   s.droids.set(from, d);
   s.activeCount += 1;
   const c = s.config;
-  out.push({ type: 'journal', records: [{ t: 'join', at: now, droid: from, node: msg.node, rank: msg.rank, launch: msg.launch, slots: msg.slots, cores: msg.cores }] });
+  out.push({
+    type: 'journal',
+    records: [
+      {
+        t: 'join',
+        at: now,
+        droid: from,
+        node: msg.node,
+        rank: msg.rank,
+        launch: msg.launch,
+        slots: msg.slots,
+        cores: msg.cores,
+      },
+    ],
+  });
   adoptHeld(s, d, msg.held, msg.attempts, now, out);
   out.push({
     type: 'send',
     to: from,
-    msg: { type: 'welcome', job: { name: c.jobName, hash: c.jobHash, workdir: c.workdir, totalRanges: s.plan.total, heartbeatSeconds: c.heartbeatSeconds } },
+    msg: {
+      type: 'welcome',
+      job: {
+        name: c.jobName,
+        hash: c.jobHash,
+        workdir: c.workdir,
+        totalRanges: s.plan.total,
+        heartbeatSeconds: c.heartbeatSeconds,
+      },
+    },
   });
   const foreign = msg.launch !== c.launch ? ` from another allocation (${msg.launch ?? 'no launch id'})` : '';
-  out.push({ type: 'log', level: 'info', msg: `Droid ${from} joined from ${msg.node}${foreign} (rank ${msg.rank}, ${msg.slots} slots, ${msg.cores} cores${d.holds.size > 0 ? `, still holding ${d.holds.size} ranges` : ''})` });
+  out.push({
+    type: 'log',
+    level: 'info',
+    msg: `Droid ${from} joined from ${msg.node}${foreign} (rank ${msg.rank}, ${msg.slots} slots, ${msg.cores} cores${d.holds.size > 0 ? `, still holding ${d.holds.size} ranges` : ''})`,
+  });
 }
 
 // A Droid that comes back after a hand-over still holds ranges of the previous Yoda: those the journal does not call
 // done (or fatal) and nobody else holds are marked assigned to it again, so its results count (no attempt burned).
-function adoptHeld(s: YodaState, d: DroidInfo, held: number[], attempts: number[], now: number, out: YodaEffect[]): void {
+function adoptHeld(
+  s: YodaState,
+  d: DroidInfo,
+  held: number[],
+  attempts: number[],
+  now: number,
+  out: YodaEffect[],
+): void {
   const r: number[] = [];
   const a: number[] = [];
   for (let k = 0; k < held.length; k++) {
@@ -141,13 +200,23 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
     const events = s.plan.eventsOf(r.i);
     s.events.done += events;
     s.events.doneThisRun += events;
-    out.push({ type: 'journal', records: [{ t: 'done', i: r.i, id: r.id, out: r.outputs, cpu: r.cpu, wall: r.wall, attempt, ...where }] });
+    out.push({
+      type: 'journal',
+      records: [{ t: 'done', i: r.i, id: r.id, out: r.outputs, cpu: r.cpu, wall: r.wall, attempt, ...where }],
+    });
     return;
   }
   s.failures[r.i] += 1;
   const fatal = s.failures[r.i] >= s.config.maxAttempts;
-  out.push({ type: 'journal', records: [{ t: 'fail', i: r.i, id: r.id, attempt, code: r.code, msg: r.message, fatal, ...where }] });
-  out.push({ type: 'log', level: fatal ? 'error' : 'warn', msg: `range ${r.id} failed on ${d.node} (attempt ${attempt}/${s.config.maxAttempts}): ${r.code} ${r.message}${fatal ? ' — no attempts left, range is fatal' : ''}` });
+  out.push({
+    type: 'journal',
+    records: [{ t: 'fail', i: r.i, id: r.id, attempt, code: r.code, msg: r.message, fatal, ...where }],
+  });
+  out.push({
+    type: 'log',
+    level: fatal ? 'error' : 'warn',
+    msg: `range ${r.id} failed on ${d.node} (attempt ${attempt}/${s.config.maxAttempts}): ${r.code} ${r.message}${fatal ? ' — no attempts left, range is fatal' : ''}`,
+  });
   if (fatal) {
     s.rangeState[r.i] = RangeState.fatal;
     s.counts.fatal += 1;
@@ -158,7 +227,14 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
   }
 }
 
-function releaseRanges(s: YodaState, d: DroidInfo, indexes: Iterable<number>, why: string, now: number, out: YodaEffect[]): void {
+function releaseRanges(
+  s: YodaState,
+  d: DroidInfo,
+  indexes: Iterable<number>,
+  why: string,
+  now: number,
+  out: YodaEffect[],
+): void {
   const released: number[] = [];
   for (const i of indexes) {
     if (i < s.plan.total && s.rangeState[i] === RangeState.assigned && s.owner[i] === d.key) {
@@ -170,7 +246,15 @@ function releaseRanges(s: YodaState, d: DroidInfo, indexes: Iterable<number>, wh
   if (released.length > 0) out.push({ type: 'journal', records: [{ t: 'release', at: now, r: released, why }] });
 }
 
-function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: YodaEffect[], level: 'info' | 'error' = 'info', lost = true): void {
+function dropDroid(
+  s: YodaState,
+  d: DroidInfo,
+  why: string,
+  now: number,
+  out: YodaEffect[],
+  level: 'info' | 'error' = 'info',
+  lost = true,
+): void {
   park(s, d, 0);
   d.gone = true;
   s.activeCount -= 1;
@@ -188,7 +272,13 @@ function dropDroid(s: YodaState, d: DroidInfo, why: string, now: number, out: Yo
  */
 export function forgivePause(s: YodaState, pausedMs: number, now: number): YodaEffect[] {
   for (const d of s.droids.values()) if (!d.gone) d.lastSeen = Math.min(now, d.lastSeen + pausedMs);
-  return [{ type: 'log', level: 'warn', msg: `Yoda did not run for ${(pausedMs / 1000).toFixed(1)} s (stopped or starved): every Droid gets that time back before its silence is judged` }];
+  return [
+    {
+      type: 'log',
+      level: 'warn',
+      msg: `Yoda did not run for ${(pausedMs / 1000).toFixed(1)} s (stopped or starved): every Droid gets that time back before its silence is judged`,
+    },
+  ];
 }
 
 function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
@@ -197,7 +287,11 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
     if (d.gone) continue;
     if (now - d.lastSeen > c.droidTimeoutSeconds * 1000) {
       s.stats.lostDroids += 1;
-      out.push({ type: 'log', level: 'warn', msg: `Droid ${d.key} on ${d.node} silent for ${c.droidTimeoutSeconds} s: declared lost, its ${d.holds.size} ranges go back to ready` });
+      out.push({
+        type: 'log',
+        level: 'warn',
+        msg: `Droid ${d.key} on ${d.node} silent for ${c.droidTimeoutSeconds} s: declared lost, its ${d.holds.size} ranges go back to ready`,
+      });
       dropDroid(s, d, 'was lost (no heartbeat)', now, out);
     } else if (now - d.lastSent >= c.heartbeatSeconds * 1000) {
       d.lastSent = now;
@@ -208,13 +302,24 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
     s.lastProgressAt = now;
     out.push({ type: 'log', level: 'info', msg: `progress: ${progressLine(s, now)}`, data: { progress: s.counts } });
   }
-  if (s.phase === 'running' && s.activeCount === 0 && now - Math.max(s.startedAt, s.lastDroidLeftAt) > c.joinTimeoutSeconds * 1000) {
-    s.stopReason = s.droids.size === 0 ? `no Droid joined within ${c.joinTimeoutSeconds} s` : `no Droid left, and none joined within ${c.joinTimeoutSeconds} s`;
+  if (
+    s.phase === 'running' &&
+    s.activeCount === 0 &&
+    now - Math.max(s.startedAt, s.lastDroidLeftAt) > c.joinTimeoutSeconds * 1000
+  ) {
+    s.stopReason =
+      s.droids.size === 0
+        ? `no Droid joined within ${c.joinTimeoutSeconds} s`
+        : `no Droid left, and none joined within ${c.joinTimeoutSeconds} s`;
     if (s.lastDroidError) s.stopReason += `; the last one said: ${s.lastDroidError}`;
     finish(s, 'failed', now, out);
   }
   if ((s.phase === 'ending' || s.phase === 'draining') && now - s.phaseSince > c.leaveTimeoutSeconds * 1000) {
-    out.push({ type: 'log', level: 'warn', msg: `${s.activeCount} Droids did not leave within ${c.leaveTimeoutSeconds} s; stopping without them` });
+    out.push({
+      type: 'log',
+      level: 'warn',
+      msg: `${s.activeCount} Droids did not leave within ${c.leaveTimeoutSeconds} s; stopping without them`,
+    });
     for (const d of s.droids.values()) if (!d.gone) dropDroid(s, d, 'did not leave in time', now, out);
   }
 }
@@ -228,12 +333,20 @@ function startDrain(s: YodaState, reason: string, graceSeconds: number, now: num
   s.phase = 'draining';
   s.phaseSince = now;
   s.stopReason ??= reason;
-  out.push({ type: 'log', level: 'warn', msg: `draining (${reason}): no new ranges; in-flight ranges have ${graceSeconds} s to finish` });
+  out.push({
+    type: 'log',
+    level: 'warn',
+    msg: `draining (${reason}): no new ranges; in-flight ranges have ${graceSeconds} s to finish`,
+  });
   // Droids of other allocations live on: they keep their workers and follow the endpoint to the next Yoda (hand-over).
   const foreign = [...s.droids.values()].filter((d) => !d.gone && d.launch !== s.config.launch);
   if (foreign.length > 0) {
     s.handingOver = true;
-    out.push({ type: 'log', level: 'warn', msg: `handing the job over: ${foreign.length} Droid(s) of other allocations keep their workers and wait for the next Yoda` });
+    out.push({
+      type: 'log',
+      level: 'warn',
+      msg: `handing the job over: ${foreign.length} Droid(s) of other allocations keep their workers and wait for the next Yoda`,
+    });
     for (const d of foreign) {
       out.push({ type: 'send', to: d.key, msg: { type: 'moving', reason } });
       dropDroid(s, d, 'was told Yoda is moving (hand-over)', now, out, 'info', false);

@@ -77,7 +77,9 @@ async function pinAllAndSpawn(impl: Affinity): Promise<void> {
 // Build the addon when it is missing (as `npm install` would); skip the native tests only if that fails.
 const built = existsSync(addonPath())
   ? 'already built'
-  : execFileSync(process.execPath, [join(findPackageRoot(), 'scripts', 'build-native.mjs')], { encoding: 'utf8' }).trim();
+  : execFileSync(process.execPath, [join(findPackageRoot(), 'scripts', 'build-native.mjs')], {
+      encoding: 'utf8',
+    }).trim();
 const loaded = loadAffinity();
 if (!loaded.native) console.warn(`skipping native affinity tests: ${built}; ${loaded.why}`);
 

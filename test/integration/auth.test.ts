@@ -23,11 +23,24 @@ describe('CURVE authentication', () => {
     const wrong = curveKeyPair();
     const peers = [
       new Dealer({ routingId: 'plain', linger: 0 }), // no CURVE at all
-      new Dealer({ routingId: 'wrong-key', linger: 0, curveServerKey: keys.serverPublic, curvePublicKey: wrong.publicKey, curveSecretKey: wrong.secretKey }),
+      new Dealer({
+        routingId: 'wrong-key',
+        linger: 0,
+        curveServerKey: keys.serverPublic,
+        curvePublicKey: wrong.publicKey,
+        curveSecretKey: wrong.secretKey,
+      }),
     ];
     const forged = (id: string) => [
       pack({ type: 'hello', version: 1, droid: id, node: 'evil', rank: 9, pid: 1, slots: 1, cores: 1 }),
-      pack({ type: 'report', results: [{ i: 0, id: 'f0.txt:0-4', ok: true, outputs: ['/etc/passwd'], cpu: 0, wall: 0, start: 0, end: 0, slot: 0 }], released: [], want: 5 }),
+      pack({
+        type: 'report',
+        results: [
+          { i: 0, id: 'f0.txt:0-4', ok: true, outputs: ['/etc/passwd'], cpu: 0, wall: 0, start: 0, end: 0, slot: 0 },
+        ],
+        released: [],
+        want: 5,
+      }),
     ];
     for (const p of peers) {
       p.receiveTimeout = 1500;
@@ -37,7 +50,10 @@ describe('CURVE authentication', () => {
     for (const p of peers) await expect(p.receive().then((f) => unpack(f[0]))).rejects.toThrow();
     for (const p of peers) p.close();
     // Yoda has handled the refused handshake (it logs the first refusal from an address) before the job may end.
-    const logs = () => [join(dir, 'yoda.log'), join(workdir, 'logs', 'yoda-rank0.log')].map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : '')).join('\n');
+    const logs = () =>
+      [join(dir, 'yoda.log'), join(workdir, 'logs', 'yoda-rank0.log')]
+        .map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : ''))
+        .join('\n');
     await waitFor("Yoda's log of the refused connection", () => /refused a \S+ connection from/.test(logs()));
     gate.open();
     expect((await run.exit).code).toBe(0);

@@ -1,5 +1,15 @@
 // Issue 18: input that used to lose or misplace data silently (exit 0, "complete") now works or is refused.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,24 +21,42 @@ afterEach(() => killAll());
 const FLAKY = join(ROOT, 'test/fixtures/payloads/flaky.py');
 
 /** A job over `files` (paths relative to `dir`), 10 events each in ranges of 5, run by flaky.py. */
-function writeJob(dir: string, files: string[], o: { payload?: Record<string, unknown>; name?: string; inputs?: unknown } = {}): string {
+function writeJob(
+  dir: string,
+  files: string[],
+  o: { payload?: Record<string, unknown>; name?: string; inputs?: unknown } = {},
+): string {
   for (const f of files) {
     mkdirSync(join(dir, f, '..'), { recursive: true });
     writeFileSync(join(dir, f), 'ten events\n');
   }
-  const job = { name: 'data', inputs: o.inputs ?? [{ files, events: 10 }], eventsPerRange: 5, payload: { command: ['python3', FLAKY], ...o.payload } };
+  const job = {
+    name: 'data',
+    inputs: o.inputs ?? [{ files, events: 10 }],
+    eventsPerRange: 5,
+    payload: { command: ['python3', FLAKY], ...o.payload },
+  };
   const path = join(dir, o.name ?? 'job.yaml');
   writeFileSync(path, stringify(job));
   return path;
 }
 
-const run = (job: string, workdir: string, dir: string, log: string, extra: string[] = []) => yoda(['run', job, '--workdir', workdir, '-q', ...extra], { log: join(dir, log) });
+const run = (job: string, workdir: string, dir: string, log: string, extra: string[] = []) =>
+  yoda(['run', job, '--workdir', workdir, '-q', ...extra], { log: join(dir, log) });
 
 describe('outputs: one file per range, inside the output directory', () => {
   it('gives every range its own output when file names differ only in unusual characters (#1)', async () => {
     const { dir, workdir } = jobDirs();
     const names = ['x y.dat', 'x_y.dat', 'x+y.dat', 'x:y.dat', 'xé.dat'];
-    const r = await run(writeJob(dir, names.map((n) => `in/${n}`)), workdir, dir, 'a.log');
+    const r = await run(
+      writeJob(
+        dir,
+        names.map((n) => `in/${n}`),
+      ),
+      workdir,
+      dir,
+      'a.log',
+    );
     expect(r.code, r.output).toBe(0);
     const outs = readdirSync(join(workdir, 'outputs'));
     expect(outs).toHaveLength(10);
@@ -59,7 +87,12 @@ describe('outputs: one file per range, inside the output directory', () => {
 
   it('refuses an output template that leaves the output directory (#3)', async () => {
     const { dir, workdir } = jobDirs();
-    const r = await run(writeJob(dir, ['in/a.dat'], { payload: { output: '../../../{range}.out' } }), workdir, dir, 'a.log');
+    const r = await run(
+      writeJob(dir, ['in/a.dat'], { payload: { output: '../../../{range}.out' } }),
+      workdir,
+      dir,
+      'a.log',
+    );
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/payload.output: must stay inside the output directory/);
     expect(existsSync(workdir)).toBe(false);
@@ -81,7 +114,12 @@ describe('the same input file reached twice', () => {
     const { dir, workdir } = jobDirs();
     const first = await run(writeJob(dir, ['in/a.dat']), workdir, dir, 'a.log');
     expect(first.code, first.output).toBe(0);
-    const again = await run(writeJob(dir, [], { name: 'abs.yaml', inputs: [{ files: [join(dir, 'in/a.dat')], events: 10 }] }), workdir, dir, 'b.log');
+    const again = await run(
+      writeJob(dir, [], { name: 'abs.yaml', inputs: [{ files: [join(dir, 'in/a.dat')], events: 10 }] }),
+      workdir,
+      dir,
+      'b.log',
+    );
     expect(again.code, again.output).toBe(0);
     expect(again.output).toMatch(/resuming job data/);
     expect(again.output).not.toMatch(/changed: inputs/);
@@ -97,7 +135,11 @@ describe('a work directory that was moved, or outputs and inputs changed behind 
     renameSync(workdir, join(dir, 'w2'));
     const status = await yoda(['status', join(dir, 'w2'), '--json'], { log: join(dir, 's.log') });
     expect(status.code, status.output).toBe(0);
-    const s = JSON.parse(status.output) as { state: string; job: { outputDir: string }; integrity: { missingOutputs: unknown[] } };
+    const s = JSON.parse(status.output) as {
+      state: string;
+      job: { outputDir: string };
+      integrity: { missingOutputs: unknown[] };
+    };
     expect(s.job.outputDir).toBe(join(dir, 'w2', 'outputs'));
     expect(s.integrity.missingOutputs).toEqual([]);
     // A resume with a range to do writes into the new place, not the old one.
@@ -123,8 +165,20 @@ describe('a work directory that was moved, or outputs and inputs changed behind 
     const redo = await run(job, workdir, dir, 'c.log', ['--rerun-missing']);
     expect(redo.code, redo.output).toBe(0);
     expect(redo.output).toMatch(/1 done range\(s\) lost their output and will run again \(f0.txt:0-4\)/);
-    expect(readFileSync(join(workdir, 'outputs', 'f0.txt_0-4.out'), 'utf8')).toBe('f0.txt 0\nf0.txt 1\nf0.txt 2\nf0.txt 3\nf0.txt 4\n');
-    const after = JSON.parse((await yoda(['status', workdir, '--json'], { log: join(dir, 't.log') })).output) as { state: string; ranges: { done: number }; journal: { duplicateDone: number }; integrity: { missingOutputs: unknown[] } };
-    expect(after).toMatchObject({ state: 'complete', ranges: { done: 2 }, journal: { duplicateDone: 0 }, integrity: { missingOutputs: [] } });
+    expect(readFileSync(join(workdir, 'outputs', 'f0.txt_0-4.out'), 'utf8')).toBe(
+      'f0.txt 0\nf0.txt 1\nf0.txt 2\nf0.txt 3\nf0.txt 4\n',
+    );
+    const after = JSON.parse((await yoda(['status', workdir, '--json'], { log: join(dir, 't.log') })).output) as {
+      state: string;
+      ranges: { done: number };
+      journal: { duplicateDone: number };
+      integrity: { missingOutputs: unknown[] };
+    };
+    expect(after).toMatchObject({
+      state: 'complete',
+      ranges: { done: 2 },
+      journal: { duplicateDone: 0 },
+      integrity: { missingOutputs: [] },
+    });
   });
 });

@@ -47,10 +47,15 @@ describe('event counting never hangs', () => {
     const job = countedJob(dir, `sleep 100 & echo $! > ${pidFile}; wait`, { eventsTimeoutSeconds: 1 });
     const p = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'a.log') });
     // 60 s: a hang guard that still tells a kill at the 1 s timeout from the counting command's own 100 s.
-    const { code } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000))]);
+    const { code } = await Promise.race([
+      p.exit,
+      new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000)),
+    ]);
     const output = readFileSync(join(dir, 'a.log'), 'utf8');
     expect(code, output).toBe(2);
-    expect(output).toMatch(/counting events of .*a.dat failed: the command did not finish within 1 s and was killed \(set inputs\[\].eventsTimeoutSeconds/);
+    expect(output).toMatch(
+      /counting events of .*a.dat failed: the command did not finish within 1 s and was killed \(set inputs\[\].eventsTimeoutSeconds/,
+    );
     const sleeper = Number(readFileSync(pidFile, 'utf8'));
     pidsToKill.push(sleeper);
     await waitFor('the counting command to be gone', () => !alive(sleeper), 30_000); // killed at once; 30 s absorbs a loaded machine
@@ -62,11 +67,18 @@ describe('event counting never hangs', () => {
     const pidFile = join(dir, 'count.pid');
     const job = countedJob(dir, `sleep 100 & echo $! > ${pidFile}; wait`);
     const p = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'a.log') });
-    const sleeper = await waitFor('the counting command', () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')) > 0 && Number(readFileSync(pidFile, 'utf8')), 30_000);
+    const sleeper = await waitFor(
+      'the counting command',
+      () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')) > 0 && Number(readFileSync(pidFile, 'utf8')),
+      30_000,
+    );
     pidsToKill.push(sleeper);
     p.child.kill('SIGTERM');
     // 60 s: a hang guard that still tells a stop on SIGTERM from the counting command's own 100 s.
-    const { code, signal } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000))]);
+    const { code, signal } = await Promise.race([
+      p.exit,
+      new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000)),
+    ]);
     const output = readFileSync(join(dir, 'a.log'), 'utf8');
     expect({ code, signal }, output).toEqual({ code: 4, signal: null });
     expect(output).toMatch(/received SIGTERM while starting/);
@@ -77,7 +89,14 @@ describe('event counting never hangs', () => {
   it('says a counting program was not found instead of "exited with undefined" (#14)', async () => {
     const { dir, workdir } = jobDirs();
     writeFileSync(join(dir, 'a.dat'), 'x\n');
-    writeFileSync(join(dir, 'job.yaml'), stringify({ inputs: [{ files: 'a.dat', eventsCommand: ['no-such-counter', '{file}'] }], eventsPerRange: 5, payload: { command: ['python3', 'x.py'] } }));
+    writeFileSync(
+      join(dir, 'job.yaml'),
+      stringify({
+        inputs: [{ files: 'a.dat', eventsCommand: ['no-such-counter', '{file}'] }],
+        eventsPerRange: 5,
+        payload: { command: ['python3', 'x.py'] },
+      }),
+    );
     const r = await yoda(['run', join(dir, 'job.yaml'), '--workdir', workdir], { log: join(dir, 'a.log') });
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/the program "no-such-counter" was not found on PATH/);
@@ -129,7 +148,9 @@ describe('a stopped yoda resumed (SIGSTOP, SIGCONT) carries on (#15)', () => {
     const { dir, workdir } = jobDirs();
     // One range runs, then every worker holds a range at the gate: the job cannot end before Yoda is stopped.
     const { job, gate } = gatedJob(dir, { files: 2, events: 10, tickets: 1 });
-    const p = start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--droid-timeout', '2'], { log: join(dir, 'a.log') });
+    const p = start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--droid-timeout', '2'], {
+      log: join(dir, 'a.log'),
+    });
     await waitFor('a first range done', () => doneRecords(workdir).length >= 1);
     process.kill(p.child.pid!, 'SIGSTOP');
     gate.open(); // the workers go on and their Droid reports while Yoda is stopped
@@ -137,7 +158,10 @@ describe('a stopped yoda resumed (SIGSTOP, SIGCONT) carries on (#15)', () => {
     // slower machine only makes it longer, which the test allows.
     await new Promise((r) => setTimeout(r, 4_000));
     process.kill(p.child.pid!, 'SIGCONT');
-    const { code } = await Promise.race([p.exit, new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000))]);
+    const { code } = await Promise.race([
+      p.exit,
+      new Promise<never>((_, no) => setTimeout(() => no(new Error('yoda did not exit within 60 s')), 60_000)),
+    ]);
     const output = readFileSync(join(dir, 'a.log'), 'utf8');
     expect(code, output).toBe(0);
     expect(output).not.toMatch(/declared lost|every Droid left/);

@@ -60,7 +60,9 @@ describe.skipIf(why !== null)('read-only and full file systems', () => {
     readOnly(m);
     const again = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'b.log') });
     expect(again.code, again.output).toBe(2);
-    expect(again.output).toMatch(/work directory .* cannot be used: resuming needs to write in it: it is on a read-only file system/);
+    expect(again.output).toMatch(
+      /work directory .* cannot be used: resuming needs to write in it: it is on a read-only file system/,
+    );
     const status = await yoda(['status', workdir], { log: join(dir, 'c.log') });
     expect(status.code, status.output).toBe(0);
     const report = await yoda(['report', workdir], { log: join(dir, 'd.log') });

@@ -17,7 +17,10 @@ async function runWith(args: string[]) {
 // Every option's range and relations are unit-tested in test/unit/runtime/options.test.ts; these go through the CLI.
 describe('options of yoda run are validated before anything starts', () => {
   it.each([
-    [['--deadline', String(Math.floor(Date.now() / 1000) + 3600), '--margin', 'abc'], /--margin "abc": expected a number of seconds/],
+    [
+      ['--deadline', String(Math.floor(Date.now() / 1000) + 3600), '--margin', 'abc'],
+      /--margin "abc": expected a number of seconds/,
+    ],
     [['--heartbeat', 'abc'], /--heartbeat "abc": expected a number of seconds/],
     [['--droid-timeout', '1', '--heartbeat', '5'], /--droid-timeout 1 with --heartbeat 5/],
     [['--grace', 'abc'], /--grace "abc"/],
@@ -33,7 +36,7 @@ describe('options of yoda run are validated before anything starts', () => {
     expect(existsSync(r.workdir)).toBe(false);
   });
 
-  it('refuses an --interface address that is not this node\'s before writing anything (#12)', async () => {
+  it("refuses an --interface address that is not this node's before writing anything (#12)", async () => {
     const r = await runWith(['--interface', '8.8.8.8']);
     expect(r.code, r.output).toBe(2);
     expect(r.output).toMatch(/--interface 8.8.8.8: not an address of this node/);
@@ -74,7 +77,10 @@ describe('the job file', () => {
   it('names payload.cwd when it does not exist (#14)', async () => {
     const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 1, events: 10, extra: {} });
-    writeFileSync(job, `${(await import('node:fs')).readFileSync(job, 'utf8').replace('payload:\n', 'payload:\n  cwd: /nonexistent\n')}`);
+    writeFileSync(
+      job,
+      `${(await import('node:fs')).readFileSync(job, 'utf8').replace('payload:\n', 'payload:\n  cwd: /nonexistent\n')}`,
+    );
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'a.log') });
     expect(r.code, r.output).toBe(2);
     expect(r.output).toMatch(/payload.cwd: \/nonexistent does not exist/);

@@ -67,7 +67,9 @@ describe('bad input gets a clear error, exit code 2, and nothing started', () =>
   });
 
   it('refuses slots this node cannot hold before creating anything', async () => {
-    const r = await runWith(GOOD().replace('[python3, x.py]', '[python3, x.py], coresPerWorker: 4096'), { 'in/a.txt': 'x\n' });
+    const r = await runWith(GOOD().replace('[python3, x.py]', '[python3, x.py], coresPerWorker: 4096'), {
+      'in/a.txt': 'x\n',
+    });
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/payload.coresPerWorker \{cores: 4096\} cannot be met: .* cores are free/);
     expect(existsSync(join(r.dir, 'work'))).toBe(false);

@@ -26,11 +26,13 @@ describe('chaos', () => {
   // A cycle starts two `yoda` processes and waits for a stage: 2-3 s on the 2-core CI VM under other work, 4 s
   // with two CPU burners beside it (30 cycles: 1-2 min in all). The timeout only catches a hang, so it allows
   // 15 s a cycle, plus 2 min for the clean finish.
-  it(`${CYCLES} cycles of random SIGKILLs, then a clean finish: verify.py passes, no range done twice`, { timeout: 120_000 + CYCLES * 15_000 }, async () => {
+  it(`${CYCLES} cycles of random SIGKILLs, then a clean finish: verify.py passes, no range done twice`, {
+    timeout: 120_000 + CYCLES * 15_000,
+  }, async () => {
     const { dir, workdir } = jobDirs('yoda-chaos-');
     const job = montecarloJob(dir, { files: FILES, events: EVENTS, per: 5, env: { MONTECARLO_SLEEP: '0.03' } });
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const kills: Record<string, number> = { yoda: 0, droid: 0, worker: 0, tree: 0 };
     const stages: Record<string, number> = { starting: 0, assigned: 0, done: 0, ended: 0 };
     const count = (t: string) => journalRecords(workdir).filter((r) => r.t === t).length;
@@ -38,16 +40,34 @@ describe('chaos', () => {
       const assignsBefore = count('assign');
       const doneBefore = count('done');
       const rank = (r: number): Started =>
-        start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--allow-shared-node', '--droid-timeout', '3', '--rendezvous-timeout', '20', '-q'], {
-          log: join(dir, `cycle.log`), env: { PMI_RANK: String(r), PMI_SIZE: '2' },
-        });
+        start(
+          process.execPath,
+          [
+            CLI,
+            'run',
+            job,
+            '--workdir',
+            workdir,
+            '--allow-shared-node',
+            '--droid-timeout',
+            '3',
+            '--rendezvous-timeout',
+            '20',
+            '-q',
+          ],
+          {
+            log: join(dir, `cycle.log`),
+            env: { PMI_RANK: String(r), PMI_SIZE: '2' },
+          },
+        );
       const ranks = [rank(0), rank(1)];
       // Yoda exiting first (the job is complete, or this run failed) ends a stage's wait too. Rank 1 may leave
       // early by itself (it can find the endpoint of the Yoda killed last cycle); rank 0's Droid goes on.
       let exited = false;
       void ranks[0].exit.then(() => (exited = true));
       const stage = (['starting', 'assigned', 'done'] as const)[Math.floor(random() * 3)];
-      if (stage === 'assigned') await waitFor(`cycle ${cycle}: ranges handed out`, () => exited || count('assign') > assignsBefore);
+      if (stage === 'assigned')
+        await waitFor(`cycle ${cycle}: ranges handed out`, () => exited || count('assign') > assignsBefore);
       if (stage === 'done') await waitFor(`cycle ${cycle}: a range done`, () => exited || count('done') > doneBefore);
       stages[exited ? 'ended' : stage] += 1;
       await sleep(random() * (stage === 'starting' ? 1000 : 300));
@@ -68,7 +88,9 @@ describe('chaos', () => {
     const before = doneRecords(workdir).length;
     const final = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'final.log') });
     expect(final.code, final.output).toBe(0);
-    console.log(`chaos: ${CYCLES} cycles, stages ${JSON.stringify(stages)}, kills ${JSON.stringify(kills)}, ${before}/${RANGES} ranges done before the clean run`);
+    console.log(
+      `chaos: ${CYCLES} cycles, stages ${JSON.stringify(stages)}, kills ${JSON.stringify(kills)}, ${before}/${RANGES} ranges done before the clean run`,
+    );
     const ids = doneRecords(workdir).map((d) => d.id);
     expect(ids).toHaveLength(RANGES);
     expect(new Set(ids).size).toBe(RANGES);

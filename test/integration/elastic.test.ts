@@ -3,7 +3,14 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkFlakyOutputs, doneRecords, gatedJob, journalRecords, montecarloExample, verifyMontecarlo } from './jobs.js';
+import {
+  checkFlakyOutputs,
+  doneRecords,
+  gatedJob,
+  journalRecords,
+  montecarloExample,
+  verifyMontecarlo,
+} from './jobs.js';
 import { CLI, jobDirs, killAll, start, waitFor, type Started } from './proc.js';
 
 afterEach(killAll);
@@ -36,13 +43,18 @@ function workerPids(workdir: string, pid: number): number[] {
   const name = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith(`.pid${pid}.json`)) : undefined;
   if (!name) return [];
   try {
-    return (JSON.parse(readFileSync(join(dir, name), 'utf8')) as { workers: { pid: number }[] }).workers.map((w) => w.pid).sort();
+    return (JSON.parse(readFileSync(join(dir, name), 'utf8')) as { workers: { pid: number }[] }).workers
+      .map((w) => w.pid)
+      .sort();
   } catch {
     return [];
   }
 }
 
-const epochs = (workdir: string) => (existsSync(join(workdir, 'lease')) ? readdirSync(join(workdir, 'lease')).filter((n) => n.startsWith('epoch-')).length : 0);
+const epochs = (workdir: string) =>
+  existsSync(join(workdir, 'lease'))
+    ? readdirSync(join(workdir, 'lease')).filter((n) => n.startsWith('epoch-')).length
+    : 0;
 
 describe('one job, many allocations', () => {
   it('a second yoda run on a live work directory joins as a Droid; both exit 0 and no range is done twice', async () => {
@@ -64,9 +76,13 @@ describe('one job, many allocations', () => {
     // Records for the status/report engineer: the run's launch and epoch, one join per Droid with its launch.
     const records = journalRecords(t.workdir);
     const runs = records.filter((r) => r.t === 'run');
-    expect(runs).toEqual([expect.objectContaining({ epoch: 1, takeover: false, e: 1, launch: `local:${runs[0].host}:${a.child.pid}` })]);
+    expect(runs).toEqual([
+      expect.objectContaining({ epoch: 1, takeover: false, e: 1, launch: `local:${runs[0].host}:${a.child.pid}` }),
+    ]);
     const joins = records.filter((r) => r.t === 'join');
-    expect(joins.map((r) => (r as { launch: string }).launch).sort()).toEqual([`local:${runs[0].host}:${a.child.pid}`, `local:${runs[0].host}:${b.child.pid}`].sort());
+    expect(joins.map((r) => (r as { launch: string }).launch).sort()).toEqual(
+      [`local:${runs[0].host}:${a.child.pid}`, `local:${runs[0].host}:${b.child.pid}`].sort(),
+    );
     expect(records.filter((r) => r.t === 'leave')).toHaveLength(2);
     expect(records.every((r) => r.e === 1)).toBe(true);
   });
@@ -76,18 +92,36 @@ describe('one job, many allocations', () => {
     const a = run(t, 'a');
     await waitFor('4 ranges done by the first run', () => doneRecords(t.workdir).length >= 4);
     // A second launch of two ranks (PMI variables, as mpiexec sets them) on the same work directory.
-    const ranks = [0, 1].map((k) => start(process.execPath, [CLI, 'run', t.job, '--workdir', t.workdir, '--allow-shared-node'], {
-      log: join(t.dir, `b${k}.log`), env: { ...ENV, PMI_RANK: String(k), PMI_SIZE: '2', SLURM_JOB_ID: '77', SLURM_STEP_ID: '0' },
-    }));
-    await waitFor('both ranks to join', () => (text(a.log).match(/joined from \S+ from another allocation \(slurm:77\.0\)/g) ?? []).length === 2);
+    const ranks = [0, 1].map((k) =>
+      start(process.execPath, [CLI, 'run', t.job, '--workdir', t.workdir, '--allow-shared-node'], {
+        log: join(t.dir, `b${k}.log`),
+        env: { ...ENV, PMI_RANK: String(k), PMI_SIZE: '2', SLURM_JOB_ID: '77', SLURM_STEP_ID: '0' },
+      }),
+    );
+    await waitFor(
+      'both ranks to join',
+      () => (text(a.log).match(/joined from \S+ from another allocation \(slurm:77\.0\)/g) ?? []).length === 2,
+    );
     expect(epochs(t.workdir)).toBe(1);
     t.gate.open();
     const codes = await Promise.all([a.exit, ...ranks.map((r) => r.exit)]);
-    expect(codes.map((c) => c.code), [a, ...ranks].map((r) => text(r.log)).join('\n----\n')).toEqual([0, 0, 0]);
-    expect(text(join(t.dir, 'b1.log')) + text(join(t.workdir, 'logs', 'yoda-rank1.log'))).toMatch(/another allocation's: local:/);
+    expect(
+      codes.map((c) => c.code),
+      [a, ...ranks].map((r) => text(r.log)).join('\n----\n'),
+    ).toEqual([0, 0, 0]);
+    expect(text(join(t.dir, 'b1.log')) + text(join(t.workdir, 'logs', 'yoda-rank1.log'))).toMatch(
+      /another allocation's: local:/,
+    );
     expectDoneOnce(t.workdir, 16);
-    const joins = journalRecords(t.workdir).filter((r) => r.t === 'join').map((r) => [(r as { rank: number }).rank, (r as { launch: string }).launch]);
-    expect(joins).toEqual(expect.arrayContaining([[0, 'slurm:77.0'], [1, 'slurm:77.0']]));
+    const joins = journalRecords(t.workdir)
+      .filter((r) => r.t === 'join')
+      .map((r) => [(r as { rank: number }).rank, (r as { launch: string }).launch]);
+    expect(joins).toEqual(
+      expect.arrayContaining([
+        [0, 'slurm:77.0'],
+        [1, 'slurm:77.0'],
+      ]),
+    );
   });
 
   it('fences off a Yoda paused past its lease: the other run takes over, the old one writes nothing that counts and exits nonzero', async () => {
@@ -97,8 +131,16 @@ describe('one job, many allocations', () => {
     const b = run(t, 'b');
     await waitFor('the second run to join', () => /joined from \S+ from another allocation/.test(text(a.log)));
     process.kill(a.child.pid!, 'SIGSTOP');
-    await waitFor('the second run to take the job over', () => /took the job over as Yoda \(epoch 2\) .*stale/.test(text(b.log)), 30_000);
-    await waitFor('the second run\'s Droid to join its own new Yoda', () => /yoda: Droid \S+ joined from \S+ \(rank 0/.test(text(b.log)), 30_000);
+    await waitFor(
+      'the second run to take the job over',
+      () => /took the job over as Yoda \(epoch 2\) .*stale/.test(text(b.log)),
+      30_000,
+    );
+    await waitFor(
+      "the second run's Droid to join its own new Yoda",
+      () => /yoda: Droid \S+ joined from \S+ \(rank 0/.test(text(b.log)),
+      30_000,
+    );
     process.kill(a.child.pid!, 'SIGCONT');
     const ea = await a.exit;
     expect(ea.code, text(a.log)).toBe(5);
@@ -126,7 +168,9 @@ describe('one job, many allocations', () => {
     // From here the lease is free as an observer on this host judges it (its holder's pid is gone; elsewhere it
     // would go stale after YODA_LEASE_TIMEOUT), so the clock starts when the test itself sees the Yoda gone.
     const lostAt = Date.now();
-    await waitFor('the second run to take the job over', () => /took the job over as Yoda \(epoch 2\)/.test(text(b.log)));
+    await waitFor('the second run to take the job over', () =>
+      /took the job over as Yoda \(epoch 2\)/.test(text(b.log)),
+    );
     // The issue's promise, "a lost Yoda is replaced within the lease timeout + 10 s": the take-over needs one look at
     // the lease (every 0.5 s) and one exclusive create, well under a second here; the bound is generous so that a
     // 4x slower, loaded machine still passes, yet a take-over that waited for the wrong thing would fail it.
@@ -145,14 +189,20 @@ describe('one job, many allocations', () => {
     await waitFor('4 ranges done by the first run', () => doneRecords(t.workdir).length >= 4);
     const b = run(t, 'b');
     await waitFor('the second run to join', () => /joined from \S+ from another allocation/.test(text(a.log)));
-    const before = await waitFor('the second run\'s workers', () => {
+    const before = await waitFor("the second run's workers", () => {
       const pids = workerPids(t.workdir, b.child.pid!);
       return pids.length === 2 && pids;
     });
     process.kill(a.child.pid!, 'SIGUSR1');
-    await waitFor('the second run to take the job over', () => /took the job over as Yoda \(epoch 2\) .*released/.test(text(b.log)), 15_000);
+    await waitFor(
+      'the second run to take the job over',
+      () => /took the job over as Yoda \(epoch 2\) .*released/.test(text(b.log)),
+      15_000,
+    );
     expect(text(b.log)).toMatch(/Yoda is moving .*keeping the workers/);
-    await waitFor('the second run\'s Droid to join its own new Yoda', () => /welcomed by the new Yoda/.test(text(b.log)));
+    await waitFor("the second run's Droid to join its own new Yoda", () =>
+      /welcomed by the new Yoda/.test(text(b.log)),
+    );
     // Same worker processes before and after the hand-over: the Droid kept them (they still hold their ranges).
     expect(workerPids(t.workdir, b.child.pid!)).toEqual(before);
     for (const pid of before) expect(() => process.kill(pid, 0)).not.toThrow();
@@ -162,7 +212,9 @@ describe('one job, many allocations', () => {
     expect(text(a.log)).toMatch(/handed the job over/);
     expect(eb.code, text(b.log)).toBe(0);
     const runB = journalRecords(t.workdir).find((r) => r.t === 'run' && r.e === 2);
-    expect(runB).toEqual(expect.objectContaining({ takeover: true, launch: expect.stringContaining(String(b.child.pid)) }));
+    expect(runB).toEqual(
+      expect.objectContaining({ takeover: true, launch: expect.stringContaining(String(b.child.pid)) }),
+    );
     expect(workersStartedBy(t.dir, 'b')).toBe(2); // started once, never again
     expectDoneOnce(t.workdir, 16);
     expect(checkFlakyOutputs(t.workdir, 2, 40)).toEqual([]);
@@ -175,7 +227,7 @@ function workersStartedBy(dir: string, name: string): number {
   return m.reduce((n, s) => n + Number(/\d+/.exec(s)![0]), 0);
 }
 
-describe('the issue\'s reproduction', () => {
+describe("the issue's reproduction", () => {
   it('two yoda run of the montecarlo example on one work directory: both exit 0 and verify.py passes (no range done twice)', async () => {
     const { dir, workdir } = jobDirs('yoda-elastic-mc-');
     const job = montecarloExample(dir, { files: 2, events: 100 });
@@ -219,7 +271,11 @@ describe('corruption in the middle of the journal', () => {
     expect(text(join(dir, 'again.log'))).not.toMatch(/torn/);
     expect(readFileSync(join(workdir, 'journal.corrupt'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect(doneRecords(workdir)).toHaveLength(16); // 15 kept + the one redone; the corrupt line is not parsed
-    expect(readFileSync(path).subarray(0, at + 1).equals(bytes.subarray(0, at + 1))).toBe(true); // nothing truncated
+    expect(
+      readFileSync(path)
+        .subarray(0, at + 1)
+        .equals(bytes.subarray(0, at + 1)),
+    ).toBe(true); // nothing truncated
     expect(checkFlakyOutputs(workdir, 2, 40)).toEqual([]);
   });
 });
@@ -227,7 +283,10 @@ describe('corruption in the middle of the journal', () => {
 describe('yoda serve', () => {
   it('runs Yoda without a Droid; a yoda run on the same work directory brings the Droids, and both exit 0', async () => {
     const t = setup(0);
-    const serve = start(process.execPath, [CLI, 'serve', t.job, '--workdir', t.workdir], { log: join(t.dir, 'serve.log'), env: ENV });
+    const serve = start(process.execPath, [CLI, 'serve', t.job, '--workdir', t.workdir], {
+      log: join(t.dir, 'serve.log'),
+      env: ENV,
+    });
     await waitFor('Yoda to listen', () => /Yoda only \(yoda serve\)/.test(text(serve.log)));
     expect(existsSync(join(t.workdir, 'nodes')) ? readdirSync(join(t.workdir, 'nodes')) : []).toEqual([]); // no Droid, no workers
     const b = run(t, 'b');

@@ -23,7 +23,11 @@ describe('examples', () => {
     expect(table).toMatch(/^events\s+80 of 80 done \(100.0%\)$/m);
     expect(table).toMatch(/^nodes \(last run\):\n\s+node\s+ranges\s+events\s+events\/s\s+failures\n\s+\S+\s+4\s+80\s/m);
     const json = JSON.parse((await yoda(['status', workdir, '--json'], { log: join(dir, 'status.json.log') })).output);
-    expect(json).toMatchObject({ state: 'complete', ranges: { total: 4, done: 4, ready: 0, assigned: 0, failed: 0, fatal: 0 }, events: { total: 80, done: 80 } });
+    expect(json).toMatchObject({
+      state: 'complete',
+      ranges: { total: 4, done: 4, ready: 0, assigned: 0, failed: 0, fatal: 0 },
+      events: { total: 80, done: 80 },
+    });
     expect(json.nodes[0]).toMatchObject({ ranges: 4, events: 80 });
     // verify.py can fail: a corrupted output is caught.
     const first = doneRecords(workdir)[0].out[0];
@@ -40,7 +44,9 @@ describe('examples', () => {
   it('montecarlo at full size, as `npm run example` runs it: verify.py passes', { timeout: 600_000 }, async () => {
     execFileSync('python3', [join(ROOT, 'examples/montecarlo/make_inputs.py')], { stdio: 'ignore' });
     const { dir, workdir } = jobDirs();
-    const r = await yoda(['run', join(ROOT, 'examples/montecarlo/job.yaml'), '--workdir', workdir], { log: join(dir, 'run.log') });
+    const r = await yoda(['run', join(ROOT, 'examples/montecarlo/job.yaml'), '--workdir', workdir], {
+      log: join(dir, 'run.log'),
+    });
     expect(r.code, r.output).toBe(0);
     const verify = verifyMontecarlo(workdir);
     expect(verify.code, verify.output).toBe(0);
@@ -49,7 +55,9 @@ describe('examples', () => {
 
   it('checksum: command mode runs one process per range and writes every event once', async () => {
     const { dir, workdir } = jobDirs();
-    const r = await yoda(['run', join(ROOT, 'examples/checksum/job.yaml'), '--workdir', workdir], { log: join(dir, 'run.log') });
+    const r = await yoda(['run', join(ROOT, 'examples/checksum/job.yaml'), '--workdir', workdir], {
+      log: join(dir, 'run.log'),
+    });
     expect(r.code, r.output).toBe(0);
     const done = doneRecords(workdir);
     expect(done).toHaveLength(10); // 35 + 52 lines in ranges of 10
@@ -62,7 +70,10 @@ describe('examples', () => {
   it('the Node payload helper speaks the worker protocol', async () => {
     const { dir, workdir } = jobDirs();
     const job = flakyJob(dir, { files: 2, events: 30, per: 5 });
-    const spec = readFileSync(job, 'utf8').replace(/command:\n(\s+)- python3\n\s+- .*flaky.py/, `command:\n$1- node\n$1- ${join(ROOT, 'test/fixtures/payloads/node-payload.mjs')}`);
+    const spec = readFileSync(job, 'utf8').replace(
+      /command:\n(\s+)- python3\n\s+- .*flaky.py/,
+      `command:\n$1- node\n$1- ${join(ROOT, 'test/fixtures/payloads/node-payload.mjs')}`,
+    );
     writeFileSync(job, spec);
     expect(spec).toContain('node-payload.mjs');
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });

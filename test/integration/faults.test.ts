@@ -17,9 +17,22 @@ const journal = (workdir: string) => journalRecords(workdir) as unknown as Rec[]
 
 /** Starts rank `rank` of a 2-rank launch on this machine (PMI variables, as mpiexec would set them). */
 const rank = (rank: number, job: string, workdir: string, log: string, extra: string[] = []) =>
-  start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--allow-shared-node', ...(extra.length ? extra : ['--droid-timeout', '3'])], {
-    log, env: { PMI_RANK: String(rank), PMI_SIZE: '2' },
-  });
+  start(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      job,
+      '--workdir',
+      workdir,
+      '--allow-shared-node',
+      ...(extra.length ? extra : ['--droid-timeout', '3']),
+    ],
+    {
+      log,
+      env: { PMI_RANK: String(rank), PMI_SIZE: '2' },
+    },
+  );
 
 describe('faults', () => {
   it('a Droid killed mid-run: its ranges go back to ready within the heartbeat limit, no attempt burned', async () => {
@@ -28,7 +41,9 @@ describe('faults', () => {
     const { job, gate } = gatedJob(dir, { files: 2, events: 60, per: 5, tickets: 0 });
     const r0 = rank(0, job, workdir, join(dir, 'rank0.log'));
     const r1 = rank(1, job, workdir, join(dir, 'rank1.log'));
-    await waitFor('rank 1 holding ranges', () => journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')));
+    await waitFor('rank 1 holding ranges', () =>
+      journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')),
+    );
     const killedAt = Date.now();
     killGroup(r1.child.pid);
     await r1.exit;
@@ -43,7 +58,10 @@ describe('faults', () => {
     expect(Number(release!.at) - killedAt).toBeLessThan(60_000);
     expect(recs.filter((r) => r.t === 'fail')).toEqual([]);
     for (const i of release!.r as number[]) {
-      const attempts = recs.filter((r) => r.t === 'assign').flatMap((r) => (r.r as number[]).map((x, k) => [x, (r.a as number[])[k]])).filter(([x]) => x === i);
+      const attempts = recs
+        .filter((r) => r.t === 'assign')
+        .flatMap((r) => (r.r as number[]).map((x, k) => [x, (r.a as number[])[k]]))
+        .filter(([x]) => x === i);
       expect(attempts.map(([, a]) => a)).toEqual([1, 1]); // handed out again with the same attempt number
     }
     expect(checkFlakyOutputs(workdir, 2, 60)).toEqual([]);
@@ -55,7 +73,9 @@ describe('faults', () => {
     const { job } = gatedJob(dir, { files: 2, events: 60, per: 5, tickets: 0 });
     const r0 = rank(0, job, workdir, join(dir, 'rank0.log'), ['--droid-timeout', '1']);
     const r1 = rank(1, job, workdir, join(dir, 'rank1.log'), ['--droid-timeout', '1']);
-    await waitFor('rank 1 holding ranges', () => journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')));
+    await waitFor('rank 1 holding ranges', () =>
+      journal(workdir).some((r) => r.t === 'assign' && String(r.droid).startsWith('droid-1-')),
+    );
     killGroup(r0.child.pid);
     const { code } = await r1.exit;
     const out = readFileSync(join(dir, 'rank1.log'), 'utf8');
@@ -72,12 +92,19 @@ describe('faults', () => {
     expect((await r0.exit).code).toBe(0); // rank 0's own Droid did the whole job
     const late = rank(1, job, workdir, join(dir, 'rank1.log'));
     expect((await late.exit).code).toBe(0);
-    expect(readFileSync(join(workdir, 'logs', 'yoda-rank1.log'), 'utf8')).toMatch(/Yoda already finished this run; nothing to join/);
+    expect(readFileSync(join(workdir, 'logs', 'yoda-rank1.log'), 'utf8')).toMatch(
+      /Yoda already finished this run; nothing to join/,
+    );
   });
 
   it('a hung payload is killed with its whole process tree at the range time limit, and the range is retried', async () => {
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, { files: 1, events: 20, per: 5, env: { FLAKY_MODE: 'hang-once', FLAKY_RANGE: 'f0.txt:5-9' } });
+    const job = flakyJob(dir, {
+      files: 1,
+      events: 20,
+      per: 5,
+      env: { FLAKY_MODE: 'hang-once', FLAKY_RANGE: 'f0.txt:5-9' },
+    });
     writeFileSync(job, readFileSync(job, 'utf8').replace('payload:\n', 'payload:\n  rangeTimeoutSeconds: 2\n'));
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });
     expect(r.code, r.output).toBe(0);

@@ -24,8 +24,18 @@ function rng(seed: number): () => number {
 
 /** Valid-looking messages to mutate; none is a hello of the right version, and none names a real range. */
 const BASES = [
-  { type: 'report', results: [{ i: 3, id: 'fuzz:0-4', ok: true, outputs: ['/tmp/x'], cpu: 1, wall: 1, start: 0, end: 1, slot: 0 }], released: [1, 2], want: 3 },
-  { type: 'report', results: [{ i: 2, id: 'fuzz:5-9', ok: false, code: 'ERR_X', message: 'm', start: 0, end: 1, slot: 0 }], released: [], want: 0 },
+  {
+    type: 'report',
+    results: [{ i: 3, id: 'fuzz:0-4', ok: true, outputs: ['/tmp/x'], cpu: 1, wall: 1, start: 0, end: 1, slot: 0 }],
+    released: [1, 2],
+    want: 3,
+  },
+  {
+    type: 'report',
+    results: [{ i: 2, id: 'fuzz:5-9', ok: false, code: 'ERR_X', message: 'm', start: 0, end: 1, slot: 0 }],
+    released: [],
+    want: 0,
+  },
   { type: 'hello', version: 99, droid: 'fuzz', node: 'n', rank: 0, pid: 1, slots: 1, cores: 1 },
   { type: 'heartbeat' },
   { type: 'bye', reason: 'x' },
@@ -42,7 +52,8 @@ function frame(next: () => number, n: number): Buffer {
   if (kind < 0.4) return base.subarray(0, Math.floor(next() * base.length)); // truncated
   if (kind < 0.45) return Buffer.concat([base, Buffer.alloc(Math.floor(next() * 70_000), 0x91)]); // oversized tail
   const mutated = Buffer.from(base);
-  for (let k = 0; k < 1 + Math.floor(next() * 4); k++) mutated[Math.floor(next() * mutated.length)] = Math.floor(next() * 256);
+  for (let k = 0; k < 1 + Math.floor(next() * 4); k++)
+    mutated[Math.floor(next() * mutated.length)] = Math.floor(next() * 256);
   return mutated; // mutated: often valid msgpack of the wrong shape
 }
 
@@ -55,7 +66,14 @@ describe('hostile frames', () => {
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'yoda.log') });
     const ep = await yodaEndpoint(workdir);
     const keys = ep.keys;
-    const fuzzer = new Dealer({ routingId: 'fuzzer', linger: 30_000, sendHighWaterMark: 0, curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret });
+    const fuzzer = new Dealer({
+      routingId: 'fuzzer',
+      linger: 30_000,
+      sendHighWaterMark: 0,
+      curveServerKey: keys.serverPublic,
+      curvePublicKey: keys.clientPublic,
+      curveSecretKey: keys.clientSecret,
+    });
     fuzzer.connect(ep.endpoint);
     const refusals: string[] = [];
     const drain = (async () => {
@@ -73,7 +91,9 @@ describe('hostile frames', () => {
     for (let n = 0; n < FRAMES; n++) await fuzzer.send(frame(next, n));
     // A last, well-formed hello of an unknown protocol version: Yoda refuses it only once it has read (and dropped)
     // the frames sent before it, so its refusal says the frames were taken while the job was still running.
-    await fuzzer.send(pack({ type: 'hello', version: 424242, droid: 'fuzz-last', node: 'n', rank: 0, pid: 1, slots: 1, cores: 1 }));
+    await fuzzer.send(
+      pack({ type: 'hello', version: 424242, droid: 'fuzz-last', node: 'n', rank: 0, pid: 1, slots: 1, cores: 1 }),
+    );
     await waitFor('the refusal of the last hello', () => refusals.some((r) => /protocol version 424242/.test(r)));
     writeFileSync(gate, '');
     expect((await run.exit).code, readFileSync(join(dir, 'yoda.log'), 'utf8')).toBe(0);

@@ -8,10 +8,23 @@ import { stringify } from 'yaml';
 import { ROOT } from './proc.js';
 
 /** Writes `files` input files of `events` lines and a job file running test/fixtures/payloads/flaky.py. */
-export function flakyJob(dir: string, o: { files?: number; events?: number; per?: number; env?: Record<string, string>; maxAttempts?: number; extra?: Record<string, unknown> } = {}): string {
+export function flakyJob(
+  dir: string,
+  o: {
+    files?: number;
+    events?: number;
+    per?: number;
+    env?: Record<string, string>;
+    maxAttempts?: number;
+    extra?: Record<string, unknown>;
+  } = {},
+): string {
   mkdirSync(join(dir, 'in'), { recursive: true });
   for (let f = 0; f < (o.files ?? 2); f++) {
-    writeFileSync(join(dir, 'in', `f${f}.txt`), Array.from({ length: o.events ?? 40 }, (_, e) => `event ${e}\n`).join(''));
+    writeFileSync(
+      join(dir, 'in', `f${f}.txt`),
+      Array.from({ length: o.events ?? 40 }, (_, e) => `event ${e}\n`).join(''),
+    );
   }
   const job = {
     name: 'flaky',
@@ -41,7 +54,8 @@ export function journalRecords(workdir: string): JournalRecord[] {
 export function checkFlakyOutputs(workdir: string, files: number, events: number): string[] {
   const seen = new Map<string, number>();
   for (const r of doneRecords(workdir)) {
-    for (const line of readFileSync(r.out[0], 'utf8').split('\n').filter(Boolean)) seen.set(line, (seen.get(line) ?? 0) + 1);
+    for (const line of readFileSync(r.out[0], 'utf8').split('\n').filter(Boolean))
+      seen.set(line, (seen.get(line) ?? 0) + 1);
   }
   const problems: string[] = [];
   for (let f = 0; f < files; f++) {
@@ -54,9 +68,24 @@ export function checkFlakyOutputs(workdir: string, files: number, events: number
 }
 
 /** A small montecarlo job in `dir` (inputs made by examples/montecarlo/make_inputs.py); verify with verify.py. */
-export function montecarloJob(dir: string, o: { files?: number; events?: number; per?: number; env?: Record<string, string> } = {}): string {
+export function montecarloJob(
+  dir: string,
+  o: { files?: number; events?: number; per?: number; env?: Record<string, string> } = {},
+): string {
   const example = join(ROOT, 'examples', 'montecarlo');
-  execFileSync('python3', [join(example, 'make_inputs.py'), '--files', String(o.files ?? 2), '--events', String(o.events ?? 60), '--out', join(dir, 'inputs')], { stdio: 'ignore' });
+  execFileSync(
+    'python3',
+    [
+      join(example, 'make_inputs.py'),
+      '--files',
+      String(o.files ?? 2),
+      '--events',
+      String(o.events ?? 60),
+      '--out',
+      join(dir, 'inputs'),
+    ],
+    { stdio: 'ignore' },
+  );
   const job = {
     name: 'mc-test',
     inputs: [{ files: 'inputs/*.evgen', eventsCommand: ['python3', join(example, 'payload.py'), '--count', '{file}'] }],
@@ -71,7 +100,13 @@ export function montecarloJob(dir: string, o: { files?: number; events?: number;
 /** Runs examples/montecarlo/verify.py on a work directory; returns its exit code and output. */
 export function verifyMontecarlo(workdir: string): { code: number; output: string } {
   try {
-    return { code: 0, output: execFileSync('python3', [join(ROOT, 'examples', 'montecarlo', 'verify.py'), workdir], { encoding: 'utf8', stdio: 'pipe' }) };
+    return {
+      code: 0,
+      output: execFileSync('python3', [join(ROOT, 'examples', 'montecarlo', 'verify.py'), workdir], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    };
   } catch (e) {
     const err = e as { status: number; stdout: string; stderr: string };
     return { code: err.status, output: `${err.stdout}${err.stderr}` };
@@ -96,10 +131,30 @@ export function makeGate(dir: string): Gate {
  * `tickets` ranges run, then every worker waits, holding its range, until the test calls `gate.open()`.
  * A test that needs a job still running (with ranges done and ranges in flight) gets one for sure this way.
  */
-export function gatedJob(dir: string, o: { files?: number; events?: number; per?: number; tickets?: number; maxAttempts?: number; extra?: Record<string, unknown> } = {}): { job: string; gate: Gate } {
+export function gatedJob(
+  dir: string,
+  o: {
+    files?: number;
+    events?: number;
+    per?: number;
+    tickets?: number;
+    maxAttempts?: number;
+    extra?: Record<string, unknown>;
+  } = {},
+): { job: string; gate: Gate } {
   const gate = makeGate(dir);
-  const payload = { ...(o.extra?.payload as Record<string, unknown> | undefined), command: ['python3', join(ROOT, 'test/fixtures/payloads/gated.py')], env: { GATE_DIR: gate.dir, GATE_TICKETS: String(o.tickets ?? 0) } };
-  const job = flakyJob(dir, { files: o.files, events: o.events, per: o.per, maxAttempts: o.maxAttempts, extra: { ...o.extra, payload } });
+  const payload = {
+    ...(o.extra?.payload as Record<string, unknown> | undefined),
+    command: ['python3', join(ROOT, 'test/fixtures/payloads/gated.py')],
+    env: { GATE_DIR: gate.dir, GATE_TICKETS: String(o.tickets ?? 0) },
+  };
+  const job = flakyJob(dir, {
+    files: o.files,
+    events: o.events,
+    per: o.per,
+    maxAttempts: o.maxAttempts,
+    extra: { ...o.extra, payload },
+  });
   return { job, gate };
 }
 
@@ -111,6 +166,18 @@ export function gatedJob(dir: string, o: { files?: number; events?: number; per?
 export function montecarloExample(dir: string, o: { files?: number; events?: number } = {}): string {
   const example = join(ROOT, 'examples', 'montecarlo');
   for (const f of ['job.yaml', 'payload.py']) symlinkSync(join(example, f), join(dir, f));
-  execFileSync('python3', [join(example, 'make_inputs.py'), '--files', String(o.files ?? 2), '--events', String(o.events ?? 40), '--out', join(dir, 'inputs')], { stdio: 'ignore' });
+  execFileSync(
+    'python3',
+    [
+      join(example, 'make_inputs.py'),
+      '--files',
+      String(o.files ?? 2),
+      '--events',
+      String(o.events ?? 40),
+      '--out',
+      join(dir, 'inputs'),
+    ],
+    { stdio: 'ignore' },
+  );
   return join(dir, 'job.yaml');
 }

@@ -13,7 +13,9 @@ async function run(events: number, per: number, args: string[] = [], env: Record
   const started = Date.now();
   const r = await yoda(['run', job, '--workdir', workdir, ...args], { log: join(dir, 'out.log') });
   expect(r.code, r.output).toBe(0);
-  const rankLog = readFileSync(join(workdir, 'logs', 'yoda-rank0.log'), 'utf8').trim().split('\n');
+  const rankLog = readFileSync(join(workdir, 'logs', 'yoda-rank0.log'), 'utf8')
+    .trim()
+    .split('\n');
   return { output: r.output, rankLog, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -23,7 +25,9 @@ describe('logs', () => {
     const progress = r.output.split('\n').filter((l) => l.includes('progress: '));
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.length).toBeLessThanOrEqual(Math.ceil(r.seconds) + 1);
-    expect(progress[0]).toMatch(/progress: \d+\/120 ranges, \d+\/120 events \(.*%\), [\d.]+ events\/s, ETA [\d:?]+, \d\/\d workers busy/);
+    expect(progress[0]).toMatch(
+      /progress: \d+\/120 ranges, \d+\/120 events \(.*%\), [\d.]+ events\/s, ETA [\d:?]+, \d\/\d workers busy/,
+    );
     expect(r.output).not.toContain('\r'); // no terminal control characters in a batch log
   });
 

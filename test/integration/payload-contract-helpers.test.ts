@@ -33,7 +33,10 @@ await serve(async (r) => {
 });
 `;
 
-describe.each([['python', ['python3', 'payload.py'], PYTHON], ['node', [process.execPath, 'payload.mjs'], NODE]] as const)('the %s helper on a drain', (_name, command, source) => {
+describe.each([
+  ['python', ['python3', 'payload.py'], PYTHON],
+  ['node', [process.execPath, 'payload.mjs'], NODE],
+] as const)('the %s helper on a drain', (_name, command, source) => {
   it('finishes the range in hand within the grace: it is done, nothing failed', async () => {
     const { dir, workdir } = jobDirs();
     const rec = join(dir, 'rec');
@@ -42,13 +45,32 @@ describe.each([['python', ['python3', 'payload.py'], PYTHON], ['node', [process.
     writeFileSync(join(dir, 'in', 'f0.txt'), 'x\n');
     writeFileSync(join(dir, command[1]), source);
     const job = join(dir, 'job.yaml');
-    writeFileSync(job, stringify({ name: 'helper-drain', inputs: [{ files: 'in/f0.txt', events: 10 }], eventsPerRange: 5, payload: { command, workers: 2, env: { REC: rec } } }));
-    const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--grace', '30'], { log: join(dir, 'run.log') });
-    await waitFor('two workers holding a range', () => readdirSync(rec).filter((f) => f.startsWith('held.')).length === 2);
+    writeFileSync(
+      job,
+      stringify({
+        name: 'helper-drain',
+        inputs: [{ files: 'in/f0.txt', events: 10 }],
+        eventsPerRange: 5,
+        payload: { command, workers: 2, env: { REC: rec } },
+      }),
+    );
+    const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir, '--grace', '30'], {
+      log: join(dir, 'run.log'),
+    });
+    await waitFor(
+      'two workers holding a range',
+      () => readdirSync(rec).filter((f) => f.startsWith('held.')).length === 2,
+    );
     process.kill(run.child.pid!, 'SIGTERM');
     const { code } = await run.exit;
     const recs = journalRecords(workdir);
-    expect(recs.filter((r) => r.t === 'done').map((r) => r.id).sort(), readFileSync(join(dir, 'run.log'), 'utf8')).toEqual(['f0.txt:0-4', 'f0.txt:5-9']);
+    expect(
+      recs
+        .filter((r) => r.t === 'done')
+        .map((r) => r.id)
+        .sort(),
+      readFileSync(join(dir, 'run.log'), 'utf8'),
+    ).toEqual(['f0.txt:0-4', 'f0.txt:5-9']);
     expect(recs.filter((r) => r.t === 'fail')).toEqual([]);
     expect(code).toBe(0);
   });

@@ -16,12 +16,24 @@ it('a killed run: status says in flight when the run stopped; the report says in
   mkdirSync(join(dir, 'in'));
   writeFileSync(join(dir, 'in', 'f0.txt'), 'x\n');
   const job = join(dir, 'job.yaml');
-  writeFileSync(job, stringify({
-    name: 'killed', inputs: [{ files: 'in/f0.txt', events: 10 }], eventsPerRange: 5,
-    payload: { command: ['python3', join(ROOT, 'test/fixtures/payloads/contract.py')], workers: 2, env: { CONTRACT_DIR: rec, CONTRACT_MODE: 'hold' } },
-  }));
+  writeFileSync(
+    job,
+    stringify({
+      name: 'killed',
+      inputs: [{ files: 'in/f0.txt', events: 10 }],
+      eventsPerRange: 5,
+      payload: {
+        command: ['python3', join(ROOT, 'test/fixtures/payloads/contract.py')],
+        workers: 2,
+        env: { CONTRACT_DIR: rec, CONTRACT_MODE: 'hold' },
+      },
+    }),
+  );
   const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log') });
-  await waitFor('two workers holding a range', () => readdirSync(rec).filter((f) => f.startsWith('held.')).length === 2);
+  await waitFor(
+    'two workers holding a range',
+    () => readdirSync(rec).filter((f) => f.startsWith('held.')).length === 2,
+  );
   killGroup(run.child.pid, 'SIGKILL');
   await run.exit;
   const table = execFileSync(process.execPath, [CLI, 'status', workdir], { encoding: 'utf8' });
@@ -33,7 +45,10 @@ it('a killed run: status says in flight when the run stopped; the report says in
   const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run2.log') });
   expect(r.code, r.output).toBe(0);
   execFileSync(process.execPath, [CLI, 'report', workdir], { encoding: 'utf8' });
-  const report = JSON.parse(readFileSync(join(workdir, 'report.json'), 'utf8')) as { runs: { outcome: string | null; start: number; end: number }[]; totals: { activeSeconds: number } };
+  const report = JSON.parse(readFileSync(join(workdir, 'report.json'), 'utf8')) as {
+    runs: { outcome: string | null; start: number; end: number }[];
+    totals: { activeSeconds: number };
+  };
   expect(report.runs.map((x) => x.outcome)).toEqual(['interrupted', 'complete']);
   const runSeconds = report.runs.reduce((s, x) => s + (x.end - x.start) / 1000, 0);
   expect(report.totals.activeSeconds).toBeCloseTo(runSeconds, 2);

@@ -11,14 +11,21 @@ import { CLI, jobDirs, killAll, ROOT, start, waitFor } from './proc.js';
 
 function openMpi(): string | null {
   try {
-    return execFileSync('mpiexec', ['--version'], { encoding: 'utf8' }).match(/Open MPI|OpenRTE/) ? null : 'mpiexec is not Open MPI';
+    return execFileSync('mpiexec', ['--version'], { encoding: 'utf8' }).match(/Open MPI|OpenRTE/)
+      ? null
+      : 'mpiexec is not Open MPI';
   } catch {
     return 'mpiexec not found (Debian package openmpi-bin)';
   }
 }
 const missing = openMpi();
 if (missing && process.env.CI !== 'true') console.log(`PBS/mpiexec tests skipped: ${missing}`);
-const asRoot = { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_plm: 'isolated', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' };
+const asRoot = {
+  OMPI_ALLOW_RUN_AS_ROOT: '1',
+  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
+  OMPI_MCA_plm: 'isolated',
+  OMPI_MCA_btl_vader_single_copy_mechanism: 'none',
+};
 
 describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation launched with mpiexec', () => {
   afterEach(killAll);
@@ -28,7 +35,15 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation l
     const job = flakyJob(dir, { files: 2, events: 20, per: 5 });
     const nodefile = join(dir, 'nodefile');
     writeFileSync(nodefile, `${hostname()}\n${hostname()}\n`); // PBS lists a host once per slot
-    const env = { ...asRoot, PBS_JOBID: '4242.pbs-server', PBS_NODEFILE: nodefile, PBS_O_WORKDIR: dir, JOBFILE: job, WORKDIR: workdir, YODA: CLI };
+    const env = {
+      ...asRoot,
+      PBS_JOBID: '4242.pbs-server',
+      PBS_NODEFILE: nodefile,
+      PBS_O_WORKDIR: dir,
+      JOBFILE: job,
+      WORKDIR: workdir,
+      YODA: CLI,
+    };
     const p = start('bash', [join(ROOT, 'slurm', 'yoda.pbs')], { log: join(dir, 'pbs.out'), env });
     const { code } = await p.exit;
     const out = readFileSync(join(dir, 'pbs.out'), 'utf8');
@@ -41,9 +56,16 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation l
     const { dir, workdir } = jobDirs('yoda-mpi-');
     // Every range waits at the gate until both ranks have joined: rank 0 cannot finish the job alone first.
     const { job, gate } = gatedJob(dir, { files: 2, events: 40, per: 5, tickets: 0 });
-    const p = start('mpiexec', ['-n', '2', '--oversubscribe', process.execPath, CLI, 'run', job, '--workdir', workdir, '--allow-shared-node'], { log: join(dir, 'mpi.out'), env: { ...asRoot, PBS_JOBID: '4243.pbs' } });
+    const p = start(
+      'mpiexec',
+      ['-n', '2', '--oversubscribe', process.execPath, CLI, 'run', job, '--workdir', workdir, '--allow-shared-node'],
+      { log: join(dir, 'mpi.out'), env: { ...asRoot, PBS_JOBID: '4243.pbs' } },
+    );
     const rank0 = join(workdir, 'logs', 'yoda-rank0.log');
-    await waitFor('both ranks to join', () => existsSync(rank0) && (readFileSync(rank0, 'utf8').match(/joined from/g) ?? []).length === 2);
+    await waitFor(
+      'both ranks to join',
+      () => existsSync(rank0) && (readFileSync(rank0, 'utf8').match(/joined from/g) ?? []).length === 2,
+    );
     gate.open();
     const { code } = await p.exit;
     const out = readFileSync(join(dir, 'mpi.out'), 'utf8');
@@ -63,7 +85,13 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation l
     writeFileSync(nodefile, `${hostname()}\n${hostname()}\nlocalhost\n`);
     const jobId = `4244.pbs-server-${process.pid}`;
     const env = {
-      ...asRoot, PBS_JOBID: jobId, PBS_NODEFILE: nodefile, PBS_O_WORKDIR: dir, JOBFILE: job, WORKDIR: workdir, YODA: CLI,
+      ...asRoot,
+      PBS_JOBID: jobId,
+      PBS_NODEFILE: nodefile,
+      PBS_O_WORKDIR: dir,
+      JOBFILE: job,
+      WORKDIR: workdir,
+      YODA: CLI,
       // --droid-timeout 6: the lost rank's ranges go back within seconds (the default only makes the test slower).
       YODA_OPTS: '--allow-shared-node --droid-timeout 6',
     };
@@ -73,7 +101,17 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('PBS allocation l
     const victim = rankOne(jobId);
     expect(victim, 'the yoda process of mpiexec rank 1').toBeGreaterThan(0);
     process.kill(victim!, 'SIGKILL');
-    await waitFor('Yoda to declare the killed rank lost', () => / lost|not heard/.test(readFileSync(join(workdir, 'logs', 'yoda-rank0.log'), 'utf8').split('\n').filter((l) => /Droid \S+ on /.test(l)).join('\n')), 60_000);
+    await waitFor(
+      'Yoda to declare the killed rank lost',
+      () =>
+        / lost|not heard/.test(
+          readFileSync(join(workdir, 'logs', 'yoda-rank0.log'), 'utf8')
+            .split('\n')
+            .filter((l) => /Droid \S+ on /.test(l))
+            .join('\n'),
+        ),
+      60_000,
+    );
     gate.open();
     const { code } = await p.exit;
     const out = readFileSync(join(dir, 'pbs.out'), 'utf8');
@@ -97,7 +135,15 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('slurm/yoda.pbs f
     const job = flakyJob(dir, { files: 1, events: 10, per: 5 });
     const nodefile = join(dir, 'nodefile');
     writeFileSync(nodefile, `${hostname()}\n`);
-    const env = { ...asRoot, PATH: PLAIN_PATH, YODA: '', PBS_JOBID: '4245.pbs-server', PBS_NODEFILE: nodefile, JOBFILE: job, WORKDIR: workdir };
+    const env = {
+      ...asRoot,
+      PATH: PLAIN_PATH,
+      YODA: '',
+      PBS_JOBID: '4245.pbs-server',
+      PBS_NODEFILE: nodefile,
+      JOBFILE: job,
+      WORKDIR: workdir,
+    };
     // Run from a copy in a spool-like directory, as PBS does: only PBS_O_WORKDIR (qsub's directory) leads to the checkout.
     const spool = join(dir, 'spool.pbs');
     copyFileSync(join(ROOT, 'slurm', 'yoda.pbs'), spool);
@@ -107,11 +153,16 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('slurm/yoda.pbs f
     expect(r.out).toContain(`${join(ROOT, 'dist', 'cli', 'main.js')} run ${job}`);
     expect(checkFlakyOutputs(workdir, 1, 10)).toEqual([]);
 
-    const bad = start('bash', [spool], { log: join(dir, 'bad.out'), env: { ...env, PBS_O_WORKDIR: dir, WORKDIR: join(dir, 'w2') } });
+    const bad = start('bash', [spool], {
+      log: join(dir, 'bad.out'),
+      env: { ...env, PBS_O_WORKDIR: dir, WORKDIR: join(dir, 'w2') },
+    });
     const { code } = await bad.exit;
     const out = readFileSync(join(dir, 'bad.out'), 'utf8');
     expect(code, out).toBe(2);
-    expect(out).toMatch(/cannot find the yoda command.*\n.*set YODA to the CLI of your checkout: qsub -v JOBFILE=\.\.\.,WORKDIR=\.\.\.,YODA=/);
+    expect(out).toMatch(
+      /cannot find the yoda command.*\n.*set YODA to the CLI of your checkout: qsub -v JOBFILE=\.\.\.,WORKDIR=\.\.\.,YODA=/,
+    );
   });
 });
 

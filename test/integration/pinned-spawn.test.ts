@@ -25,8 +25,13 @@ afterEach(() => {
 
 // The CPUs a process started through `pinner` reports for itself (grep reads its own /proc status).
 function childCpus(how: 'native' | 'taskset'): number[] {
-  const pinner = createPinner(how === 'native' ? native : loadAffinity({ forceFallback: true }), findOnPath('taskset') ?? 'taskset');
-  const out = pinner.spawn(last, ['grep', 'Cpus_allowed_list', '/proc/self/status'], ([p, ...a]) => spawnSync(p, a, { encoding: 'utf8' }));
+  const pinner = createPinner(
+    how === 'native' ? native : loadAffinity({ forceFallback: true }),
+    findOnPath('taskset') ?? 'taskset',
+  );
+  const out = pinner.spawn(last, ['grep', 'Cpus_allowed_list', '/proc/self/status'], ([p, ...a]) =>
+    spawnSync(p, a, { encoding: 'utf8' }),
+  );
   return parseAllowedList(out.stdout)!;
 }
 
@@ -43,19 +48,34 @@ describe('pinned spawn', () => {
   });
 
   it('taskset: the command runs under taskset -c', () => {
-    expect(tasksetArgv([0, 1, 2, 5], ['python3', '-u', 'x.py'])).toEqual(['taskset', '-c', '0-2,5', 'python3', '-u', 'x.py']);
+    expect(tasksetArgv([0, 1, 2, 5], ['python3', '-u', 'x.py'])).toEqual([
+      'taskset',
+      '-c',
+      '0-2,5',
+      'python3',
+      '-u',
+      'x.py',
+    ]);
     expect(childCpus('taskset')).toEqual(last);
   });
 
-  it.runIf(findExecHelper().path !== null)('exec helper: without the addon the helper pins the child before exec, tied to this process', () => {
-    const pinner = createPinner(loadAffinity({ forceFallback: true }), 'taskset', { helper: findExecHelper().path, helperPins: true });
-    expect(pinner.how).toBe('helper');
-    const out = pinner.spawn(last, ['grep', 'Cpus_allowed_list', '/proc/self/status'], ([p, ...a]) => spawnSync(p, a, { encoding: 'utf8' }));
-    expect(parseAllowedList(out.stdout)).toEqual(last);
-    // Tied to a parent that is not ours: the helper refuses to start the payload (exit 125).
-    const orphan = spawnSync(findExecHelper().path!, ['-p', '1', '--', 'true'], { encoding: 'utf8' });
-    expect(orphan.status).toBe(125);
-  });
+  it.runIf(findExecHelper().path !== null)(
+    'exec helper: without the addon the helper pins the child before exec, tied to this process',
+    () => {
+      const pinner = createPinner(loadAffinity({ forceFallback: true }), 'taskset', {
+        helper: findExecHelper().path,
+        helperPins: true,
+      });
+      expect(pinner.how).toBe('helper');
+      const out = pinner.spawn(last, ['grep', 'Cpus_allowed_list', '/proc/self/status'], ([p, ...a]) =>
+        spawnSync(p, a, { encoding: 'utf8' }),
+      );
+      expect(parseAllowedList(out.stdout)).toEqual(last);
+      // Tied to a parent that is not ours: the helper refuses to start the payload (exit 125).
+      const orphan = spawnSync(findExecHelper().path!, ['-p', '1', '--', 'true'], { encoding: 'utf8' });
+      expect(orphan.status).toBe(125);
+    },
+  );
 
   it.runIf(native.native)('native: CPUs this process may not use are refused before anything starts', () => {
     const pinner = createPinner(native);
@@ -67,7 +87,11 @@ describe('pinned spawn', () => {
 
 describe('worker watch', () => {
   it('pins back a thread that left the slot CPUs and reports a tree over its memory limit once', async () => {
-    const child = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(80 << 20, 1); setInterval(() => b[0]++, 100)'], { stdio: 'ignore', detached: true });
+    const child = spawn(
+      process.execPath,
+      ['-e', 'const b = Buffer.alloc(80 << 20, 1); setInterval(() => b[0]++, 100)'],
+      { stdio: 'ignore', detached: true },
+    );
     children.push(child);
     const pid = child.pid!;
     const rssKB = () => Number(/VmRSS:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -101,6 +125,9 @@ describe('worker watch', () => {
     }
     expect(over).toEqual([[3, pid, expect.any(Number), 50]]);
     expect(over[0][2]).toBeGreaterThan(80);
-    if (selfAllowed[0] !== slotCpus[0]) expect(lines.join('\n')).toMatch(/slot 3: \d+ thread\(s\) of process \d+ may run outside the slot's CPUs .*: pinning them back/);
+    if (selfAllowed[0] !== slotCpus[0])
+      expect(lines.join('\n')).toMatch(
+        /slot 3: \d+ thread\(s\) of process \d+ may run outside the slot's CPUs .*: pinning them back/,
+      );
   });
 });

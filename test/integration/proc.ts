@@ -22,18 +22,32 @@ export interface Started {
 const started: Started[] = [];
 
 /** Starts a command in its own process group; stdout and stderr go to `log`. */
-export function start(cmd: string, args: string[], opts: { cwd?: string; log: string; env?: NodeJS.ProcessEnv }): Started {
+export function start(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; log: string; env?: NodeJS.ProcessEnv },
+): Started {
   const fd = openSync(opts.log, 'a');
-  const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', fd, fd],
+    detached: true,
+  });
   closeSync(fd);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.on('exit', (code, signal) => res({ code, signal })),
+  );
   const s = { child, log: opts.log, exit };
   started.push(s);
   return s;
 }
 
 /** Runs `yoda <args>` to completion; returns exit code and everything it printed. */
-export async function yoda(args: string[], opts: { cwd?: string; log: string; env?: NodeJS.ProcessEnv }): Promise<{ code: number | null; output: string }> {
+export async function yoda(
+  args: string[],
+  opts: { cwd?: string; log: string; env?: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; output: string }> {
   const p = start(process.execPath, [CLI, ...args], opts);
   const { code } = await p.exit;
   return { code, output: readFileSync(opts.log, 'utf8') };
@@ -81,7 +95,11 @@ export function killAll(): void {
 }
 
 /** Polls `check` every 50 ms until it returns a value, or throws after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false,
+  timeoutMs = 60_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
@@ -92,10 +110,17 @@ export async function waitFor<T>(what: string, check: () => T | undefined | null
 }
 
 /** Waits for Yoda's endpoint file in `workdir` and returns it, with the job's client keys when CURVE is on. */
-export async function yodaEndpoint(workdir: string): Promise<{ endpoint: string; curve: boolean; keys: { serverPublic: string; clientPublic: string; clientSecret: string } }> {
+export async function yodaEndpoint(workdir: string): Promise<{
+  endpoint: string;
+  curve: boolean;
+  keys: { serverPublic: string; clientPublic: string; clientSecret: string };
+}> {
   const ep = await waitFor('the endpoint file', () => {
     try {
-      return JSON.parse(readFileSync(join(workdir, 'yoda.endpoint.json'), 'utf8')) as { endpoint: string; curve: boolean };
+      return JSON.parse(readFileSync(join(workdir, 'yoda.endpoint.json'), 'utf8')) as {
+        endpoint: string;
+        curve: boolean;
+      };
     } catch {
       return null;
     }
@@ -109,10 +134,13 @@ export function threadMasks(pid: number): Map<number, number[]> {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const list = /^Cpus_allowed_list:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))![1];
-      out.set(Number(tid), list.split(',').flatMap((part) => {
-        const [a, b] = part.split('-').map(Number);
-        return Array.from({ length: (b ?? a) - a + 1 }, (_, k) => a + k);
-      }));
+      out.set(
+        Number(tid),
+        list.split(',').flatMap((part) => {
+          const [a, b] = part.split('-').map(Number);
+          return Array.from({ length: (b ?? a) - a + 1 }, (_, k) => a + k);
+        }),
+      );
     } catch {
       // the thread exited while we looked
     }

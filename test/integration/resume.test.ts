@@ -87,13 +87,25 @@ describe('stopping and resuming', () => {
     expect(checkFlakyOutputs(t.workdir, 4, 100)).toEqual([]);
   });
 
-  it('drops undecodable and ill-shaped frames on Yoda\'s port, counts them, and the job still completes', async () => {
+  it("drops undecodable and ill-shaped frames on Yoda's port, counts them, and the job still completes", async () => {
     const t = setup(0); // nothing runs until every frame has been through Yoda
     const run = start(process.execPath, [CLI, 'run', t.job, '--workdir', t.workdir], { log: t.log });
     const { endpoint, keys } = await yodaEndpoint(t.workdir);
-    const intruder = new Dealer({ routingId: 'intruder', linger: 10_000, curveServerKey: keys.serverPublic, curvePublicKey: keys.clientPublic, curveSecretKey: keys.clientSecret });
+    const intruder = new Dealer({
+      routingId: 'intruder',
+      linger: 10_000,
+      curveServerKey: keys.serverPublic,
+      curvePublicKey: keys.clientPublic,
+      curveSecretKey: keys.clientSecret,
+    });
     intruder.connect(endpoint);
-    const frames = [Buffer.from([0xc1, 0xff, 0x00]), pack({ type: 'report', results: 'nope' }), pack([1, 2, 3]), pack({ type: 'hello', version: 'x' }), Buffer.alloc(0)];
+    const frames = [
+      Buffer.from([0xc1, 0xff, 0x00]),
+      pack({ type: 'report', results: 'nope' }),
+      pack([1, 2, 3]),
+      pack({ type: 'hello', version: 'x' }),
+      Buffer.alloc(0),
+    ];
     for (let k = 0; k < 200; k++) await intruder.send(frames[k % frames.length]);
     // Then a well-formed message from a peer that never said hello: Yoda refuses it. Frames from one peer
     // arrive in order, so the refusal means all 200 bad frames were taken (and dropped) before it.

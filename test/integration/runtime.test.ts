@@ -20,7 +20,11 @@ describe('a whole job on this machine (real processes, real sockets)', () => {
     expect(doneRecords(t.workdir)).toHaveLength(16);
     const s = await yoda(['status', t.workdir, '--json'], { log: join(t.dir, 'status.log') });
     const status = JSON.parse(s.output);
-    expect(status).toMatchObject({ state: 'complete', ranges: { total: 16, done: 16, ready: 0, assigned: 0, failed: 0, fatal: 0 }, events: { total: 80, done: 80 } });
+    expect(status).toMatchObject({
+      state: 'complete',
+      ranges: { total: 16, done: 16, ready: 0, assigned: 0, failed: 0, fatal: 0 },
+      events: { total: 80, done: 80 },
+    });
   });
 
   it('retries a range whose worker crashed on it once, and the job succeeds', async () => {
@@ -48,7 +52,9 @@ describe('a whole job on this machine (real processes, real sockets)', () => {
     const t = setup({ env: { FLAKY_MODE: 'exit-at-start' } });
     const r = await yoda(['run', t.job, '--workdir', t.workdir], { log: t.log });
     expect(r.code, r.output).toBe(5);
-    expect(r.output).toMatch(/no worker could be started \(worker exited with code 7 before it was ready\); see .*logs\/workers\/.*\.log/);
+    expect(r.output).toMatch(
+      /no worker could be started \(worker exited with code 7 before it was ready\); see .*logs\/workers\/.*\.log/,
+    );
     const workerLog = r.output.match(/see (\S+\/logs\/workers\/\S+\.log)/)![1];
     expect(readFileSync(workerLog, 'utf8')).toContain('payload: cannot start (simulated)');
   });

@@ -9,11 +9,25 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SBIN = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED',
-  'BOOT_FAIL', 'DEADLINE', 'OUT_OF_MEMORY', 'SPECIAL_EXIT']);
+const TERMINAL = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'OUT_OF_MEMORY',
+  'SPECIAL_EXIT',
+]);
 
 // Result of a command run against the cluster (never rejects on a non-zero exit).
-export interface RunResult { stdout: string; stderr: string; exitCode: number }
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
 
 // A running test cluster; everything it writes stays under `base` for debugging.
 export interface SlurmCluster {
@@ -34,9 +48,11 @@ function which(bin: string): string | undefined {
 
 // Whether this machine can run the cluster (binaries present, running as root).
 export function slurmAvailable(): { ok: true } | { ok: false; why: string } {
-  const missing = ['slurmctld', 'slurmd', 'munged', 'munge', 'sbatch', 'srun', 'scontrol', 'sinfo']
-    .filter((b) => !which(b));
-  if (missing.length) return { ok: false, why: `Slurm not installed (missing ${missing.join(', ')}); run .ci/install-slurm.sh` };
+  const missing = ['slurmctld', 'slurmd', 'munged', 'munge', 'sbatch', 'srun', 'scontrol', 'sinfo'].filter(
+    (b) => !which(b),
+  );
+  if (missing.length)
+    return { ok: false, why: `Slurm not installed (missing ${missing.join(', ')}); run .ci/install-slurm.sh` };
   if (process.getuid?.() !== 0) return { ok: false, why: 'the Slurm test cluster needs root (SlurmUser=root)' };
   return { ok: true };
 }
@@ -84,10 +100,15 @@ async function ensureMunge(): Promise<void> {
     await execa('chown', ['munge:munge', key]);
     await execa('chmod', ['0400', key]);
   }
-  const started = await execa('runuser', ['-u', 'munge', '--', which('munged') ?? '/usr/sbin/munged'], { reject: false });
+  const started = await execa('runuser', ['-u', 'munge', '--', which('munged') ?? '/usr/sbin/munged'], {
+    reject: false,
+  });
   // A concurrent starter may have won the race: only the end result matters.
-  await pollUntil('munged to answer `munge -n`', 10_000, async () => ((await works()) ? true : undefined))
-    .catch((e: Error) => { throw new Error(`${e.message}; munged said: ${started.stderr || started.stdout}`); });
+  await pollUntil('munged to answer `munge -n`', 10_000, async () => ((await works()) ? true : undefined)).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}; munged said: ${started.stderr || started.stdout}`);
+    },
+  );
 }
 
 // The environment for client commands: our SLURM_CONF, no Slurm variables of an enclosing job.
@@ -100,7 +121,11 @@ function clusterEnv(conf: string): NodeJS.ProcessEnv {
   return env;
 }
 
-interface Daemon { name: string; proc: ResultPromise; exited: boolean }
+interface Daemon {
+  name: string;
+  proc: ResultPromise;
+  exited: boolean;
+}
 
 // Processes (other than ours) whose environment carries SLURM_CONF=<conf>: stepds and job tasks.
 function processesOf(conf: string): number[] {
@@ -111,17 +136,27 @@ function processesOf(conf: string): number[] {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       if (`\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(needle)) pids.push(pid);
-    } catch { /* gone or not ours to read */ }
+    } catch {
+      /* gone or not ours to read */
+    }
   }
   return pids;
 }
 
 function kill(pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(pid, sig); } catch { /* already gone */ }
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
 }
 
 // Start a fresh cluster of `nodes` nodes and wait until every node is idle.
-export async function startCluster(opts: { nodes: number; cpusPerNode?: number; base?: string }): Promise<SlurmCluster> {
+export async function startCluster(opts: {
+  nodes: number;
+  cpusPerNode?: number;
+  base?: string;
+}): Promise<SlurmCluster> {
   const avail = slurmAvailable();
   if (!avail.ok) throw new Error(avail.why);
   const n = opts.nodes;
@@ -138,14 +173,20 @@ export async function startCluster(opts: { nodes: number; cpusPerNode?: number; 
   const oversubscribed = cpus > os.availableParallelism();
   const conf = path.join(base, 'slurm.conf');
   const vars: Record<string, string> = {
-    HOST: host, BASE: base, CTLD_PORT: String(ctldPort), CPUS: String(cpus),
+    HOST: host,
+    BASE: base,
+    CTLD_PORT: String(ctldPort),
+    CPUS: String(cpus),
     NODES: n === 1 ? 'n1' : `n[1-${n}]`,
     PORTS: n === 1 ? String(firstPort) : `[${firstPort}-${firstPort + n - 1}]`,
     TASK_PLUGIN: oversubscribed ? 'task/none' : 'task/affinity',
     SLURMD_PARAMETERS: oversubscribed ? 'SlurmdParameters=config_overrides' : '',
   };
   const template = readFileSync(path.join(here, 'slurm.conf.template'), 'utf8');
-  writeFileSync(conf, template.replace(/@([A-Z_]+)@/g, (m, k: string) => vars[k] ?? m));
+  writeFileSync(
+    conf,
+    template.replace(/@([A-Z_]+)@/g, (m, k: string) => vars[k] ?? m),
+  );
   const env = clusterEnv(conf);
 
   await ensureMunge();
@@ -153,22 +194,45 @@ export async function startCluster(opts: { nodes: number; cpusPerNode?: number; 
   const spawn = (name: string, bin: string, args: string[]) => {
     const out = { file: path.join(base, 'log', `${name}.out`), append: true };
     const proc = execa(which(bin) ?? bin, args, {
-      env, detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: out, stderr: out,
+      env,
+      detached: true,
+      cleanup: false,
+      reject: false,
+      stdin: 'ignore',
+      stdout: out,
+      stderr: out,
     });
     const d: Daemon = { name, proc, exited: false };
-    void proc.then(() => { d.exited = true; });
+    void proc.then(() => {
+      d.exited = true;
+    });
     daemons.push(d);
   };
   // Safety net: if the test process dies without stop(), do not leave daemons behind.
-  const onExit = () => { for (const d of daemons) if (!d.exited && d.proc.pid) kill(-d.proc.pid, 'SIGKILL'); };
+  const onExit = () => {
+    for (const d of daemons) if (!d.exited && d.proc.pid) kill(-d.proc.pid, 'SIGKILL');
+  };
   process.once('exit', onExit);
 
   const run = async (cmd: string, args: string[], o: { cwd?: string; timeoutMs?: number } = {}) => {
-    const r = await execa(cmd, args, { env, reject: false, cwd: o.cwd ?? base, timeout: o.timeoutMs ?? 60_000, stdin: 'ignore' });
+    const r = await execa(cmd, args, {
+      env,
+      reject: false,
+      cwd: o.cwd ?? base,
+      timeout: o.timeoutMs ?? 60_000,
+      stdin: 'ignore',
+    });
     return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
   };
   const logTail = (file: string) => {
-    try { return readFileSync(path.join(base, 'log', file), 'utf8').split('\n').slice(-15).join('\n'); } catch { return '(no log)'; }
+    try {
+      return readFileSync(path.join(base, 'log', file), 'utf8')
+        .split('\n')
+        .slice(-15)
+        .join('\n');
+    } catch {
+      return '(no log)';
+    }
   };
 
   let stopped = false;
@@ -228,7 +292,9 @@ export async function startCluster(opts: { nodes: number; cpusPerNode?: number; 
       const exitCode = /\bExitCode=(\S+)/.exec(r.stdout)?.[1] ?? '';
       last = `${state} ${/\bReason=(\S+)/.exec(r.stdout)?.[0] ?? ''}`;
       return TERMINAL.has(state) ? { state, exitCode } : undefined;
-    }).catch((e: Error) => { throw new Error(`${e.message} (last seen: ${last})`); });
+    }).catch((e: Error) => {
+      throw new Error(`${e.message} (last seen: ${last})`);
+    });
   };
 
   return { env, base, nodes, run, sbatch, waitJob, stop };

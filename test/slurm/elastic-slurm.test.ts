@@ -23,7 +23,8 @@ const RANGES = 16;
 // for a loaded 2-core machine (three Node processes and six Python workers starting at once) and for a take-over,
 // which may wait for the lease timeout (YODA_LEASE_TIMEOUT=5 below) when the drain cannot release the lease.
 
-const status = (workdir: string): JobStatus => JSON.parse(execFileSync(process.execPath, [CLI, 'status', workdir, '--json'], { encoding: 'utf8' })) as JobStatus;
+const status = (workdir: string): JobStatus =>
+  JSON.parse(execFileSync(process.execPath, [CLI, 'status', workdir, '--json'], { encoding: 'utf8' })) as JobStatus;
 const statusOrNull = (workdir: string): JobStatus | null => {
   try {
     return status(workdir);
@@ -35,13 +36,24 @@ const statusOrNull = (workdir: string): JobStatus | null => {
 const joins = (workdir: string): { node: string; slots: number }[] => {
   let text = '';
   try {
-    text = readdirSync(path.join(workdir, 'logs')).filter((f) => f.startsWith('yoda-rank')).map((f) => readFileSync(path.join(workdir, 'logs', f), 'utf8')).join('\n');
+    text = readdirSync(path.join(workdir, 'logs'))
+      .filter((f) => f.startsWith('yoda-rank'))
+      .map((f) => readFileSync(path.join(workdir, 'logs', f), 'utf8'))
+      .join('\n');
   } catch {
     return [];
   }
-  return [...text.matchAll(/joined from (n\d+)[^"]*?\(rank \d+, (\d+) slots/g)].map((m) => ({ node: m[1], slots: Number(m[2]) }));
+  return [...text.matchAll(/joined from (n\d+)[^"]*?\(rank \d+, (\d+) slots/g)].map((m) => ({
+    node: m[1],
+    slots: Number(m[2]),
+  }));
 };
-const runRecords = (workdir: string) => journalRecords(workdir).filter((r) => r.t === 'run') as unknown as { run: number; launch?: string | null; takeover?: boolean }[];
+const runRecords = (workdir: string) =>
+  journalRecords(workdir).filter((r) => r.t === 'run') as unknown as {
+    run: number;
+    launch?: string | null;
+    takeover?: boolean;
+  }[];
 const doneCount = (workdir: string) => doneRecords(workdir).length;
 const noRangeTwice = (workdir: string) => {
   const ids = doneRecords(workdir).map((d) => d.id);
@@ -71,12 +83,25 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     return { dir, workdir, job, gate };
   };
   type T = ReturnType<typeof setup>;
-  const sbatch = (script: string, nodes: number, t: T, o: { extra?: string[]; env?: Record<string, string>; yoda?: string; runArgs?: string[] } = {}) =>
+  const sbatch = (
+    script: string,
+    nodes: number,
+    t: T,
+    o: { extra?: string[]; env?: Record<string, string>; yoda?: string; runArgs?: string[] } = {},
+  ) =>
     cluster.sbatch([
-      `-N${nodes}`, '-t', '5', '--time-min=1',
+      `-N${nodes}`,
+      '-t',
+      '5',
+      '--time-min=1',
       `--export=${['ALL', `YODA=${o.yoda ?? CLI}`, ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`)].join(',')}`,
-      '-o', path.join(t.dir, 'slurm-%j.out'), ...(o.extra ?? []),
-      script.includes('/') ? script : path.join(ROOT, 'slurm', script), t.job, t.workdir, ...(o.runArgs ?? []),
+      '-o',
+      path.join(t.dir, 'slurm-%j.out'),
+      ...(o.extra ?? []),
+      script.includes('/') ? script : path.join(ROOT, 'slurm', script),
+      t.job,
+      t.workdir,
+      ...(o.runArgs ?? []),
     ]);
   const out = (t: T, id: number) => {
     try {
@@ -90,11 +115,18 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     const t = setup();
     const id = await sbatch('yoda.sbatch', 3, t);
     // Ranges wait at the gate until all three Droids joined, so every node's rank surely joins (start-up takes seconds).
-    const three = await waitFor('3 Droids to join', () => (joins(t.workdir).length === 3 ? joins(t.workdir) : null), 90_000);
+    const three = await waitFor(
+      '3 Droids to join',
+      () => (joins(t.workdir).length === 3 ? joins(t.workdir) : null),
+      90_000,
+    );
     t.gate.open();
     expect(await cluster.waitJob(id, 90_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
     expect(three.map((j) => j.node).sort()).toEqual(['n1', 'n2', 'n3']);
-    expect(three.map((j) => j.slots), out(t, id)).toEqual([2, 2, 2]);
+    expect(
+      three.map((j) => j.slots),
+      out(t, id),
+    ).toEqual([2, 2, 2]);
     const show = await cluster.run('scontrol', ['show', 'job', String(id)]);
     expect(show.stdout).toMatch(/OverSubscribe=NO/);
 
@@ -123,18 +155,30 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     const u = setup();
     const bad = await sbatch(lost, 1, u, { yoda: '', env: { PATH: PLAIN_PATH } });
     expect(await cluster.waitJob(bad, 60_000), out(u, bad)).toEqual({ state: 'FAILED', exitCode: '2:0' });
-    expect(out(u, bad)).toMatch(/cannot find the yoda command.*\n.*set YODA to the CLI of your checkout, e\.g\. sbatch --export=ALL,YODA=/);
+    expect(out(u, bad)).toMatch(
+      /cannot find the yoda command.*\n.*set YODA to the CLI of your checkout, e\.g\. sbatch --export=ALL,YODA=/,
+    );
   }, 300_000);
 
   it('exits 0 when the job completes although a non-Yoda rank was killed with SIGKILL (srun exits non-zero)', async () => {
     const t = setup();
     // --droid-timeout 6: the lost Droid's ranges go back within seconds (the default would only make the test slower).
     const id = await sbatch('yoda.sbatch', 3, t, { runArgs: ['--droid-timeout', '6'] });
-    await waitFor('3 Droids to join and hold ranges', () => joins(t.workdir).length === 3 && new Set(journalRecords(t.workdir).flatMap((r) => (r.t === 'assign' ? [r.droid] : []))).size === 3, 90_000);
+    await waitFor(
+      '3 Droids to join and hold ranges',
+      () =>
+        joins(t.workdir).length === 3 &&
+        new Set(journalRecords(t.workdir).flatMap((r) => (r.t === 'assign' ? [r.droid] : []))).size === 3,
+      90_000,
+    );
     const victim = rankPid(cluster.env.SLURM_CONF!, 'n2');
     expect(victim, 'the yoda process of the rank on n2').toBeGreaterThan(0);
     process.kill(victim!, 'SIGKILL');
-    await waitFor('Yoda to notice the lost Droid', () => /Droid \S+ on n2 /.test(readFileSync(path.join(t.workdir, 'logs', 'yoda-rank0.log'), 'utf8')), 60_000);
+    await waitFor(
+      'Yoda to notice the lost Droid',
+      () => /Droid \S+ on n2 /.test(readFileSync(path.join(t.workdir, 'logs', 'yoda-rank0.log'), 'utf8')),
+      60_000,
+    );
     t.gate.open();
     expect(await cluster.waitJob(id, 120_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
     expect(out(t, id)).toMatch(/srun exited with [1-9]\d*; the job's exit code \(yoda status --exit-code\) is 0/);
@@ -142,38 +186,62 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     expect(checkFlakyOutputs(t.workdir, FILES, EVENTS)).toEqual([]);
   }, 300_000);
 
-  it('three 1-node backfill jobs on one work directory: one Yoda, three nodes busy; then a take-over when Yoda\'s job is cancelled', async () => {
+  it("three 1-node backfill jobs on one work directory: one Yoda, three nodes busy; then a take-over when Yoda's job is cancelled", async () => {
     // Part 1: submitted at once; ranges wait at the gate until all three allocations are in.
     const t = setup();
     const env = { YODA_LEASE_TIMEOUT: '5' }; // a vanished Yoda is taken over after 5 s instead of 20 (test speed only)
-    const ids = [await sbatch('yoda-backfill.sbatch', 1, t, { env }), await sbatch('yoda-backfill.sbatch', 1, t, { env }), await sbatch('yoda-backfill.sbatch', 1, t, { env })];
-    const busy = await waitFor('three allocations in, on n1..n3', () => {
-      const s = statusOrNull(t.workdir);
-      const inside = s?.allocations.filter((a) => a.leftAt === null && a.nodes.length > 0) ?? [];
-      return inside.length === 3 ? inside : null;
-    }, 120_000);
+    const ids = [
+      await sbatch('yoda-backfill.sbatch', 1, t, { env }),
+      await sbatch('yoda-backfill.sbatch', 1, t, { env }),
+      await sbatch('yoda-backfill.sbatch', 1, t, { env }),
+    ];
+    const busy = await waitFor(
+      'three allocations in, on n1..n3',
+      () => {
+        const s = statusOrNull(t.workdir);
+        const inside = s?.allocations.filter((a) => a.leftAt === null && a.nodes.length > 0) ?? [];
+        return inside.length === 3 ? inside : null;
+      },
+      120_000,
+    );
     expect(busy.flatMap((a) => a.nodes).sort()).toEqual(['n1', 'n2', 'n3']);
     expect(busy.filter((a) => a.yoda.length > 0)).toHaveLength(1);
     t.gate.open();
-    for (const id of ids) expect(await cluster.waitJob(id, 120_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    for (const id of ids)
+      expect(await cluster.waitJob(id, 120_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
     expect(runRecords(t.workdir)).toHaveLength(1);
     expect(noRangeTwice(t.workdir)).toEqual({ ranges: RANGES, distinct: RANGES });
     expect(checkFlakyOutputs(t.workdir, FILES, EVENTS)).toEqual([]);
 
     // Part 2: 5 tickets = 5 of 16 ranges (about 30%) run, then everything waits: cancel the job holding Yoda there.
     const u = setup(5);
-    const more = [await sbatch('yoda-backfill.sbatch', 1, u, { env }), await sbatch('yoda-backfill.sbatch', 1, u, { env }), await sbatch('yoda-backfill.sbatch', 1, u, { env })];
-    await waitFor('5 ranges done (about 30%) with three allocations in', () => doneCount(u.workdir) === 5 && (statusOrNull(u.workdir)?.allocations.filter((a) => a.leftAt === null).length ?? 0) === 3, 120_000);
+    const more = [
+      await sbatch('yoda-backfill.sbatch', 1, u, { env }),
+      await sbatch('yoda-backfill.sbatch', 1, u, { env }),
+      await sbatch('yoda-backfill.sbatch', 1, u, { env }),
+    ];
+    await waitFor(
+      '5 ranges done (about 30%) with three allocations in',
+      () =>
+        doneCount(u.workdir) === 5 &&
+        (statusOrNull(u.workdir)?.allocations.filter((a) => a.leftAt === null).length ?? 0) === 3,
+      120_000,
+    );
     const holder = runRecords(u.workdir)[0].launch;
     const yodaJob = Number(/^slurm:(\d+)\./.exec(holder ?? '')?.[1]);
     expect(more).toContain(yodaJob);
     const cancel = await cluster.run('scancel', [String(yodaJob)]);
     expect(cancel.exitCode, cancel.stderr).toBe(0);
     // The lease is released by the drain, or goes stale after YODA_LEASE_TIMEOUT: either way within a minute.
-    await waitFor('another allocation to take Yoda over', () => runRecords(u.workdir).some((r) => r.takeover === true), 120_000);
+    await waitFor(
+      'another allocation to take Yoda over',
+      () => runRecords(u.workdir).some((r) => r.takeover === true),
+      120_000,
+    );
     u.gate.open();
     expect((await cluster.waitJob(yodaJob, 60_000)).state).toBe('CANCELLED');
-    for (const id of more.filter((x) => x !== yodaJob)) expect(await cluster.waitJob(id, 120_000), out(u, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    for (const id of more.filter((x) => x !== yodaJob))
+      expect(await cluster.waitJob(id, 120_000), out(u, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
     const s = status(u.workdir);
     expect(s.state).toBe('complete');
     expect(s.allocations.flatMap((a) => a.yoda).filter((y) => y.takeover)).toHaveLength(1);
@@ -185,16 +253,34 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
   it('a 1-node job runs, two more submitted later join it: yoda status shows three nodes working; one that leaves early exits 4', async () => {
     const t = setup();
     const first = await sbatch('yoda-backfill.sbatch', 1, t);
-    await waitFor('the first allocation to hold ranges', () => journalRecords(t.workdir).some((r) => r.t === 'assign'), 90_000);
+    await waitFor(
+      'the first allocation to hold ranges',
+      () => journalRecords(t.workdir).some((r) => r.t === 'assign'),
+      90_000,
+    );
     // --grace 1 (the last --grace wins): the leaving allocation's ranges, held at the gate, go back after 1 s, not 120.
-    const later = [await sbatch('yoda-backfill.sbatch', 1, t, { runArgs: ['--grace', '1'] }), await sbatch('yoda-backfill.sbatch', 1, t)];
-    const s = await waitFor('three nodes working', () => {
-      const st = statusOrNull(t.workdir);
-      return st && new Set(st.workers.map((w) => w.node)).size === 3 && st.allocations.filter((a) => a.leftAt === null).length === 3 ? st : null;
-    }, 120_000);
+    const later = [
+      await sbatch('yoda-backfill.sbatch', 1, t, { runArgs: ['--grace', '1'] }),
+      await sbatch('yoda-backfill.sbatch', 1, t),
+    ];
+    const s = await waitFor(
+      'three nodes working',
+      () => {
+        const st = statusOrNull(t.workdir);
+        return st &&
+          new Set(st.workers.map((w) => w.node)).size === 3 &&
+          st.allocations.filter((a) => a.leftAt === null).length === 3
+          ? st
+          : null;
+      },
+      120_000,
+    );
     expect(new Set(s.workers.map((w) => w.node))).toEqual(new Set(['n1', 'n2', 'n3']));
     const table = execFileSync(process.execPath, [CLI, 'status', t.workdir], { encoding: 'utf8' });
-    expect(table.split('\n').filter((l) => /^slurm:\d+\.\d+\s+n\d\s.*\sin\s/.test(l)), table).toHaveLength(3);
+    expect(
+      table.split('\n').filter((l) => /^slurm:\d+\.\d+\s+n\d\s.*\sin\s/.test(l)),
+      table,
+    ).toHaveLength(3);
     // A joined allocation drained (USR1 to its batch shell) while the job goes on elsewhere: it exits 4, ranges left.
     const sig = await cluster.run('scancel', ['--batch', '--signal=USR1', String(later[0])]);
     expect(sig.exitCode, sig.stderr).toBe(0);
@@ -202,8 +288,11 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     expect(out(t, later[0])).toMatch(/the job's exit code \(yoda status --exit-code\) is 4/);
     expect(status(t.workdir).state).toBe('running');
     t.gate.open();
-    for (const id of [first, later[1]]) expect(await cluster.waitJob(id, 120_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
-    expect(status(t.workdir).allocations.find((a) => a.launch?.startsWith(`slurm:${later[0]}.`))?.leftAt).not.toBeNull();
+    for (const id of [first, later[1]])
+      expect(await cluster.waitJob(id, 120_000), out(t, id)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    expect(
+      status(t.workdir).allocations.find((a) => a.launch?.startsWith(`slurm:${later[0]}.`))?.leftAt,
+    ).not.toBeNull();
     expect(runRecords(t.workdir)).toHaveLength(1);
     expect(noRangeTwice(t.workdir)).toEqual({ ranges: RANGES, distinct: RANGES });
   }, 600_000);
@@ -214,7 +303,12 @@ function rankPid(conf: string, node: string): number | null {
   for (const d of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const env = readFileSync(`/proc/${d}/environ`, 'latin1').split('\0');
-      if (!env.includes(`SLURM_CONF=${conf}`) || !env.includes(`SLURMD_NODENAME=${node}`) || !env.some((e) => e.startsWith('SLURM_STEP_ID='))) continue;
+      if (
+        !env.includes(`SLURM_CONF=${conf}`) ||
+        !env.includes(`SLURMD_NODENAME=${node}`) ||
+        !env.some((e) => e.startsWith('SLURM_STEP_ID='))
+      )
+        continue;
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').split('\0');
       if (cmd.some((a) => a.endsWith('main.js')) && cmd.includes('run')) return Number(d);
     } catch {

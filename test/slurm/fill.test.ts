@@ -43,16 +43,23 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
   const fill = (t: T, args: string[], logName = 'fill.log'): Started & { text: () => string } => {
     const log = path.join(t.dir, logName);
     const extra = ['--', `--export=ALL,YODA=${CLI}`, '-o', path.join(t.dir, 'slurm-%j.out')];
-    const p = start(process.execPath, [CLI, 'fill', t.job, '--workdir', t.workdir, '--interval', '2', '--time-min', '1', ...args, ...extra], { cwd: t.dir, log, env: cluster.env });
+    const p = start(
+      process.execPath,
+      [CLI, 'fill', t.job, '--workdir', t.workdir, '--interval', '2', '--time-min', '1', ...args, ...extra],
+      { cwd: t.dir, log, env: cluster.env },
+    );
     return { ...p, text: () => readFileSync(log, 'utf8') };
   };
   const exitOf = async (p: Started, ms: number) => {
     let code: number | null | undefined;
-    void p.exit.then((e) => { code = e.code; });
+    void p.exit.then((e) => {
+      code = e.code;
+    });
     await waitFor('yoda fill to exit', () => code !== undefined, ms);
     return code;
   };
-  const submitted = (text: string) => [...text.matchAll(/submitted job (\d+) \((\d+) node/g)].map((m) => ({ id: m[1], nodes: Number(m[2]) }));
+  const submitted = (text: string) =>
+    [...text.matchAll(/submitted job (\d+) \((\d+) node/g)].map((m) => ({ id: m[1], nodes: Number(m[2]) }));
   const nodesOf = async (id: string) => {
     const r = await cluster.run('squeue', ['-h', '-j', id, '-o', '%T %N']);
     const [state, list] = r.stdout.trim().split(/\s+/);
@@ -75,7 +82,10 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
   };
   const openNodes = (workdir: string) => {
     try {
-      return readStatus(workdir).allocations.filter((a) => a.leftAt === null).flatMap((a) => a.nodes).sort();
+      return readStatus(workdir)
+        .allocations.filter((a) => a.leftAt === null)
+        .flatMap((a) => a.nodes)
+        .sort();
     } catch {
       return [];
     }
@@ -86,7 +96,9 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
     const p = fill(t, ['--time-max', '10']);
     const first = await waitFor('a submission', () => submitted(p.text())[0], 60_000);
     expect(first.nodes, p.text()).toBe(3);
-    expect(p.text()).toMatch(/submit: sbatch --job-name=yoda-fill --comment=yoda-fill:[0-9a-f]{12} --partition=debug --nodes=3 --time=10 --time-min=1 /);
+    expect(p.text()).toMatch(
+      /submit: sbatch --job-name=yoda-fill --comment=yoda-fill:[0-9a-f]{12} --partition=debug --nodes=3 --time=10 --time-min=1 /,
+    );
     expect((await until('the allocation to run', () => nodesOf(first.id), 90_000)).sort()).toEqual(['n1', 'n2', 'n3']);
     t.gate.open();
     expect(await exitOf(p, 120_000), p.text()).toBe(0);
@@ -99,7 +111,11 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
 
   it('n1 held by another job: fill takes the 2 free nodes; a restarted fill finds its allocation; when that job is cancelled, a round submits for n1', async () => {
     const hold = await cluster.sbatch(['-w', 'n1', '-N1', '--exclusive', '-o', '/dev/null', '--wrap', 'sleep 600']);
-    await until('the other job to run on n1', async () => ((await nodesOf(String(hold)))?.join() === 'n1' ? true : null), 60_000);
+    await until(
+      'the other job to run on n1',
+      async () => ((await nodesOf(String(hold)))?.join() === 'n1' ? true : null),
+      60_000,
+    );
     const t = setup();
     const p = fill(t, ['--time-max', '10']);
     const first = await waitFor('a submission', () => submitted(p.text())[0], 60_000);
@@ -131,11 +147,22 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
   }, 400_000);
 
   it('a reservation on n3 soon: --dry-run plans n3 to end before it and submits nothing; a partition sbatch refuses: exit 2', async () => {
-    const made = await cluster.run('scontrol', ['create', 'reservation', 'reservationname=fillsoon', 'starttime=now+10minutes', 'duration=30', 'nodes=n3', 'users=root', 'flags=ignore_jobs']);
+    const made = await cluster.run('scontrol', [
+      'create',
+      'reservation',
+      'reservationname=fillsoon',
+      'starttime=now+10minutes',
+      'duration=30',
+      'nodes=n3',
+      'users=root',
+      'flags=ignore_jobs',
+    ]);
     expect(made.exitCode, made.stderr).toBe(0);
     try {
       const shown = (await cluster.run('scontrol', ['show', 'res', 'fillsoon'])).stdout;
-      const [y, mo, d, h, mi, s] = (/StartTime=(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)/.exec(shown) ?? []).slice(1).map(Number);
+      const [y, mo, d, h, mi, s] = (/StartTime=(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)/.exec(shown) ?? [])
+        .slice(1)
+        .map(Number);
       const resStart = new Date(y, mo - 1, d, h, mi, s).getTime(); // Slurm's local time
       expect(resStart).toBeGreaterThan(Date.now());
       const t = setup();
@@ -144,8 +171,18 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
       const text = p.text();
       expect(text).toMatch(/window n3: 0:\d\d left \(reservation fillsoon from /);
       expect(text).toMatch(/window n1: no end ahead/);
-      const subs = [...text.matchAll(/submit: sbatch .*--nodes=(\d+) --time=(\d+) --time-min=(\d+) .*# .* idle node\(s\) (\S+) free/g)].map((m) => ({ nodes: Number(m[1]), time: Number(m[2]), timeMin: Number(m[3]), on: m[4] }));
-      expect(subs.map((x) => ({ nodes: x.nodes, on: x.on })), text).toEqual([{ nodes: 2, on: 'n1,n2' }, { nodes: 1, on: 'n3' }]);
+      const subs = [
+        ...text.matchAll(
+          /submit: sbatch .*--nodes=(\d+) --time=(\d+) --time-min=(\d+) .*# .* idle node\(s\) (\S+) free/g,
+        ),
+      ].map((m) => ({ nodes: Number(m[1]), time: Number(m[2]), timeMin: Number(m[3]), on: m[4] }));
+      expect(
+        subs.map((x) => ({ nodes: x.nodes, on: x.on })),
+        text,
+      ).toEqual([
+        { nodes: 2, on: 'n1,n2' },
+        { nodes: 1, on: 'n3' },
+      ]);
       expect(subs[0].time).toBe(60);
       // n3's allocation ends before the reservation starts, even if it started at once.
       expect(Date.now() + subs[1].time * 60_000).toBeLessThan(resStart);
@@ -160,7 +197,9 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
     const u = setup();
     const bad = fill(u, ['--partition', 'nosuch']);
     expect(await exitOf(bad, 60_000), bad.text()).toBe(2);
-    expect(bad.text()).toMatch(/yoda: sbatch refused the allocation \(partition nosuch, account \(default\)\): .*invalid partition/i);
+    expect(bad.text()).toMatch(
+      /yoda: sbatch refused the allocation \(partition nosuch, account \(default\)\): .*invalid partition/i,
+    );
     expect(bad.text()).toMatch(/Check --partition and --account/);
     expect((await cluster.run('squeue', ['-h', '-o', '%i'])).stdout.trim()).toBe('');
   }, 300_000);

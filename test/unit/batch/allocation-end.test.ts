@@ -35,7 +35,10 @@ describe('allocationEnd', () => {
 
   it('prefers SLURM_JOB_END_TIME over asking squeue', async () => {
     const fake = fakeCommand('squeue', 'garbage');
-    expect(await allocationEnd({ ...fake.env, SLURM_JOB_ID: '1', SLURM_JOB_END_TIME: '1800000000' })).toEqual({ end: new Date(1_800_000_000_000), warning: null });
+    expect(await allocationEnd({ ...fake.env, SLURM_JOB_ID: '1', SLURM_JOB_END_TIME: '1800000000' })).toEqual({
+      end: new Date(1_800_000_000_000),
+      warning: null,
+    });
   });
 
   it('gives no deadline and no warning when squeue says N/A (no time limit)', async () => {
@@ -50,7 +53,9 @@ describe('allocationEnd', () => {
       const fake = fakeCommand('squeue', answer);
       const r = await allocationEnd({ ...fake.env, SLURM_JOB_ID: '7' });
       expect(r.end).toBeNull();
-      expect(r.warning).toMatch(/cannot tell when the allocation ends \(SLURM_JOB_END_TIME \/ squeue\): cannot parse squeue end time .*going on without a deadline/);
+      expect(r.warning).toMatch(
+        /cannot tell when the allocation ends \(SLURM_JOB_END_TIME \/ squeue\): cannot parse squeue end time .*going on without a deadline/,
+      );
     }
     const r = await allocationEnd({ PATH: process.env.PATH, SLURM_JOB_ID: '7', SLURM_JOB_END_TIME: 'soon' });
     expect(r).toEqual({ end: null, warning: expect.stringMatching(/SLURM_JOB_END_TIME="soon" is not epoch seconds/) });
@@ -78,10 +83,17 @@ describe('allocationEnd', () => {
   });
 
   it('gives no deadline without a PBS walltime limit, a warning for a garbled one, and nothing when qstat fails', async () => {
-    expect(await allocationEnd({ ...fakeCommand('qstat', 'Job Id: 42\n    queue = workq\n').env, PBS_JOBID: '42' })).toEqual({ end: null, warning: null });
+    expect(
+      await allocationEnd({ ...fakeCommand('qstat', 'Job Id: 42\n    queue = workq\n').env, PBS_JOBID: '42' }),
+    ).toEqual({ end: null, warning: null });
     const garbled = await allocationEnd({ ...fakeCommand('qstat', qstat('soon')).env, PBS_JOBID: '42' });
-    expect(garbled).toEqual({ end: null, warning: expect.stringMatching(/\(qstat -f\): cannot parse Resource_List\.walltime = soon/) });
-    expect((await allocationEnd({ ...fakeCommand('qstat', qstat('02:00:00'), 153).env, PBS_JOBID: '42' })).end).toBeNull();
+    expect(garbled).toEqual({
+      end: null,
+      warning: expect.stringMatching(/\(qstat -f\): cannot parse Resource_List\.walltime = soon/),
+    });
+    expect(
+      (await allocationEnd({ ...fakeCommand('qstat', qstat('02:00:00'), 153).env, PBS_JOBID: '42' })).end,
+    ).toBeNull();
   });
 
   it('gives no deadline and no warning outside a batch job', async () => {

@@ -13,10 +13,24 @@ const local = (y: number, mo: number, d: number, h: number, mi: number, s: numbe
 describe('parseSinfoNodes', () => {
   it('reads every node of the default partition, idle, with its CPUs and no time limit', () => {
     const nodes = parseSinfoNodes(fixture('sinfo-idle.txt'));
-    expect(nodes).toEqual(['n1', 'n2', 'n3'].map((node) => ({ node, partition: 'debug', defaultPartition: true, state: 'idle', cpus: 2, partitionLimitSeconds: null, up: true })));
+    expect(nodes).toEqual(
+      ['n1', 'n2', 'n3'].map((node) => ({
+        node,
+        partition: 'debug',
+        defaultPartition: true,
+        state: 'idle',
+        cpus: 2,
+        partitionLimitSeconds: null,
+        up: true,
+      })),
+    );
   });
   it('tells an allocated node and nodes the backfill scheduler planned for a pending job', () => {
-    expect(parseSinfoNodes(fixture('sinfo-n1-busy.txt')).map((n) => `${n.node}:${n.state}`)).toEqual(['n1:allocated', 'n2:planned', 'n3:planned']);
+    expect(parseSinfoNodes(fixture('sinfo-n1-busy.txt')).map((n) => `${n.node}:${n.state}`)).toEqual([
+      'n1:allocated',
+      'n2:planned',
+      'n3:planned',
+    ]);
   });
   it('reads partition time limits and states', () => {
     const [a, b] = parseSinfoNodes('c1|short|idle|64|1:00:00|up\nc2|long|drained*|64|2-00:00:00|down\n');
@@ -36,13 +50,30 @@ describe('parseSqueue', () => {
   it('reads a running job (its nodes) and a pending one with its expected start and planned nodes', () => {
     const [pending, running] = parseSqueue(fixture('squeue-busy.txt'));
     expect(pending).toEqual({
-      id: '2', partitions: ['debug'], state: 'PENDING', start: local(2026, 12, 1, 8, 20, 29), end: local(2026, 12, 1, 8, 50, 29),
-      nodeCount: 3, priority: 4294901758, name: 'yoda-fill', comment: 'yoda-fill:abc', user: 'root', nodes: ['n1', 'n2', 'n3'],
+      id: '2',
+      partitions: ['debug'],
+      state: 'PENDING',
+      start: local(2026, 12, 1, 8, 20, 29),
+      end: local(2026, 12, 1, 8, 50, 29),
+      nodeCount: 3,
+      priority: 4294901758,
+      name: 'yoda-fill',
+      comment: 'yoda-fill:abc',
+      user: 'root',
+      nodes: ['n1', 'n2', 'n3'],
     });
-    expect(running).toMatchObject({ id: '1', state: 'RUNNING', start: local(2026, 12, 1, 8, 0, 29), comment: null, nodes: ['n1'] });
+    expect(running).toMatchObject({
+      id: '1',
+      state: 'RUNNING',
+      start: local(2026, 12, 1, 8, 0, 29),
+      comment: null,
+      nodes: ['n1'],
+    });
   });
   it('squeue --start before the backfill scheduler planned the job: no start, no nodes', () => {
-    expect(parseSqueue(fixture('squeue-start-early.txt'))).toMatchObject([{ id: '2', start: null, end: null, nodes: [] }]);
+    expect(parseSqueue(fixture('squeue-start-early.txt'))).toMatchObject([
+      { id: '2', start: null, end: null, nodes: [] },
+    ]);
     expect(parseSqueue(fixture('squeue-start-busy.txt'))[0].start).toEqual(local(2026, 12, 1, 8, 20, 29));
   });
   it('a pending job eligible in two partitions; a comment holding |', () => {
@@ -58,8 +89,22 @@ describe('parseReservations', () => {
   it('reads both reservations, one line each (-o) or in the multi-line form, alike', () => {
     const one = parseReservations(fixture('res-two.txt'));
     expect(one).toEqual([
-      { name: 'soon', start: local(2026, 12, 1, 8, 11, 4), end: local(2026, 12, 1, 8, 41, 4), nodes: ['n3'], partition: null, flags: ['IGNORE_JOBS', 'SPEC_NODES'] },
-      { name: 'all', start: local(2026, 12, 1, 10, 1, 4), end: local(2026, 12, 1, 11, 1, 4), nodes: ['n1', 'n2', 'n3'], partition: null, flags: ['IGNORE_JOBS', 'SPEC_NODES', 'ALL_NODES'] },
+      {
+        name: 'soon',
+        start: local(2026, 12, 1, 8, 11, 4),
+        end: local(2026, 12, 1, 8, 41, 4),
+        nodes: ['n3'],
+        partition: null,
+        flags: ['IGNORE_JOBS', 'SPEC_NODES'],
+      },
+      {
+        name: 'all',
+        start: local(2026, 12, 1, 10, 1, 4),
+        end: local(2026, 12, 1, 11, 1, 4),
+        nodes: ['n1', 'n2', 'n3'],
+        partition: null,
+        flags: ['IGNORE_JOBS', 'SPEC_NODES', 'ALL_NODES'],
+      },
     ]);
     expect(parseReservations(fixture('res-two-multiline.txt'))).toEqual(one);
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseQstatWalltime, parseSlurmTimeLeft, parseSqueueEndTime, slurmEndFromEnv } from '../../../src/batch/walltime.js';
+import {
+  parseQstatWalltime,
+  parseSlurmTimeLeft,
+  parseSqueueEndTime,
+  slurmEndFromEnv,
+} from '../../../src/batch/walltime.js';
 
 describe('parseSqueueEndTime (squeue -o %e)', () => {
   it('reads Slurm local time', () => {
@@ -68,7 +73,9 @@ describe('parseQstatWalltime (qstat -f)', () => {
     expect(parseQstatWalltime('Job Id: 7.srv\n    job_state = R\n')).toBeNull();
   });
   it('rejects a malformed value naming it', () => {
-    expect(() => parseQstatWalltime('    Resource_List.walltime = 1:xx:00\n')).toThrow('Resource_List.walltime = 1:xx:00');
+    expect(() => parseQstatWalltime('    Resource_List.walltime = 1:xx:00\n')).toThrow(
+      'Resource_List.walltime = 1:xx:00',
+    );
   });
 });
 
@@ -81,6 +88,8 @@ describe('slurmEndFromEnv (SLURM_JOB_END_TIME)', () => {
     expect(slurmEndFromEnv({ SLURM_JOB_END_TIME: '' })).toBeNull();
   });
   it('rejects garbage naming the variable and value', () => {
-    expect(() => slurmEndFromEnv({ SLURM_JOB_END_TIME: 'soon' })).toThrow('SLURM_JOB_END_TIME="soon" is not epoch seconds');
+    expect(() => slurmEndFromEnv({ SLURM_JOB_END_TIME: 'soon' })).toThrow(
+      'SLURM_JOB_END_TIME="soon" is not epoch seconds',
+    );
   });
 });

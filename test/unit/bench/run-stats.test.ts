@@ -5,7 +5,18 @@ import { runEfficiency } from '../../../bench/run-stats.js';
 const T = Date.UTC(2026, 0, 1);
 
 const done = (i: number, slot: number, start: number, end: number, wall: number): JournalRecord => ({
-  t: 'done', i, id: `f:${i}`, out: [], cpu: wall, wall, start: T + start, end: T + end, droid: 'd', node: 'n1', slot, attempt: 1,
+  t: 'done',
+  i,
+  id: `f:${i}`,
+  out: [],
+  cpu: wall,
+  wall,
+  start: T + start,
+  end: T + end,
+  droid: 'd',
+  node: 'n1',
+  slot,
+  attempt: 1,
 });
 
 /**
@@ -43,8 +54,12 @@ describe('runEfficiency', () => {
 
   it('scales core-seconds by the cores per worker, not the times', () => {
     expect(runEfficiency(RUN, 2, 2)).toMatchObject({
-      busyCoreSeconds: 74, utilization: 0.7708, firstRangeSeconds: 2, tailSeconds: 3.5,
-      idle: { beforeFirst: 6, between: 3, inRange: 2, afterLast: 11 }, meanRangeSeconds: 9.25,
+      busyCoreSeconds: 74,
+      utilization: 0.7708,
+      firstRangeSeconds: 2,
+      tailSeconds: 3.5,
+      idle: { beforeFirst: 6, between: 3, inRange: 2, afterLast: 11 },
+      meanRangeSeconds: 9.25,
     });
   });
 

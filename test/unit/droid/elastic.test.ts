@@ -11,7 +11,14 @@ function busyDroid(): Droid {
   d.s.config = { ...config, rangeTimeoutSeconds: null }; // long silences below are Yoda's; no range hangs
   toYoda(d.on({ type: 'connected' })); // the first hello
   d.welcome();
-  expect(toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0), { ...range(1), attempt: 2 }, range(2), range(3)] } }))).toEqual([]);
+  expect(
+    toYoda(
+      d.on({
+        type: 'yoda',
+        msg: { type: 'ranges', ranges: [range(0), { ...range(1), attempt: 2 }, range(2), range(3)] },
+      }),
+    ),
+  ).toEqual([]);
   d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
   d.on({ type: 'worker', slot: 1, report: { type: 'ready' } });
   expect(d.s.slots.map((x) => x.phase)).toEqual(['busy', 'busy']);
@@ -19,8 +26,17 @@ function busyDroid(): Droid {
 }
 
 const moving = { type: 'yoda', msg: { type: 'moving', reason: 'received SIGTERM' } } as const;
-const welcome = { type: 'yoda', msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } } } as const;
-const done = (id: string, cpu: number | null = 1): WorkerReport => ({ type: 'done', id, outputs: [`/o/${id}`], cpu, wall: 1 });
+const welcome = {
+  type: 'yoda',
+  msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } },
+} as const;
+const done = (id: string, cpu: number | null = 1): WorkerReport => ({
+  type: 'done',
+  id,
+  outputs: [`/o/${id}`],
+  cpu,
+  wall: 1,
+});
 const workerEffects = ['startWorker', 'stopWorker', 'killWorker', 'drainWorker'] as const;
 
 describe('Droid across a hand-over', () => {
@@ -33,7 +49,9 @@ describe('Droid across a hand-over', () => {
     // A worker finishes and takes the next queued range; no report, no request, not even after reportIntervalMs.
     const fin = d.on({ type: 'worker', slot: 0, report: done('f:0') }, 10);
     expect(toYoda(fin)).toEqual([]);
-    expect(ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready' } }), 'feedWorker')).toEqual([{ type: 'feedWorker', slot: 0, ranges: [range(2)] }]);
+    expect(ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready' } }), 'feedWorker')).toEqual([
+      { type: 'feedWorker', slot: 0, ranges: [range(2)] },
+    ]);
     const later = [d.on({ type: 'tick' }, config.reportIntervalMs + 1), d.on({ type: 'tick' }, 5_000)].flat();
     expect(toYoda(later).filter((m) => m.type !== 'heartbeat')).toEqual([]);
     for (const t of workerEffects) expect(ofType(later, t)).toEqual([]);
@@ -48,7 +66,9 @@ describe('Droid across a hand-over', () => {
     const d = busyDroid();
     d.on(moving, 10);
     const out = d.on({ type: 'connected' }, 500);
-    expect(toYoda(out)).toEqual([expect.objectContaining({ type: 'hello', droid: 'd0', held: [0, 1, 2, 3], attempts: [1, 2, 1, 1] })]);
+    expect(toYoda(out)).toEqual([
+      expect.objectContaining({ type: 'hello', droid: 'd0', held: [0, 1, 2, 3], attempts: [1, 2, 1, 1] }),
+    ]);
     expect(ofType(out, 'log').map((l) => l.msg)).toEqual(['joining the new Yoda, still holding 4 range(s)']);
     expect(d.s.rejoining).toBe(true);
     expect(d.s.moving).toBe(false);
@@ -61,7 +81,10 @@ describe('Droid across a hand-over', () => {
     d.on({ type: 'worker', slot: 0, report: done('f:0') }, 10);
     toYoda(d.on({ type: 'connected' }, 10));
     // Between hello and welcome: a result comes in, time passes; nothing goes out yet.
-    const waiting = [d.on({ type: 'worker', slot: 1, report: done('f:1') }, 10), d.on({ type: 'tick' }, config.reportIntervalMs + 1)].flat();
+    const waiting = [
+      d.on({ type: 'worker', slot: 1, report: done('f:1') }, 10),
+      d.on({ type: 'tick' }, config.reportIntervalMs + 1),
+    ].flat();
     expect(toYoda(waiting).filter((m) => m.type !== 'heartbeat')).toEqual([]);
     const out = d.on(welcome, 10);
     expect(ofType(out, 'startWorker')).toEqual([]);
@@ -70,7 +93,11 @@ describe('Droid across a hand-over', () => {
     const after = [...out, ...d.on({ type: 'tick' }, config.reportIntervalMs + 1)];
     const reports = toYoda(after).filter((m) => m.type === 'report');
     expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatchObject({ type: 'report', released: [], results: [expect.objectContaining({ i: 0, ok: true }), expect.objectContaining({ i: 1, ok: true })] });
+    expect(reports[0]).toMatchObject({
+      type: 'report',
+      released: [],
+      results: [expect.objectContaining({ i: 0, ok: true }), expect.objectContaining({ i: 1, ok: true })],
+    });
     expect(d.s.results).toEqual([]);
   });
 
@@ -78,14 +105,16 @@ describe('Droid across a hand-over', () => {
     const d = busyDroid();
     d.on(moving, 10);
     toYoda(d.on({ type: 'connected' }, 10));
-    const out = d.on({ type: 'yoda', msg: { type: 'refuse', reason: 'protocol version 1 is not Yoda\'s 2' } }, 10);
-    expect(d.s.error).toBe('Yoda refused this Droid: protocol version 1 is not Yoda\'s 2');
+    const out = d.on({ type: 'yoda', msg: { type: 'refuse', reason: "protocol version 1 is not Yoda's 2" } }, 10);
+    expect(d.s.error).toBe("Yoda refused this Droid: protocol version 1 is not Yoda's 2");
     expect(d.s.phase).toBe('draining');
     expect(ofType(out, 'killWorker').map((e) => e.slot)).toEqual([0, 1]);
     d.on({ type: 'workerExited', slot: 0, code: null, signal: 'SIGKILL' });
     const end = d.on({ type: 'workerExited', slot: 1, code: null, signal: 'SIGKILL' });
     expect(toYoda(end).map((m) => m.type)).toContain('bye');
-    expect(ofType(end, 'exit')).toEqual([expect.objectContaining({ code: 5, error: expect.stringContaining('refused') })]);
+    expect(ofType(end, 'exit')).toEqual([
+      expect.objectContaining({ code: 5, error: expect.stringContaining('refused') }),
+    ]);
   });
 
   it('leaves with 0 when the new Yoda says the job is complete before welcoming its rejoin', () => {
@@ -122,7 +151,9 @@ describe('a paused Droid', () => {
     d.on({ type: 'yoda', msg: { type: 'heartbeat' } }, 1_000);
     // The process was stopped for 125 s (over the 120 s give-up): the shell reports the late timer, then ticks.
     const paused = d.on({ type: 'paused', ms: 125_000 }, 125_000);
-    expect(ofType(paused, 'log').map((l) => l.msg)).toEqual([expect.stringMatching(/this Droid did not run for 125\.0 s .*Yoda gets that time back/)]);
+    expect(ofType(paused, 'log').map((l) => l.msg)).toEqual([
+      expect.stringMatching(/this Droid did not run for 125\.0 s .*Yoda gets that time back/),
+    ]);
     const tick = d.on({ type: 'tick' });
     expect(d.s.error).toBeNull();
     expect(d.s.yodaSilent).toBe(false);
@@ -132,7 +163,9 @@ describe('a paused Droid', () => {
     other.on({ type: 'yoda', msg: { type: 'heartbeat' } }, 1_000);
     const lost = other.on({ type: 'tick' }, 125_000);
     expect(other.s.error).toMatch(/lost Yoda: silent for 120 s/);
-    expect(toYoda(lost).filter((m) => m.type !== 'heartbeat')).toEqual([{ type: 'report', results: [], released: [2, 3], want: 0 }]);
+    expect(toYoda(lost).filter((m) => m.type !== 'heartbeat')).toEqual([
+      { type: 'report', results: [], released: [2, 3], want: 0 },
+    ]);
   });
 
   it('never credits Yoda with more than the time that passed', () => {
@@ -146,7 +179,10 @@ describe('a paused Droid', () => {
 describe('a result whose payload CPU was not measured', () => {
   it('goes to Yoda with cpu null, not 0', () => {
     const d = busyDroid();
-    const out = [d.on({ type: 'worker', slot: 0, report: done('f:0', null) }, 10), d.on({ type: 'tick' }, config.reportIntervalMs + 1)].flat();
+    const out = [
+      d.on({ type: 'worker', slot: 0, report: done('f:0', null) }, 10),
+      d.on({ type: 'tick' }, config.reportIntervalMs + 1),
+    ].flat();
     const results = toYoda(out).flatMap((m) => (m.type === 'report' ? m.results : []));
     expect(results).toEqual([expect.objectContaining({ i: 0, ok: true, cpu: null })]);
   });

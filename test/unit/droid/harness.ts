@@ -9,14 +9,39 @@ import type { DroidMessage, RangeSpec } from '../../../src/protocol/messages.js'
 import { droidToYoda, yodaToDroid } from '../protocol/wire.js';
 
 export const config: DroidConfig = {
-  key: 'd0', node: 'n0', rank: 0, pid: 42, launch: null,
-  slots: [0, 1].map((slot) => ({ slot, cpus: [slot], cores: 1, gpus: [], log: `/w/logs/workers/n0.${slot}.log`, memoryLimitMB: 100 })),
-  prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: 1, startTimeoutSeconds: 5,
-  maxStartFailures: 3, yodaTimeoutSeconds: 30, yodaGiveUpSeconds: 120, rangeTimeoutSeconds: 60,
+  key: 'd0',
+  node: 'n0',
+  rank: 0,
+  pid: 42,
+  launch: null,
+  slots: [0, 1].map((slot) => ({
+    slot,
+    cpus: [slot],
+    cores: 1,
+    gpus: [],
+    log: `/w/logs/workers/n0.${slot}.log`,
+    memoryLimitMB: 100,
+  })),
+  prefetchPerSlot: 1,
+  reportIntervalMs: 200,
+  reportBatch: 64,
+  heartbeatSeconds: 1,
+  startTimeoutSeconds: 5,
+  maxStartFailures: 3,
+  yodaTimeoutSeconds: 30,
+  yodaGiveUpSeconds: 120,
+  rangeTimeoutSeconds: 60,
 };
 
 /** Range `i` of a job of ranges of 10 events. */
-export const range = (i: number): RangeSpec => ({ i, id: `f:${i}`, file: '/f', first: i * 10, last: i * 10 + 9, attempt: 1 });
+export const range = (i: number): RangeSpec => ({
+  i,
+  id: `f:${i}`,
+  file: '/f',
+  first: i * 10,
+  last: i * 10 + 9,
+  attempt: 1,
+});
 
 // Sends a test has looked at; the harnesses of the running test, checked when it ends.
 const consumed = new WeakSet<DroidEffect>();
@@ -45,8 +70,12 @@ export class Droid {
 
   /** Yoda's welcome; the Droid's first request for ranges (an empty report) counts as expected. */
   welcome(): DroidEffect[] {
-    const out = this.on({ type: 'yoda', msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } } });
-    for (const e of out) if (e.type === 'toYoda' && e.msg.type === 'report' && e.msg.results.length === 0) consumed.add(e);
+    const out = this.on({
+      type: 'yoda',
+      msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } },
+    });
+    for (const e of out)
+      if (e.type === 'toYoda' && e.msg.type === 'report' && e.msg.results.length === 0) consumed.add(e);
     return out;
   }
 
@@ -74,4 +103,5 @@ export const toYoda = (out: DroidEffect[]): DroidMessage[] =>
   });
 
 /** The effects of type `t` among `out`. */
-export const ofType = <T extends DroidEffect['type']>(out: DroidEffect[], t: T) => out.filter((e) => e.type === t) as Extract<DroidEffect, { type: T }>[];
+export const ofType = <T extends DroidEffect['type']>(out: DroidEffect[], t: T) =>
+  out.filter((e) => e.type === t) as Extract<DroidEffect, { type: T }>[];

@@ -36,7 +36,8 @@ function simulate(rangeMs: number, roundTripMs: number, total: number): Run {
   };
   const feedEffects = (out: ReturnType<Droid['on']>) => {
     watch(toYoda(out));
-    for (const e of out) if (e.type === 'feedWorker') busyUntil.set(e.slot, { at: d.now + rangeMs, id: e.ranges[0].id });
+    for (const e of out)
+      if (e.type === 'feedWorker') busyUntil.set(e.slot, { at: d.now + rangeMs, id: e.ranges[0].id });
   };
   watch(toYoda(d.welcome()));
   for (const slot of [0, 1]) feedEffects(d.on({ type: 'worker', slot, report: { type: 'ready' } }));
@@ -55,7 +56,16 @@ function simulate(rangeMs: number, roundTripMs: number, total: number): Run {
     } else {
       const [slot, b] = [...busyUntil.entries()].find(([, x]) => x.at === t)!;
       busyUntil.delete(slot);
-      feedEffects(d.on({ type: 'worker', slot, report: { type: 'done', id: b.id, outputs: [`/o/${b.id}`], cpu: 0, wall: rangeMs / 1000 } }, dt));
+      feedEffects(
+        d.on(
+          {
+            type: 'worker',
+            slot,
+            report: { type: 'done', id: b.id, outputs: [`/o/${b.id}`], cpu: 0, wall: rangeMs / 1000 },
+          },
+          dt,
+        ),
+      );
       feedEffects(d.on({ type: 'worker', slot, report: { type: 'ready' } }));
     }
     if (warm) maxHeld = Math.max(maxHeld, d.s.queue.length + busyUntil.size);
@@ -64,7 +74,7 @@ function simulate(rangeMs: number, roundTripMs: number, total: number): Run {
   return { wants, maxHeld, idleMs, spare: sparePerSlot(d.s) };
 }
 
-describe('queue depth (Little\'s law)', () => {
+describe("queue depth (Little's law)", () => {
   it('with 1 s ranges and a 5 ms round trip it keeps one spare range per slot, no more', () => {
     const r = simulate(1_000, 5, 40);
     expect(r.spare).toBe(1);

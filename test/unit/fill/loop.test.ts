@@ -6,13 +6,43 @@ import type { ClusterState, Submission } from '../../../src/fill/plan.js';
 import type { JobStatus } from '../../../src/status/job-status.js';
 import { YodaError, exitCodeFor } from '../../../src/util/errors.js';
 
-const idle = (n: string) => ({ node: n, partition: 'debug', defaultPartition: true, state: 'idle', cpus: 2, partitionLimitSeconds: null, up: true });
+const idle = (n: string) => ({
+  node: n,
+  partition: 'debug',
+  defaultPartition: true,
+  state: 'idle',
+  cpus: 2,
+  partitionLimitSeconds: null,
+  up: true,
+});
 const CLUSTER: ClusterState = { now: 0, nodes: [idle('n1'), idle('n2')], jobs: [], reservations: [] };
 const view = (done: number, fatal = 0, state: JobStatus['state'] = 'running'): FillJobView => ({
-  status: { state, job: { workdir: '/w' }, ranges: { total: 8, done, fatal, ready: 8 - done - fatal, assigned: 0, failed: 0 }, lastRun: null } as unknown as JobStatus,
-  need: { rangesLeft: 8 - done - fatal, rangeSeconds: 1, slotsPerNode: 2, coresPerSlot: 1, maxWorkers: null, activeNodes: [] },
+  status: {
+    state,
+    job: { workdir: '/w' },
+    ranges: { total: 8, done, fatal, ready: 8 - done - fatal, assigned: 0, failed: 0 },
+    lastRun: null,
+  } as unknown as JobStatus,
+  need: {
+    rangesLeft: 8 - done - fatal,
+    rangeSeconds: 1,
+    slotsPerNode: 2,
+    coresPerSlot: 1,
+    maxWorkers: null,
+    activeNodes: [],
+  },
 });
-const OPTS: LoopOptions = { partition: null, account: null, maxNodes: 100, maxJobs: 2, timeMaxMinutes: 60, timeMinMinutes: 30, marker: 'yoda-fill:x', dryRun: false, intervalSeconds: 5 };
+const OPTS: LoopOptions = {
+  partition: null,
+  account: null,
+  maxNodes: 100,
+  maxJobs: 2,
+  timeMaxMinutes: 60,
+  timeMinMinutes: 30,
+  marker: 'yoda-fill:x',
+  dryRun: false,
+  intervalSeconds: 5,
+};
 
 // Ports that replay `views` one per round (the last one repeats) and record what the loop did.
 function ports(views: FillJobView[], submit?: (s: Submission) => Promise<string>) {
@@ -21,10 +51,12 @@ function ports(views: FillJobView[], submit?: (s: Submission) => Promise<string>
   const p: FillPorts = {
     readJob: () => views[Math.min(round++, views.length - 1)],
     readCluster: async () => CLUSTER,
-    submit: submit ?? (async (s) => {
-      rec.submitted.push(s);
-      return String(100 + rec.submitted.length);
-    }),
+    submit:
+      submit ??
+      (async (s) => {
+        rec.submitted.push(s);
+        return String(100 + rec.submitted.length);
+      }),
     describe: (s) => `sbatch -N ${s.nodes} -t ${s.timeMinutes}`,
     say: (l) => rec.said.push(l),
     sleep: async () => {
@@ -69,7 +101,14 @@ describe('fillLoop', () => {
 
   it('stops with 5 when a run of the job failed after fill started', async () => {
     const failed = view(2, 0, 'failed');
-    failed.status.lastRun = { run: 1, host: 'h', pid: 1, startedAt: new Date().toISOString(), endedAt: new Date(Date.now() + 1000).toISOString(), exitCode: 5 };
+    failed.status.lastRun = {
+      run: 1,
+      host: 'h',
+      pid: 1,
+      startedAt: new Date().toISOString(),
+      endedAt: new Date(Date.now() + 1000).toISOString(),
+      exitCode: 5,
+    };
     const { p, rec } = ports([failed]);
     expect(await fillLoop(p, OPTS)).toBe(5);
     expect(rec.submitted).toEqual([]);

@@ -10,7 +10,9 @@ describe('output names of ranges', () => {
   });
 
   it('give distinct names to files that differ only in characters that are not ordinary', () => {
-    const ids = ['x y.dat', 'x_y.dat', 'x+y.dat', 'x:y.dat', 'xé.dat', 'x%20y.dat', 'x~y.dat', 'x/y.dat'].map((f) => `${f}:0-4`);
+    const ids = ['x y.dat', 'x_y.dat', 'x+y.dat', 'x:y.dat', 'xé.dat', 'x%20y.dat', 'x~y.dat', 'x/y.dat'].map(
+      (f) => `${f}:0-4`,
+    );
     const names = ids.map(safeRangeName);
     expect(new Set(names).size).toBe(ids.length);
     expect(names[0]).toBe('x%20y.dat_0-4');
@@ -37,19 +39,29 @@ describe('job size limits', () => {
 });
 
 describe('payload.output', () => {
-  const job = (output: string) => ({ inputs: [{ files: 'a', events: 1 }], eventsPerRange: 1, payload: { command: ['x'], output } });
+  const job = (output: string) => ({
+    inputs: [{ files: 'a', events: 1 }],
+    eventsPerRange: 1,
+    payload: { command: ['x'], output },
+  });
 
   it('must hold {range}', () => {
-    expect(() => validateJobFile(job('same.out'), 'j.yaml')).toThrow(/payload.output: must contain \{range\}.*\(got "same.out"\)/);
+    expect(() => validateJobFile(job('same.out'), 'j.yaml')).toThrow(
+      /payload.output: must contain \{range\}.*\(got "same.out"\)/,
+    );
   });
 
   it('must stay inside the output directory', () => {
-    expect(() => validateJobFile(job('../../../{range}.out'), 'j.yaml')).toThrow(/payload.output: must stay inside the output directory/);
+    expect(() => validateJobFile(job('../../../{range}.out'), 'j.yaml')).toThrow(
+      /payload.output: must stay inside the output directory/,
+    );
     expect(() => validateJobFile(job('/tmp/{range}.out'), 'j.yaml')).toThrow(/payload.output: must stay inside/);
     expect(validateJobFile(job('{range}.root'), 'j.yaml').payload.output).toBe('{range}.root');
   });
 
   it('an events count past the limit is refused in the job file', () => {
-    expect(() => validateJobFile({ ...job('{range}'), inputs: [{ files: 'a', events: 1e22 }] }, 'j.yaml')).toThrow(/inputs\[0\].events/);
+    expect(() => validateJobFile({ ...job('{range}'), inputs: [{ files: 'a', events: 1e22 }] }, 'j.yaml')).toThrow(
+      /inputs\[0\].events/,
+    );
   });
 });

@@ -12,12 +12,31 @@ function oldStyleWorkdir(over: Record<string, unknown> = {}): { root: string; di
   const dir = join(root, 'w');
   mkdirSync(dir);
   // job.json as written before paths were stored relative: outputDir absolute, no createdIn.
-  writeFileSync(join(dir, 'job.json'), JSON.stringify({
-    version: 1, name: 'j', hash: 'h', jobFile: '/j/job.yaml', baseDir: '/j', payloadCwd: '/j',
-    spec: { inputs: [{ files: 'a', events: 10 }], eventsPerRange: 5, payload: { command: ['x'], output: '{range}.out' }, output: 'outputs', maxAttempts: 3 },
-    files: [{ path: '/j/a', events: 10 }], eventsPerRange: 5, totalRanges: 2, totalEvents: 10,
-    outputDir: join(dir, 'outputs'), created: '2026-11-30T00:00:00Z', ...over,
-  }));
+  writeFileSync(
+    join(dir, 'job.json'),
+    JSON.stringify({
+      version: 1,
+      name: 'j',
+      hash: 'h',
+      jobFile: '/j/job.yaml',
+      baseDir: '/j',
+      payloadCwd: '/j',
+      spec: {
+        inputs: [{ files: 'a', events: 10 }],
+        eventsPerRange: 5,
+        payload: { command: ['x'], output: '{range}.out' },
+        output: 'outputs',
+        maxAttempts: 3,
+      },
+      files: [{ path: '/j/a', events: 10 }],
+      eventsPerRange: 5,
+      totalRanges: 2,
+      totalEvents: 10,
+      outputDir: join(dir, 'outputs'),
+      created: '2026-11-30T00:00:00Z',
+      ...over,
+    }),
+  );
   return { root, dir };
 }
 
@@ -55,8 +74,27 @@ describe('job.json', () => {
 
 describe('integrity', () => {
   it('takes the outputs of the done record that counts: the first, or the first after a redo', () => {
-    const done = (i: number, out: string): JournalRecord => ({ t: 'done', i, id: `a:${i}`, out: [out], cpu: 0, wall: 0, start: 0, end: 0, droid: 'd', node: 'n', slot: 0, attempt: 1 });
-    const outs = doneOutputs([done(0, '/first'), done(0, '/duplicate'), done(1, '/b1'), { t: 'redo', at: 0, r: [1], why: 'output missing' }, done(1, '/b2')]);
+    const done = (i: number, out: string): JournalRecord => ({
+      t: 'done',
+      i,
+      id: `a:${i}`,
+      out: [out],
+      cpu: 0,
+      wall: 0,
+      start: 0,
+      end: 0,
+      droid: 'd',
+      node: 'n',
+      slot: 0,
+      attempt: 1,
+    });
+    const outs = doneOutputs([
+      done(0, '/first'),
+      done(0, '/duplicate'),
+      done(1, '/b1'),
+      { t: 'redo', at: 0, r: [1], why: 'output missing' },
+      done(1, '/b2'),
+    ]);
     expect(outs.get(0)!.out).toEqual(['/first']);
     expect(outs.get(1)!.out).toEqual(['/b2']);
   });
@@ -64,7 +102,14 @@ describe('integrity', () => {
   it('notices input files changed or gone since they were recorded', () => {
     const root = mkdtempSync(join(tmpdir(), 'yoda-unit-'));
     writeFileSync(join(root, 'a'), 'abc');
-    const base = { version: 1, files: [{ path: join(root, 'a'), events: 1, size: 3, mtimeMs: 1 }, { path: join(root, 'gone'), events: 1, size: 1, mtimeMs: 1 }, { path: join(root, 'old'), events: 1 }] };
+    const base = {
+      version: 1,
+      files: [
+        { path: join(root, 'a'), events: 1, size: 3, mtimeMs: 1 },
+        { path: join(root, 'gone'), events: 1, size: 1, mtimeMs: 1 },
+        { path: join(root, 'old'), events: 1 },
+      ],
+    };
     const changed = changedInputs(base as never);
     expect(changed).toEqual([
       { file: join(root, 'a'), why: expect.stringMatching(/was modified/) },

@@ -11,10 +11,39 @@ import { JournalWriter } from '../../../src/journal/writer.js';
 import { isYodaError } from '../../../src/util/errors.js';
 
 const done = (i: number, e: number): JournalRecord => ({
-  t: 'done', i, id: `f:${i}`, out: [`/o/${i}.e${e}`], cpu: 1, wall: 1, start: 0, end: 1, droid: `d${e}`, node: 'n', slot: 0, attempt: 1, e,
+  t: 'done',
+  i,
+  id: `f:${i}`,
+  out: [`/o/${i}.e${e}`],
+  cpu: 1,
+  wall: 1,
+  start: 0,
+  end: 1,
+  droid: `d${e}`,
+  node: 'n',
+  slot: 0,
+  attempt: 1,
+  e,
 });
-const assign = (r: number[], e: number): JournalRecord => ({ t: 'assign', at: 1, droid: `d${e}`, r, a: r.map(() => 1), e });
-const run = (n: number, e: number, takeover = false): JournalRecord => ({ t: 'run', run: n, at: n, host: 'h', pid: n, launch: `slurm:${n}.0`, epoch: e, takeover, e });
+const assign = (r: number[], e: number): JournalRecord => ({
+  t: 'assign',
+  at: 1,
+  droid: `d${e}`,
+  r,
+  a: r.map(() => 1),
+  e,
+});
+const run = (n: number, e: number, takeover = false): JournalRecord => ({
+  t: 'run',
+  run: n,
+  at: n,
+  host: 'h',
+  pid: n,
+  launch: `slurm:${n}.0`,
+  epoch: e,
+  takeover,
+  e,
+});
 
 describe('journal replay across epochs', () => {
   it('ignores the late writes of a deposed Yoda, whatever their kind', () => {
@@ -29,7 +58,21 @@ describe('journal replay across epochs', () => {
       // the old Yoda wakes up and writes before it notices: all ignored
       done(1, 1),
       done(2, 1),
-      { t: 'fail', i: 3, id: 'f:3', attempt: 1, code: 'ERR_X', msg: 'm', droid: 'd1', node: 'n', slot: 0, start: 0, end: 1, fatal: true, e: 1 },
+      {
+        t: 'fail',
+        i: 3,
+        id: 'f:3',
+        attempt: 1,
+        code: 'ERR_X',
+        msg: 'm',
+        droid: 'd1',
+        node: 'n',
+        slot: 0,
+        start: 0,
+        end: 1,
+        fatal: true,
+        e: 1,
+      },
       { t: 'end', run: 1, at: 9, outcome: 'failed', exit: 5, e: 1 },
       assign([2, 3], 2),
     ];
@@ -48,14 +91,27 @@ describe('journal replay across epochs', () => {
       { t: 'job', hash: 'h', name: 'j', ranges: 2, events: 20, at: 0 },
       { t: 'run', run: 1, at: 1, host: 'h', pid: 1 },
       { t: 'assign', at: 1, droid: 'd', r: [0], a: [1] },
-      { t: 'done', i: 0, id: 'f:0', out: ['/o/0'], cpu: 1, wall: 1, start: 0, end: 1, droid: 'd', node: 'n', slot: 0, attempt: 1 },
+      {
+        t: 'done',
+        i: 0,
+        id: 'f:0',
+        out: ['/o/0'],
+        cpu: 1,
+        wall: 1,
+        start: 0,
+        end: 1,
+        droid: 'd',
+        node: 'n',
+        slot: 0,
+        attempt: 1,
+      },
     ];
     const s = replay([...old, run(2, 1), done(1, 1)], 2);
     expect(s.counts.done).toBe(2);
     expect(s.fenced).toBe(0);
   });
 
-  it('gives every range at most one done, for every interleaving of two epochs\' done records', () => {
+  it("gives every range at most one done, for every interleaving of two epochs' done records", () => {
     // Epoch 1 and epoch 2 both report ranges 0..3 done; any merge of the two sequences (keeping each one's order).
     const a = [0, 1, 2, 3].map((i) => done(i, 1));
     const b = [run(2, 2, true), ...[3, 2, 1, 0].map((i) => done(i, 2))];
@@ -93,14 +149,17 @@ describe('journal writer fencing', () => {
     expect(isYodaError(refused, 'LEASE_LOST')).toBe(true);
     await w.close();
     const records = parseJournal(readFileSync(path)).records;
-    expect(records.map((r) => [r.t, r.e])).toEqual([['run', 3], ['assign', 3]]);
+    expect(records.map((r) => [r.t, r.e])).toEqual([
+      ['run', 3],
+      ['assign', 3],
+    ]);
   });
 
   it('keeps good records after a corrupt line in the middle when it opens (only a torn tail is cut)', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'yoda-fence-')), 'journal.log');
     const lines = [run(1, 1), assign([0, 1], 1), done(0, 1), done(1, 1)].map(frameRecord);
     lines[1] = lines[1].replace('"droid":"d1"', '"droid":"dX"');
-    writeFileSync(path, lines.join('') + 'torn');
+    writeFileSync(path, `${lines.join('')}torn`);
     const parsed = parseJournal(readFileSync(path));
     expect(parsed.corrupt).toHaveLength(1);
     const w = await JournalWriter.open(path, parsed.validBytes);
@@ -112,14 +171,19 @@ describe('journal writer fencing', () => {
     expect(after.droppedBytes).toBe(0);
   });
 
-  it('keeps good records another writer appended after the caller\'s replay, cutting only what follows the last of them', async () => {
+  it("keeps good records another writer appended after the caller's replay, cutting only what follows the last of them", async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'yoda-fence-')), 'journal.log');
     const head = [run(1, 1), assign([0], 1)].map(frameRecord).join('');
     const late = frameRecord(done(0, 1)); // a deposed Yoda's last batch, landed after the new Yoda replayed
-    writeFileSync(path, head + late + 'torn');
+    writeFileSync(path, `${head}${late}torn`);
     const w = await JournalWriter.open(path, Buffer.byteLength(head));
     await w.append([run(2, 2, true)]);
     await w.close();
-    expect(parseJournal(readFileSync(path)).records.map((r) => [r.t, r.e])).toEqual([['run', 1], ['assign', 1], ['done', 1], ['run', 2]]);
+    expect(parseJournal(readFileSync(path)).records.map((r) => [r.t, r.e])).toEqual([
+      ['run', 1],
+      ['assign', 1],
+      ['done', 1],
+      ['run', 2],
+    ]);
   });
 });

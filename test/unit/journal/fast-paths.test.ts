@@ -10,7 +10,18 @@ import type { JournalRecord } from '../../../src/journal/records.js';
 import { JournalWriter } from '../../../src/journal/writer.js';
 
 const done = (i: number, id = `f:${i}`): JournalRecord => ({
-  t: 'done', i, id, out: [`/o/${i}`], cpu: 1.5, wall: 2, start: 0, end: 10 + i, droid: 'd', node: 'n', slot: 0, attempt: 1,
+  t: 'done',
+  i,
+  id,
+  out: [`/o/${i}`],
+  cpu: 1.5,
+  wall: 2,
+  start: 0,
+  end: 10 + i,
+  droid: 'd',
+  node: 'n',
+  slot: 0,
+  attempt: 1,
 });
 const records: JournalRecord[] = [
   { t: 'job', hash: 'h', name: 'j', ranges: 4, events: 40, at: 1 },

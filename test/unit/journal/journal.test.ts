@@ -8,10 +8,32 @@ import type { JournalRecord } from '../../../src/journal/records.js';
 import { JournalWriter } from '../../../src/journal/writer.js';
 
 const done = (i: number, end = 10): JournalRecord => ({
-  t: 'done', i, id: `f:${i}`, out: [`/o/${i}`], cpu: 1.5, wall: 2, start: 0, end, droid: 'd', node: 'n', slot: 0, attempt: 1,
+  t: 'done',
+  i,
+  id: `f:${i}`,
+  out: [`/o/${i}`],
+  cpu: 1.5,
+  wall: 2,
+  start: 0,
+  end,
+  droid: 'd',
+  node: 'n',
+  slot: 0,
+  attempt: 1,
 });
 const fail = (i: number, fatal: boolean): JournalRecord => ({
-  t: 'fail', i, id: `f:${i}`, attempt: 1, code: 'ERR_X', msg: 'm', droid: 'd', node: 'n', slot: 0, start: 0, end: 1, fatal,
+  t: 'fail',
+  i,
+  id: `f:${i}`,
+  attempt: 1,
+  code: 'ERR_X',
+  msg: 'm',
+  droid: 'd',
+  node: 'n',
+  slot: 0,
+  start: 0,
+  end: 1,
+  fatal,
 });
 const records: JournalRecord[] = [
   { t: 'job', hash: 'h', name: 'j', ranges: 4, events: 40, at: 1 },
@@ -25,7 +47,10 @@ const records: JournalRecord[] = [
 
 describe('journal framing', () => {
   it('round-trips records, including non-ASCII text', () => {
-    const rs: JournalRecord[] = [...records, { ...fail(3, false), msg: 'événement ✓ "quoted"\nnewline' } as JournalRecord];
+    const rs: JournalRecord[] = [
+      ...records,
+      { ...fail(3, false), msg: 'événement ✓ "quoted"\nnewline' } as JournalRecord,
+    ];
     const bytes = Buffer.from(rs.map(frameRecord).join(''), 'utf8');
     const parsed = parseJournal(bytes);
     expect(parsed.records).toEqual(rs);

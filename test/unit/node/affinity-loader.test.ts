@@ -16,7 +16,9 @@ describe('loadAffinity', () => {
   it('says why when the addon is missing, and still works through taskset', async () => {
     const loaded = loadAffinity({ addonPath: '/nonexistent/yoda_affinity.node' });
     expect(loaded.native).toBe(false);
-    expect(loaded.why).toMatch(/not loaded: \/nonexistent\/yoda_affinity.node is missing \(build it with: node scripts\/build-native.mjs\)/);
+    expect(loaded.why).toMatch(
+      /not loaded: \/nonexistent\/yoda_affinity.node is missing \(build it with: node scripts\/build-native.mjs\)/,
+    );
     expect(await loaded.impl.getAffinity(process.pid)).toEqual(readAllowed());
   });
 

@@ -1,11 +1,23 @@
 // /proc parsing for the memory watch and the pinning check: stat lines, VmRSS, process trees, thread masks.
 import { describe, expect, it } from 'vitest';
-import { indexProcesses, parseProcStat, parseVmRssKB, processTree, readProcessTable, residentMB, type ProcEntry } from '../../../src/node/memory.js';
+import {
+  indexProcesses,
+  parseProcStat,
+  parseVmRssKB,
+  processTree,
+  readProcessTable,
+  residentMB,
+  type ProcEntry,
+} from '../../../src/node/memory.js';
 import { parseAllowedList, readThreadMasks, strayThreads } from '../../../src/node/thread-masks.js';
 
 describe('memory and /proc parsing', () => {
   it('parses a stat line whose command holds spaces and parentheses', () => {
-    expect(parseProcStat('4242 (my (odd) prog) S 4200 4242 4242 0 -1 4194560 120 0 0 0')).toEqual({ pid: 4242, ppid: 4200, pgid: 4242 });
+    expect(parseProcStat('4242 (my (odd) prog) S 4200 4242 4242 0 -1 4194560 120 0 0 0')).toEqual({
+      pid: 4242,
+      ppid: 4200,
+      pgid: 4242,
+    });
     expect(parseProcStat('garbage')).toBeNull();
   });
 
@@ -42,7 +54,11 @@ describe('memory and /proc parsing', () => {
   it('a thread is stray when its mask reaches outside the slot; a narrower mask is fine', () => {
     expect(parseAllowedList('Name:\tx\nCpus_allowed_list:\t0-3,8\n')).toEqual([0, 1, 2, 3, 8]);
     expect(parseAllowedList('Name:\tx\n')).toBeNull();
-    const masks = new Map([[10, [2, 3]], [11, [2]], [12, [0, 1, 2, 3]]]);
+    const masks = new Map([
+      [10, [2, 3]],
+      [11, [2]],
+      [12, [0, 1, 2, 3]],
+    ]);
     expect(strayThreads(masks, [2, 3])).toEqual([12]);
   });
 });

@@ -30,7 +30,10 @@ describe('formatPlan', () => {
 
   it('marks disallowed cores and pads two-digit slot numbers', () => {
     const t = loadTopology('cgroup-subset');
-    const text = formatPlan(planSlots(t, { workers: [{ cores: 1 }], policy: 'compact', smt: 'one-per-core', reserve: 1 }), t);
+    const text = formatPlan(
+      planSlots(t, { workers: [{ cores: 1 }], policy: 'compact', smt: 'one-per-core', reserve: 1 }),
+      t,
+    );
     const lines = text.split('\n');
     expect(lines[0]).toBe(`socket 0 numa 0: [ ${Array(26).fill(' x').join(' ')}  0  1  2  3  4  5 ]`);
     expect(lines[1]).toBe(`socket 1 numa 1: [  6  7  8  9 10  R ${Array(26).fill(' x').join(' ')} ]`);

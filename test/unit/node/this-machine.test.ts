@@ -3,7 +3,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gpuEnvOf, readAllowed, readSnapshot, readTopology, recordTopology, topologyFromFile, type TopologyFile } from '../../../src/node/read-topology.js';
+import {
+  gpuEnvOf,
+  readAllowed,
+  readSnapshot,
+  readTopology,
+  recordTopology,
+  topologyFromFile,
+  type TopologyFile,
+} from '../../../src/node/read-topology.js';
 import { buildTopology } from '../../../src/node/topology.js';
 import { readFixture } from '../../fixtures/topology/load.js';
 
@@ -53,7 +61,10 @@ describe('read-topology on a recorded tree', () => {
     expect(snap).toEqual(gpu);
     expect(readAllowed(root)).toEqual(Array.from({ length: 16 }, (_, i) => i));
     const topo = readTopology({ root, env: { CUDA_VISIBLE_DEVICES: '3,1' } });
-    expect(topo.gpus.map((g) => [g.index, g.physical, g.socket])).toEqual([[0, 3, 1], [1, 1, 0]]);
+    expect(topo.gpus.map((g) => [g.index, g.physical, g.socket])).toEqual([
+      [0, 3, 1],
+      [1, 1, 0],
+    ]);
     expect(topo).toEqual(buildTopology(gpu, readAllowed(root), { CUDA_VISIBLE_DEVICES: '3,1' }));
   });
 

@@ -45,12 +45,28 @@ async function runOne(script: string): Promise<{ report: WorkerReport; child: nu
   dirs.push(dir);
   mkdirSync(join(dir, 'out'));
   const w: WorkerSetup = {
-    command: ['/bin/sh', '-c', script, 'sh', '{output}', join(dir, 'pid')], mode: 'command', cwd: dir, env: {}, workdir: dir,
-    outputDir: join(dir, 'out'), outputTemplate: '{range}.out', node: 'n0', slot: 0, cpus: [0], gpus: [], slotEnv: {},
-    pinner: plain, log: join(dir, 'slot.log'), startTimeoutSeconds: 5,
+    command: ['/bin/sh', '-c', script, 'sh', '{output}', join(dir, 'pid')],
+    mode: 'command',
+    cwd: dir,
+    env: {},
+    workdir: dir,
+    outputDir: join(dir, 'out'),
+    outputTemplate: '{range}.out',
+    node: 'n0',
+    slot: 0,
+    cpus: [0],
+    gpus: [],
+    slotEnv: {},
+    pinner: plain,
+    log: join(dir, 'slot.log'),
+    startTimeoutSeconds: 5,
   };
   const reports: WorkerReport[] = [];
-  const handle = startCommandWorker(w, { report: (r) => reports.push(r), broken: () => undefined, exited: () => undefined });
+  const handle = startCommandWorker(w, {
+    report: (r) => reports.push(r),
+    broken: () => undefined,
+    exited: () => undefined,
+  });
   workers.push(handle);
   await waitFor('ready', () => reports.length === 1);
   handle.feed([{ i: 0, id: 'f:0-9', file: '/f', first: 0, last: 9, attempt: 1 }]);

@@ -24,10 +24,17 @@ describe('protocol codec', () => {
   });
 
   it('keeps large counts and epoch milliseconds as plain numbers', () => {
-    const big = { type: 'report' as const, results: [{ ...done, i: 2 ** 32 + 1, start: 2 ** 52, end: 2 ** 52 + 1 }], released: [2 ** 40], want: 0 };
+    const big = {
+      type: 'report' as const,
+      results: [{ ...done, i: 2 ** 32 + 1, start: 2 ** 52, end: 2 ** 52 + 1 }],
+      released: [2 ** 40],
+      want: 0,
+    };
     const d = decodeDroidMessage(encode(big));
     expect(d).toEqual({ ok: true, message: big });
-    expect(d.ok && typeof d.message.type === 'string' && d.message.type === 'report' && typeof d.message.results[0].i).toBe('number');
+    expect(
+      d.ok && typeof d.message.type === 'string' && d.message.type === 'report' && typeof d.message.results[0].i,
+    ).toBe('number');
   });
 
   it('drops, with the field named, every message broken in one field after it crossed the wire', () => {
@@ -40,7 +47,9 @@ describe('protocol codec', () => {
         if (!d.ok && x.how === 'missing' && field !== 'results') expect(d.why).toContain(field);
       }
     }
-    for (const m of allYoda) for (const x of mutations(m)) expect(decodeYodaMessage(encode(x.message as never)).ok, `${m.type}: ${x.path} ${x.how}`).toBe(false);
+    for (const m of allYoda)
+      for (const x of mutations(m))
+        expect(decodeYodaMessage(encode(x.message as never)).ok, `${m.type}: ${x.path} ${x.how}`).toBe(false);
   });
 
   it('drops a frame over MAX_FRAME_BYTES unread, and reads one just under it', () => {
@@ -51,7 +60,10 @@ describe('protocol codec', () => {
     const frame = encode({ type: 'bye', reason: 'error', error: 'e'.repeat(MAX_FRAME_BYTES - 64) });
     expect(frame.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
     expect(decodeDroidMessage(frame).ok).toBe(true);
-    const tooBig = encode({ type: 'ranges', ranges: Array.from({ length: 60_000 }, (_, i) => ({ ...range, i, id: `${'f'.repeat(40)}:${i}` })) });
+    const tooBig = encode({
+      type: 'ranges',
+      ranges: Array.from({ length: 60_000 }, (_, i) => ({ ...range, i, id: `${'f'.repeat(40)}:${i}` })),
+    });
     expect(tooBig.length).toBeGreaterThan(MAX_FRAME_BYTES);
     expect(decodeYodaMessage(tooBig)).toMatchObject({ ok: false, why: expect.stringMatching(/exceeds/) });
   });
@@ -61,7 +73,8 @@ describe('protocol codec', () => {
     for (const m of [...allDroid, ...allYoda]) {
       const f = encode(m);
       for (const cut of [1, Math.floor(f.length / 2), f.length - 1]) {
-        const d = m.type === 'heartbeat' ? decodeYodaMessage(f.subarray(0, cut)) : decodeDroidMessage(f.subarray(0, cut));
+        const d =
+          m.type === 'heartbeat' ? decodeYodaMessage(f.subarray(0, cut)) : decodeDroidMessage(f.subarray(0, cut));
         expect(d.ok, `${m.type} cut at ${cut} of ${f.length}`).toBe(false);
       }
     }

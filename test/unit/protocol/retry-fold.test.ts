@@ -3,12 +3,44 @@ import { describe, expect, it } from 'vitest';
 import { replay, retryFatalRecord, RangeState } from '../../../src/journal/replay.js';
 import type { JournalRecord } from '../../../src/journal/records.js';
 
-const fail = (i: number, attempt: number, fatal: boolean): JournalRecord => ({ t: 'fail', i, id: `f:${i}`, attempt, code: 'ERR_X', msg: '', droid: 'd', node: 'n', slot: 0, start: 0, end: 1, fatal });
-const done = (i: number): JournalRecord => ({ t: 'done', i, id: `f:${i}`, out: ['/o'], cpu: 0, wall: 0, start: 0, end: 1, droid: 'd', node: 'n', slot: 0, attempt: 1 });
+const fail = (i: number, attempt: number, fatal: boolean): JournalRecord => ({
+  t: 'fail',
+  i,
+  id: `f:${i}`,
+  attempt,
+  code: 'ERR_X',
+  msg: '',
+  droid: 'd',
+  node: 'n',
+  slot: 0,
+  start: 0,
+  end: 1,
+  fatal,
+});
+const done = (i: number): JournalRecord => ({
+  t: 'done',
+  i,
+  id: `f:${i}`,
+  out: ['/o'],
+  cpu: 0,
+  wall: 0,
+  start: 0,
+  end: 1,
+  droid: 'd',
+  node: 'n',
+  slot: 0,
+  attempt: 1,
+});
 
 describe('retry records', () => {
   it('move fatal ranges back to ready with no failures; done and ready ranges are untouched', () => {
-    const records: JournalRecord[] = [{ t: 'run', run: 1, at: 0, host: 'h', pid: 1 }, done(0), fail(1, 1, false), fail(1, 2, true), fail(2, 1, false)];
+    const records: JournalRecord[] = [
+      { t: 'run', run: 1, at: 0, host: 'h', pid: 1 },
+      done(0),
+      fail(1, 1, false),
+      fail(1, 2, true),
+      fail(2, 1, false),
+    ];
     const before = replay(records, 3);
     expect(before.counts).toEqual({ ready: 1, assigned: 0, done: 1, fatal: 1 });
     const retry = retryFatalRecord(before, 5)!;

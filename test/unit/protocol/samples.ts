@@ -1,19 +1,76 @@
 // One sample of every message each way, typed by the unions so that a new kind or field fails to compile until
 // it has a sample here; and the mutations (a field removed, a field of the wrong type) the guards must refuse.
-import { PROTOCOL_VERSION, type DroidMessage, type RangeResult, type RangeSpec, type YodaMessage } from '../../../src/protocol/messages.js';
+import {
+  PROTOCOL_VERSION,
+  type DroidMessage,
+  type RangeResult,
+  type RangeSpec,
+  type YodaMessage,
+} from '../../../src/protocol/messages.js';
 
 export const range: RangeSpec = { i: 3, id: 'f.dat:30-39', file: '/in/f.dat', first: 30, last: 39, attempt: 2 };
-export const rangeWithIds: RangeSpec = { ...range, i: 4, id: 'f.dat:40-49', first: 40, last: 49, guid: 'A1B2-C3', scope: 'mc23' };
-export const done: RangeResult = { i: 3, id: 'f.dat:30-39', ok: true, outputs: ['/out/3.root'], cpu: 1.5, wall: 2.25, start: 1_700_000_000_000, end: 1_700_000_002_250, slot: 1 };
+export const rangeWithIds: RangeSpec = {
+  ...range,
+  i: 4,
+  id: 'f.dat:40-49',
+  first: 40,
+  last: 49,
+  guid: 'A1B2-C3',
+  scope: 'mc23',
+};
+export const done: RangeResult = {
+  i: 3,
+  id: 'f.dat:30-39',
+  ok: true,
+  outputs: ['/out/3.root'],
+  cpu: 1.5,
+  wall: 2.25,
+  start: 1_700_000_000_000,
+  end: 1_700_000_002_250,
+  slot: 1,
+};
 /** A command run without the exec helper: its CPU was not measured. */
 export const doneNotMeasured: RangeResult = { ...done, i: 5, id: 'f.dat:50-59', cpu: null };
-export const failed: RangeResult = { i: 4, id: 'f.dat:40-49', ok: false, code: 'ERR_CRASH', message: 'segfault', start: 1_700_000_000_000, end: 1_700_000_000_500, slot: 0 };
+export const failed: RangeResult = {
+  i: 4,
+  id: 'f.dat:40-49',
+  ok: false,
+  code: 'ERR_CRASH',
+  message: 'segfault',
+  start: 1_700_000_000_000,
+  end: 1_700_000_000_500,
+  slot: 0,
+};
 
 /** Every Droid -> Yoda message kind, with its variants (optional fields present and absent). */
 export const droidSamples: Record<DroidMessage['type'], DroidMessage[]> = {
   hello: [
-    { type: 'hello', version: PROTOCOL_VERSION, droid: 'd-1', node: 'nid001', rank: 1, pid: 4242, slots: 4, cores: 8, launch: 'slurm:12.0', held: [], attempts: [] },
-    { type: 'hello', version: PROTOCOL_VERSION, droid: 'd-2', node: 'nid002', rank: 2, pid: 7, slots: 1, cores: 1, launch: null, held: [5, 9], attempts: [1, 2] },
+    {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      droid: 'd-1',
+      node: 'nid001',
+      rank: 1,
+      pid: 4242,
+      slots: 4,
+      cores: 8,
+      launch: 'slurm:12.0',
+      held: [],
+      attempts: [],
+    },
+    {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      droid: 'd-2',
+      node: 'nid002',
+      rank: 2,
+      pid: 7,
+      slots: 1,
+      cores: 1,
+      launch: null,
+      held: [5, 9],
+      attempts: [1, 2],
+    },
   ],
   report: [
     { type: 'report', results: [], released: [], want: 4 },
@@ -29,7 +86,12 @@ export const droidSamples: Record<DroidMessage['type'], DroidMessage[]> = {
 
 /** Every Yoda -> Droid message kind, with its variants. */
 export const yodaSamples: Record<YodaMessage['type'], YodaMessage[]> = {
-  welcome: [{ type: 'welcome', job: { name: 'mc', hash: 'abc123', workdir: '/scratch/mc', totalRanges: 1000, heartbeatSeconds: 2.5 } }],
+  welcome: [
+    {
+      type: 'welcome',
+      job: { name: 'mc', hash: 'abc123', workdir: '/scratch/mc', totalRanges: 1000, heartbeatSeconds: 2.5 },
+    },
+  ],
   refuse: [{ type: 'refuse', reason: 'protocol version 1, this Yoda speaks 2' }],
   ranges: [
     { type: 'ranges', ranges: [] },
@@ -82,7 +144,8 @@ function innerMaps(m: Record<string, unknown>): [string, (copy: Record<string, u
   for (const list of ['ranges', 'results'] as const) {
     const items = m[list];
     if (!Array.isArray(items)) continue;
-    for (let k = 0; k < items.length; k++) out.push([`${list}[${k}].`, (c) => (c[list] as Record<string, unknown>[])[k]]);
+    for (let k = 0; k < items.length; k++)
+      out.push([`${list}[${k}].`, (c) => (c[list] as Record<string, unknown>[])[k]]);
   }
   return out;
 }

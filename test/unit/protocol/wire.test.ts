@@ -14,9 +14,20 @@ describe('the wire check of the state-machine harnesses', () => {
 
   it('throws, naming the sender and the reason, for a message the receiving guard drops', () => {
     const badRange = { type: 'ranges', ranges: [{ ...range, first: -1 }] } as YodaMessage;
-    expect(() => yodaToDroid(badRange)).toThrow(/Yoda sent a message its peer would drop \(field first has an invalid value\)/);
+    expect(() => yodaToDroid(badRange)).toThrow(
+      /Yoda sent a message its peer would drop \(field first has an invalid value\)/,
+    );
     // A hello of this version without the fields this version added.
-    const badHello = { type: 'hello', version: PROTOCOL_VERSION, droid: 'd', node: 'n', rank: 0, pid: 1, slots: 1, cores: 1 } as DroidMessage;
+    const badHello = {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      droid: 'd',
+      node: 'n',
+      rank: 0,
+      pid: 1,
+      slots: 1,
+      cores: 1,
+    } as DroidMessage;
     expect(() => droidToYoda(badHello)).toThrow(/the Droid sent a message its peer would drop/);
   });
 
@@ -30,7 +41,9 @@ describe('the wire check of the state-machine harnesses', () => {
     y.hello('a');
     y.report('a', [], 2);
     y.drain(30); // tells Droid a to drain
-    expect(() => y.expectNothingElse()).toThrow(/Yoda sent 1 message\(s\) the test did not expect:\n {2}to a: \{"type":"end","reason":"drain"/);
+    expect(() => y.expectNothingElse()).toThrow(
+      /Yoda sent 1 message\(s\) the test did not expect:\n {2}to a: \{"type":"end","reason":"drain"/,
+    );
     expect(sentTo(y.effects, 'a').at(-1)).toMatchObject({ type: 'end', reason: 'drain' });
     expect(() => y.expectNothingElse()).not.toThrow();
   });

@@ -1,7 +1,15 @@
 // The worker channel: parsing of worker lines (as strict as Yoda's frames), the field rules against the types,
 // and the error-code registry.
 import { describe, expect, it } from 'vitest';
-import { parseToWorker, parseWorkerLine, toWorkerLine, WORKER_MESSAGE_FIELDS, type DoneMessage, type FailedMessage, type FromWorker } from '../../../src/protocol/worker.js';
+import {
+  parseToWorker,
+  parseWorkerLine,
+  toWorkerLine,
+  WORKER_MESSAGE_FIELDS,
+  type DoneMessage,
+  type FailedMessage,
+  type FromWorker,
+} from '../../../src/protocol/worker.js';
 import { commandFailureCode, ERR, isErrorCode, isFatalCode, RANGE_ERRORS } from '../../../src/protocol/error-codes.js';
 
 const line = (v: unknown) => JSON.stringify(v);
@@ -9,9 +17,17 @@ const line = (v: unknown) => JSON.stringify(v);
 describe('parseWorkerLine', () => {
   it('accepts the three messages, ignoring extra fields, and keeps wall optional', () => {
     expect(parseWorkerLine(line({ type: 'ready', extra: 1 }))).toEqual({ ok: true, msg: { type: 'ready' } });
-    expect(parseWorkerLine(line({ type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 1.5, wall: 2, future: true }))).toEqual({ ok: true, msg: { type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 1.5, wall: 2 } });
-    expect(parseWorkerLine(line({ type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 0 }))).toEqual({ ok: true, msg: { type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 0 } });
-    expect(parseWorkerLine(line({ type: 'failed', id: 'a:0-4', code: 'ERR_FATAL_X' }))).toEqual({ ok: true, msg: { type: 'failed', id: 'a:0-4', code: 'ERR_FATAL_X', message: '' } });
+    expect(
+      parseWorkerLine(line({ type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 1.5, wall: 2, future: true })),
+    ).toEqual({ ok: true, msg: { type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 1.5, wall: 2 } });
+    expect(parseWorkerLine(line({ type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 0 }))).toEqual({
+      ok: true,
+      msg: { type: 'done', id: 'a:0-4', outputs: ['/o'], cpu: 0 },
+    });
+    expect(parseWorkerLine(line({ type: 'failed', id: 'a:0-4', code: 'ERR_FATAL_X' }))).toEqual({
+      ok: true,
+      msg: { type: 'failed', id: 'a:0-4', code: 'ERR_FATAL_X', message: '' },
+    });
   });
 
   it('refuses malformed done and failed reports, naming the field and keeping the range id', () => {
@@ -36,7 +52,13 @@ describe('parseWorkerLine', () => {
   });
 
   it('refuses what is not a message at all, without a range id', () => {
-    for (const text of ['not json', '[1]', '"ready"', line({ type: 'hello' }), line({ type: 'done', outputs: ['/o'], cpu: 1 })]) {
+    for (const text of [
+      'not json',
+      '[1]',
+      '"ready"',
+      line({ type: 'hello' }),
+      line({ type: 'done', outputs: ['/o'], cpu: 1 }),
+    ]) {
       const p = parseWorkerLine(text);
       expect(p.ok).toBe(false);
       if (!p.ok) expect(p.id).toBeUndefined();
@@ -55,7 +77,10 @@ describe('parseWorkerLine', () => {
 
 describe('messages to a worker', () => {
   it('round-trips ranges, no_more_events and drain; unknown types are marked, not errors', () => {
-    const ranges = { type: 'ranges' as const, ranges: [{ id: 'a:0-4', file: '/a', first: 0, last: 4, output: '/o', attempt: 1 }] };
+    const ranges = {
+      type: 'ranges' as const,
+      ranges: [{ id: 'a:0-4', file: '/a', first: 0, last: 4, output: '/o', attempt: 1 }],
+    };
     expect(parseToWorker(toWorkerLine(ranges))).toEqual(ranges);
     expect(parseToWorker(toWorkerLine({ type: 'drain', graceSeconds: 3 }))).toEqual({ type: 'drain', graceSeconds: 3 });
     expect(parseToWorker(toWorkerLine({ type: 'no_more_events' }))).toEqual({ type: 'no_more_events' });

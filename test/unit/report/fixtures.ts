@@ -8,10 +8,40 @@ export const T0 = Date.UTC(2026, 0, 1, 2, 0, 0);
 export const T1 = T0 + 20_000 + 3_600_000;
 
 const done = (i: number, node: string, slot: number, start: number, end: number, attempt = 1): JournalRecord => ({
-  t: 'done', i, id: `f:${i}`, out: [`/o/${i}.out`], cpu: (end - start) / 2000, wall: (end - start) / 1000, start, end, droid: `d-${node}`, node, slot, attempt,
+  t: 'done',
+  i,
+  id: `f:${i}`,
+  out: [`/o/${i}.out`],
+  cpu: (end - start) / 2000,
+  wall: (end - start) / 1000,
+  start,
+  end,
+  droid: `d-${node}`,
+  node,
+  slot,
+  attempt,
 });
-const fail = (i: number, node: string, slot: number, start: number, end: number, fatal: boolean, attempt = 1): JournalRecord => ({
-  t: 'fail', i, id: `f:${i}`, attempt, code: fatal ? 'ERR_BAD' : 'ERR_WORKER_DIED', msg: `broke ${i}`, droid: `d-${node}`, node, slot, start, end, fatal,
+const fail = (
+  i: number,
+  node: string,
+  slot: number,
+  start: number,
+  end: number,
+  fatal: boolean,
+  attempt = 1,
+): JournalRecord => ({
+  t: 'fail',
+  i,
+  id: `f:${i}`,
+  attempt,
+  code: fatal ? 'ERR_BAD' : 'ERR_WORKER_DIED',
+  msg: `broke ${i}`,
+  droid: `d-${node}`,
+  node,
+  slot,
+  start,
+  end,
+  fatal,
 });
 
 /** Two runs: run 1 on n1 (2 slots) and n2 (1 slot) with a retry and a fatal range; run 2 (killed) on n3 with a duplicate. */
@@ -34,14 +64,33 @@ export const RECORDS: JournalRecord[] = [
 /** A job.json for a job of `ranges` ranges of 5 events in one file. */
 export function description(ranges = 6): JobDescription {
   return {
-    version: 1, name: 'j', hash: 'h', jobFile: '/jobs/j.yaml', baseDir: '/jobs', payloadCwd: '/jobs',
+    version: 1,
+    name: 'j',
+    hash: 'h',
+    jobFile: '/jobs/j.yaml',
+    baseDir: '/jobs',
+    payloadCwd: '/jobs',
     spec: {
-      name: 'j', inputs: [{ files: 'in/*.txt', events: ranges * 5 }], eventsPerRange: 5,
-      payload: { mode: 'daemon', command: ['python3', 'p.py'], coresPerWorker: 1, env: {}, output: '{range}.out', startTimeoutSeconds: 120 },
-      output: 'outputs', maxAttempts: 1,
+      name: 'j',
+      inputs: [{ files: 'in/*.txt', events: ranges * 5 }],
+      eventsPerRange: 5,
+      payload: {
+        mode: 'daemon',
+        command: ['python3', 'p.py'],
+        coresPerWorker: 1,
+        env: {},
+        output: '{range}.out',
+        startTimeoutSeconds: 120,
+      },
+      output: 'outputs',
+      maxAttempts: 1,
     },
-    files: [{ path: '/jobs/in/f.txt', events: ranges * 5 }], eventsPerRange: 5, totalRanges: ranges, totalEvents: ranges * 5,
-    outputDir: '/work/outputs', created: new Date(T0).toISOString(),
+    files: [{ path: '/jobs/in/f.txt', events: ranges * 5 }],
+    eventsPerRange: 5,
+    totalRanges: ranges,
+    totalEvents: ranges * 5,
+    outputDir: '/work/outputs',
+    created: new Date(T0).toISOString(),
   };
 }
 

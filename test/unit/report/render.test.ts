@@ -3,12 +3,14 @@ import { buildReport } from '../../../src/report/build.js';
 import { renderReportHtml } from '../../../src/report/html.js';
 import { GAP_PX, timeScale } from '../../../src/report/scale.js';
 import { formatDuration, formatElapsed } from '../../../src/report/time-axis.js';
-import { bigJournal, description, RECORDS, T0, T1 } from './fixtures.js';
+import { bigJournal, description, RECORDS, T1 } from './fixtures.js';
 
 const now = new Date(T1 + 60_000);
 
 describe('report page', () => {
-  const html = renderReportHtml(buildReport({ description: description(), workdir: '/work', records: RECORDS, eventsOf: () => 5, now }));
+  const html = renderReportHtml(
+    buildReport({ description: description(), workdir: '/work', records: RECORDS, eventsOf: () => 5, now }),
+  );
 
   it('is self-contained: no script, no link, no external reference of any kind', () => {
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
@@ -34,13 +36,24 @@ describe('report page', () => {
 
 describe('time scale', () => {
   it('maps pieces side by side with a fixed break between them, monotonically', () => {
-    const s = timeScale([{ start: 0, end: 10_000 }, { start: 1_000_000, end: 1_010_000 }], 100, 418, 0);
+    const s = timeScale(
+      [
+        { start: 0, end: 10_000 },
+        { start: 1_000_000, end: 1_010_000 },
+      ],
+      100,
+      418,
+      0,
+    );
     expect(s.x(0)).toBe(100);
     expect(s.x(10_000)).toBe(300);
     expect(s.x(1_000_000)).toBe(300 + GAP_PX);
     expect(s.x(1_010_000)).toBe(518);
     expect(s.gaps).toEqual([{ x0: 300, x1: 300 + GAP_PX, seconds: 990 }]);
-    expect(s.ticks).toEqual([{ x: 100, label: '0:00' }, { x: 300, label: '0:10' }]);
+    expect(s.ticks).toEqual([
+      { x: 100, label: '0:00' },
+      { x: 300, label: '0:10' },
+    ]);
   });
 
   it('labels ticks in one style per axis: seconds under a minute, else clock time', () => {
@@ -48,7 +61,14 @@ describe('time scale', () => {
     expect([0, 30, 90].map((v) => formatElapsed(v, 30, 600))).toEqual(['0:00', '0:30', '1:30']);
     expect([3620, 3625].map((v) => formatElapsed(v, 5, 3640))).toEqual(['1:00:20', '1:00:25']);
     expect(formatElapsed(93_600, 3600, 100_000)).toBe('26:00 h');
-    expect([0.0021, 0.25, 4.256, 42, 185, 3930].map(formatDuration)).toEqual(['2.1 ms', '250 ms', '4.26 s', '42 s', '3 min 5 s', '1 h 6 min']);
+    expect([0.0021, 0.25, 4.256, 42, 185, 3930].map(formatDuration)).toEqual([
+      '2.1 ms',
+      '250 ms',
+      '4.26 s',
+      '42 s',
+      '3 min 5 s',
+      '1 h 6 min',
+    ]);
     // Rounding up to the next unit switches to that unit.
     expect([0.9996, 3599.4, 3599.7].map(formatDuration)).toEqual(['1 s', '59 min 59 s', '1 h 0 min']);
   });
@@ -57,7 +77,13 @@ describe('time scale', () => {
 describe('large jobs', () => {
   // How fast it is belongs to `npm run bench`; this checks that a large job is drawn as merged segments.
   it('builds and renders 100k ranges on 2048 workers, drawing merged segments', () => {
-    const m = buildReport({ description: description(100_000), workdir: '/w', records: bigJournal(100_000, 64, 32), eventsOf: () => 5, now });
+    const m = buildReport({
+      description: description(100_000),
+      workdir: '/w',
+      records: bigJournal(100_000, 64, 32),
+      eventsOf: () => 5,
+      now,
+    });
     const page = renderReportHtml(m);
     expect(m.lanes).toHaveLength(2048);
     expect(m.lanes.every((l) => l.merged)).toBe(true);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkBooleanFlags, defaultHeartbeat, droidTuning, parseDeadline, runOptionsFrom, yodaTuning } from '../../../src/runtime/options.js';
+import {
+  checkBooleanFlags,
+  defaultHeartbeat,
+  droidTuning,
+  parseDeadline,
+  runOptionsFrom,
+  yodaTuning,
+} from '../../../src/runtime/options.js';
 import { YodaError } from '../../../src/util/errors.js';
 
 const NOW = Date.parse('2026-12-01T07:00:00Z');
@@ -19,9 +26,25 @@ function refusal(extra: Record<string, unknown>): YodaError {
 describe('run options', () => {
   it('have one set of defaults', () => {
     const o = opts();
-    expect(o).toMatchObject({ grace: 60, droidTimeout: 10, heartbeat: 2, progress: 30, margin: 60, rendezvousTimeout: 300, logLevel: 'info', fresh: false, rerunMissing: false });
+    expect(o).toMatchObject({
+      grace: 60,
+      droidTimeout: 10,
+      heartbeat: 2,
+      progress: 30,
+      margin: 60,
+      rendezvousTimeout: 300,
+      logLevel: 'info',
+      fresh: false,
+      rerunMissing: false,
+    });
     expect(o.deadline).toBeUndefined();
-    expect(droidTuning(o)).toMatchObject({ prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, yodaTimeoutSeconds: 10, yodaGiveUpSeconds: 60 });
+    expect(droidTuning(o)).toMatchObject({
+      prefetchPerSlot: 1,
+      reportIntervalMs: 200,
+      reportBatch: 64,
+      yodaTimeoutSeconds: 10,
+      yodaGiveUpSeconds: 60,
+    });
     expect(yodaTuning(o, 3, null)).toMatchObject({ expectedDroids: 3, leaveTimeoutSeconds: 90, deadline: null });
   });
 
@@ -41,7 +64,10 @@ describe('run options', () => {
     [{ margin: 'abc' }, /--margin "abc": expected a number/],
     [{ workdir: '' }, /--workdir "": expected a directory/],
     [{ 'log-level': 'loud' }, /--log-level "loud"/],
-    [{ 'droid-timeout': '1', heartbeat: '5' }, /--droid-timeout 1 with --heartbeat 5: the timeout must be at least twice the heartbeat/],
+    [
+      { 'droid-timeout': '1', heartbeat: '5' },
+      /--droid-timeout 1 with --heartbeat 5: the timeout must be at least twice the heartbeat/,
+    ],
   ])('refuse %j, naming the option and the value', (extra, message) => {
     expect(refusal(extra).message).toMatch(message);
   });
@@ -52,16 +78,21 @@ describe('run options', () => {
     expect(parseDeadline('2026-12-02', NOW)).toBe(Date.parse('2026-12-02'));
   });
 
-  it.each(['-5', 'June 1', '1 2', '99999999999999', '2020-01-01T00:00:00Z', 'tomorrow', ''])('refuse --deadline %j', (text) => {
-    expect(refusal({ deadline: text }).message).toMatch(/^--deadline/);
-  });
+  it.each(['-5', 'June 1', '1 2', '99999999999999', '2020-01-01T00:00:00Z', 'tomorrow', ''])(
+    'refuse --deadline %j',
+    (text) => {
+      expect(refusal({ deadline: text }).message).toMatch(/^--deadline/);
+    },
+  );
 
   it('refuse a deadline closer than the margin', () => {
     expect(refusal({ deadline: String(NOW / 1000 + 30), margin: '60' }).message).toMatch(/closer than the margin/);
   });
 
   it('refuse a yes/no flag given another value', () => {
-    expect(() => checkBooleanFlags(['run', 'j', '--fresh=maybe'], ['fresh'])).toThrow(/--fresh=maybe: a yes\/no option/);
+    expect(() => checkBooleanFlags(['run', 'j', '--fresh=maybe'], ['fresh'])).toThrow(
+      /--fresh=maybe: a yes\/no option/,
+    );
     expect(() => checkBooleanFlags(['run', 'j', '--fresh=true', '--quiet'], ['fresh', 'quiet'])).not.toThrow();
   });
 });

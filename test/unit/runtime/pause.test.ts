@@ -44,20 +44,45 @@ describe('Yoda after a pause of its own process', () => {
 
 describe('a Droid after a pause of its own process', () => {
   const config: DroidConfig = {
-    key: 'd0', node: 'n0', rank: 0, pid: 42, launch: null,
+    key: 'd0',
+    node: 'n0',
+    rank: 0,
+    pid: 42,
+    launch: null,
     slots: [{ slot: 0, cpus: [0], cores: 1, gpus: [], log: '/w/l', memoryLimitMB: null }],
-    prefetchPerSlot: 1, reportIntervalMs: 200, reportBatch: 64, heartbeatSeconds: 1, startTimeoutSeconds: 5,
-    maxStartFailures: 3, yodaTimeoutSeconds: 10, yodaGiveUpSeconds: 60, rangeTimeoutSeconds: null,
+    prefetchPerSlot: 1,
+    reportIntervalMs: 200,
+    reportBatch: 64,
+    heartbeatSeconds: 1,
+    startTimeoutSeconds: 5,
+    maxStartFailures: 3,
+    yodaTimeoutSeconds: 10,
+    yodaGiveUpSeconds: 60,
+    rangeTimeoutSeconds: null,
   };
 
   it('does not give Yoda up for the time it was stopped itself', () => {
     const s = createDroidState(config, 0);
-    droidStep(s, { type: 'yoda', msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } } }, 0);
+    droidStep(
+      s,
+      {
+        type: 'yoda',
+        msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } },
+      },
+      0,
+    );
     forgiveYodaPause(s, 90_000, 90_000);
     droidStep(s, { type: 'tick' }, 90_000);
     expect(s.error).toBeNull();
     const gaveUp = createDroidState(config, 0);
-    droidStep(gaveUp, { type: 'yoda', msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } } }, 0);
+    droidStep(
+      gaveUp,
+      {
+        type: 'yoda',
+        msg: { type: 'welcome', job: { name: 'j', hash: 'h', workdir: '/w', totalRanges: 9, heartbeatSeconds: 1 } },
+      },
+      0,
+    );
     droidStep(gaveUp, { type: 'tick' }, 90_000);
     expect(gaveUp.error).toMatch(/lost Yoda/);
   });

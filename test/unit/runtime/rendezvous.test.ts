@@ -2,12 +2,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLeaseHolders, publishEndpoint, waitForEndpoint, type EndpointFile } from '../../../src/runtime/rendezvous.js';
+import {
+  isLeaseHolders,
+  publishEndpoint,
+  waitForEndpoint,
+  type EndpointFile,
+} from '../../../src/runtime/rendezvous.js';
 import { chooseAddress } from '../../../src/batch/address.js';
 import { HeldLease, tryTakeEpoch, type LeaseContent } from '../../../src/workdir/lease.js';
 
 const ep = (over: Partial<EndpointFile>): EndpointFile => ({
-  endpoint: 'tcp://10.0.0.1:5555', host: 'n1', pid: 1, run: 1, started: new Date().toISOString(), launch: 'slurm:7.0', curve: true, ...over,
+  endpoint: 'tcp://10.0.0.1:5555',
+  host: 'n1',
+  pid: 1,
+  run: 1,
+  started: new Date().toISOString(),
+  launch: 'slurm:7.0',
+  curve: true,
+  ...over,
 });
 
 // A work directory with an endpoint path and a lease folder.
@@ -16,7 +28,16 @@ function dirs() {
   return { path: join(dir, 'yoda.endpoint.json'), lease: join(dir, 'lease') };
 }
 
-const lease = (epoch: number, over: Partial<LeaseContent> = {}): LeaseContent => ({ epoch, host: 'n1', pid: 1, launch: 'slurm:6.0', counter: 0, released: false, ended: false, ...over });
+const lease = (epoch: number, over: Partial<LeaseContent> = {}): LeaseContent => ({
+  epoch,
+  host: 'n1',
+  pid: 1,
+  launch: 'slurm:6.0',
+  counter: 0,
+  released: false,
+  ended: false,
+  ...over,
+});
 
 describe('rendezvous through the work directory', () => {
   it('waits for the endpoint of this launch and ignores one left by an earlier allocation', async () => {
@@ -49,20 +70,26 @@ describe('rendezvous through the work directory', () => {
 
   it('gives up after the timeout with a message saying what to check', async () => {
     const d = dirs();
-    await expect(waitForEndpoint(d.path, d.lease, 'slurm:7.0', 0.5)).rejects.toThrow(/no Yoda endpoint for this launch \(slurm:7.0\) appeared in .* within 0.5 s: is rank 0 running, and is the work directory on a filesystem all nodes share/);
+    await expect(waitForEndpoint(d.path, d.lease, 'slurm:7.0', 0.5)).rejects.toThrow(
+      /no Yoda endpoint for this launch \(slurm:7.0\) appeared in .* within 0.5 s: is rank 0 running, and is the work directory on a filesystem all nodes share/,
+    );
   });
 
-  it('passes on rank 0\'s startup error at once', async () => {
+  it("passes on rank 0's startup error at once", async () => {
     const d = dirs();
     publishEndpoint(d.path, ep({ endpoint: '', error: 'job file x.yaml is not valid' }));
-    await expect(waitForEndpoint(d.path, d.lease, 'slurm:7.0', 10)).rejects.toThrow('rank 0 could not start Yoda: job file x.yaml is not valid');
+    await expect(waitForEndpoint(d.path, d.lease, 'slurm:7.0', 10)).rejects.toThrow(
+      'rank 0 could not start Yoda: job file x.yaml is not valid',
+    );
   });
 });
 
 describe('bind address', () => {
   it('takes an interface name or an address, and names the interfaces when the choice is wrong', async () => {
     expect(await chooseAddress('lo')).toBe('127.0.0.1');
-    await expect(chooseAddress('ib7')).rejects.toThrow(/--interface ib7: no such interface .*; it has: .*lo \(127.0.0.1\)/);
+    await expect(chooseAddress('ib7')).rejects.toThrow(
+      /--interface ib7: no such interface .*; it has: .*lo \(127.0.0.1\)/,
+    );
     expect(await chooseAddress(undefined)).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 });

@@ -10,7 +10,12 @@ import { waitFor } from '../../integration/proc.js';
 function recordingLogger(): Logger & { warnings: string[]; errors: string[] } {
   const warnings: string[] = [];
   const errors: string[] = [];
-  return { warnings, errors, warn: (m: string) => warnings.push(m), error: (m: string) => errors.push(m) } as unknown as Logger & { warnings: string[]; errors: string[] };
+  return {
+    warnings,
+    errors,
+    warn: (m: string) => warnings.push(m),
+    error: (m: string) => errors.push(m),
+  } as unknown as Logger & { warnings: string[]; errors: string[] };
 }
 
 // Dealers of one test; the handler and the router serve the whole file: the ZAP endpoint is one per process, and
@@ -27,7 +32,13 @@ let router: Router;
 let endpoint: string;
 beforeAll(async () => {
   zap = await ZapHandler.start(keys.clientPublic, log);
-  router = new Router({ linger: 0, curveServer: true, curveSecretKey: keys.serverSecret, curvePublicKey: keys.serverPublic, zapDomain: 'yoda' });
+  router = new Router({
+    linger: 0,
+    curveServer: true,
+    curveSecretKey: keys.serverSecret,
+    curvePublicKey: keys.serverPublic,
+    zapDomain: 'yoda',
+  });
   await router.bind('tcp://127.0.0.1:*');
   endpoint = router.lastEndpoint as string;
 });
@@ -37,8 +48,20 @@ afterAll(() => {
 });
 
 // `receiveTimeout`: a hang guard for an answer that must come; intruders use a short one to show nothing comes back.
-function droid(id: string, serverPublic: string, pair: { publicKey: string; secretKey: string }, receiveTimeout = 60_000): Dealer {
-  const d = new Dealer({ routingId: id, linger: 0, receiveTimeout, curveServerKey: serverPublic, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey });
+function droid(
+  id: string,
+  serverPublic: string,
+  pair: { publicKey: string; secretKey: string },
+  receiveTimeout = 60_000,
+): Dealer {
+  const d = new Dealer({
+    routingId: id,
+    linger: 0,
+    receiveTimeout,
+    curveServerKey: serverPublic,
+    curvePublicKey: pair.publicKey,
+    curveSecretKey: pair.secretKey,
+  });
   open.push(d);
   return d;
 }

@@ -8,7 +8,18 @@ import { buildReport } from '../../../src/report/build.js';
 import { description, RECORDS, T1 } from '../report/fixtures.js';
 
 const done = (i: number, cpu: number | null): JournalRecord => ({
-  t: 'done', i, id: `f:${i}`, out: [`/o/${i}`], cpu, wall: 2, start: 0, end: 10, droid: 'd', node: 'n', slot: 0, attempt: 1,
+  t: 'done',
+  i,
+  id: `f:${i}`,
+  out: [`/o/${i}`],
+  cpu,
+  wall: 2,
+  start: 0,
+  end: 10,
+  droid: 'd',
+  node: 'n',
+  slot: 0,
+  attempt: 1,
 });
 const head: JournalRecord[] = [
   { t: 'job', hash: 'h', name: 'j', ranges: 4, events: 40, at: 1 },
@@ -31,7 +42,9 @@ describe('payload CPU not measured', () => {
 
   it('yoda status says how many ranges were not measured, and never shows a bare 0 for them', () => {
     const ranges = (done: number) => ({ total: 4, done, ready: 0, assigned: 0, failed: 0, fatal: 0 });
-    expect(cpuTotal({ cpuSeconds: 12.34, cpuNotMeasured: 3, ranges: ranges(4) })).toBe('12.3 s (3 ranges not measured)');
+    expect(cpuTotal({ cpuSeconds: 12.34, cpuNotMeasured: 3, ranges: ranges(4) })).toBe(
+      '12.3 s (3 ranges not measured)',
+    );
     expect(cpuTotal({ cpuSeconds: 12.34, cpuNotMeasured: 0, ranges: ranges(4) })).toBe('12.3 s');
     expect(cpuTotal({ cpuSeconds: 0, cpuNotMeasured: 4, ranges: ranges(4) })).toMatch(/^not measured \(4 ranges/);
     expect(cpuTotal({ cpuSeconds: 0, cpuNotMeasured: 0, ranges: ranges(0) })).toBe('0.0 s');
@@ -39,9 +52,16 @@ describe('payload CPU not measured', () => {
 
   it('the report counts unmeasured ranges apart from its CPU total', () => {
     // The report fixture with its first done record's CPU not measured.
-    let first = true;
-    const records = RECORDS.map((r) => (r.t === 'done' && first ? ((first = false), { ...r, cpu: null }) : r));
-    const build = (rs: JournalRecord[]) => buildReport({ description: description(), workdir: '/work', records: rs, eventsOf: () => 5, now: new Date(T1 + 60_000) });
+    const firstDone = RECORDS.findIndex((r) => r.t === 'done');
+    const records = RECORDS.map((r, k) => (k === firstDone ? { ...r, cpu: null } : r));
+    const build = (rs: JournalRecord[]) =>
+      buildReport({
+        description: description(),
+        workdir: '/work',
+        records: rs,
+        eventsOf: () => 5,
+        now: new Date(T1 + 60_000),
+      });
     const [before, after] = [build(RECORDS), build(records)];
     const firstCpu = (RECORDS.find((r) => r.t === 'done') as { cpu: number }).cpu;
     expect(before.totals.cpuNotMeasured).toBe(0);

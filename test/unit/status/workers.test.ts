@@ -11,8 +11,27 @@ const dir = mkdtempSync(join(tmpdir(), 'yoda-workers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const file = (o: Partial<NodeFile>): NodeFile => ({
-  node: 'n0', host: hostname(), rank: 0, droid: 'd', droidPid: process.pid, pinning: 'native', writtenAt: new Date().toISOString(),
-  workers: [{ node: o.node ?? 'n0', slot: 0, pid: process.pid, cpus: [0], gpus: [], cores: 1, mode: 'daemon', startedAt: '', log: '/l', memoryLimitMB: null }],
+  node: 'n0',
+  host: hostname(),
+  rank: 0,
+  droid: 'd',
+  droidPid: process.pid,
+  pinning: 'native',
+  writtenAt: new Date().toISOString(),
+  workers: [
+    {
+      node: o.node ?? 'n0',
+      slot: 0,
+      pid: process.pid,
+      cpus: [0],
+      gpus: [],
+      cores: 1,
+      mode: 'daemon',
+      startedAt: '',
+      log: '/l',
+      memoryLimitMB: null,
+    },
+  ],
   ...o,
 });
 
@@ -21,7 +40,17 @@ describe('live workers', () => {
     writeNodeFile(nodeFilePath(dir, 'n0', 0), file({}));
     writeNodeFile(nodeFilePath(dir, 'n1', 1), file({ node: 'n1', rank: 1, droidPid: 2 ** 30 }));
     writeFileSync(join(dir, 'nodes', 'torn.rank2.json'), '{"node": "n2", "wor');
-    expect(liveWorkers(dir, null)).toEqual([expect.objectContaining({ node: 'n0', slot: 0, pid: process.pid, cpus: [0], gpus: [], rank: 0, host: hostname() })]);
+    expect(liveWorkers(dir, null)).toEqual([
+      expect.objectContaining({
+        node: 'n0',
+        slot: 0,
+        pid: process.pid,
+        cpus: [0],
+        gpus: [],
+        rank: 0,
+        host: hostname(),
+      }),
+    ]);
   });
 
   it('a worker whose process is gone is left out; no nodes directory means no workers', () => {

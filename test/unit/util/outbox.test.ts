@@ -53,11 +53,14 @@ describe('Outbox', () => {
   it('reports a failed send, rejected or thrown, and goes on with the next frame', async () => {
     const sent: number[] = [];
     const errors: string[] = [];
-    const box = new Outbox<number>(async (n) => {
-      if (n === 2) throw new Error('send 2 failed');
-      if (n === 4) return Promise.reject(new Error('send 4 failed'));
-      sent.push(n);
-    }, (e) => errors.push(e.message));
+    const box = new Outbox<number>(
+      async (n) => {
+        if (n === 2) throw new Error('send 2 failed');
+        if (n === 4) return Promise.reject(new Error('send 4 failed'));
+        sent.push(n);
+      },
+      (e) => errors.push(e.message),
+    );
     for (const n of [1, 2, 3, 4, 5]) box.push(n);
     await box.drained();
     expect(sent).toEqual([1, 3, 5]);
@@ -65,11 +68,14 @@ describe('Outbox', () => {
 
     // A send that throws synchronously (not an async function) is reported the same way.
     const syncErrors: string[] = [];
-    const sync = new Outbox<number>((n) => {
-      if (n === 1) throw new Error('sync throw');
-      sent.push(n);
-      return Promise.resolve();
-    }, (e) => syncErrors.push(e.message));
+    const sync = new Outbox<number>(
+      (n) => {
+        if (n === 1) throw new Error('sync throw');
+        sent.push(n);
+        return Promise.resolve();
+      },
+      (e) => syncErrors.push(e.message),
+    );
     sync.push(1);
     sync.push(6);
     await sync.drained();

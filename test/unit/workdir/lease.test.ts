@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { epochPath, highestEpoch, LeaseObserver, takeLease, tryTakeEpoch, type LeaseContent } from '../../../src/workdir/lease.js';
+import {
+  epochPath,
+  highestEpoch,
+  LeaseObserver,
+  takeLease,
+  tryTakeEpoch,
+  type LeaseContent,
+} from '../../../src/workdir/lease.js';
 
 const leaseDir = () => join(mkdtempSync(join(tmpdir(), 'yoda-lease-')), 'lease');
 // A holder on another host, so the local "is its pid alive" shortcut does not apply.
@@ -19,7 +26,7 @@ describe('work directory lease', () => {
     expect(JSON.parse(readFileSync(epochPath(dir, 1), 'utf8')).pid).toBe(1234);
   });
 
-  it('is free when absent, live while renewed, stale after the timeout of unchanged content on the observer\'s clock', () => {
+  it("is free when absent, live while renewed, stale after the timeout of unchanged content on the observer's clock", () => {
     const dir = leaseDir();
     const obs = new LeaseObserver(dir, 3, hostname());
     const free = obs.look(0);
@@ -48,7 +55,13 @@ describe('work directory lease', () => {
     const held = takeLease(dir, obs.look(0), who)!;
     expect(obs.look(1).state).toBe('live');
     held.release(false);
-    expect(obs.look(2)).toEqual(expect.objectContaining({ state: 'free', epoch: 1, previous: expect.objectContaining({ released: true, ended: false }) }));
+    expect(obs.look(2)).toEqual(
+      expect.objectContaining({
+        state: 'free',
+        epoch: 1,
+        previous: expect.objectContaining({ released: true, ended: false }),
+      }),
+    );
   });
 
   it('is free at once when the holder is on this host and its process is gone', () => {

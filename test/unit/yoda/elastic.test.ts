@@ -23,7 +23,7 @@ describe('Yoda with Droids of several allocations', () => {
     ]);
   });
 
-  it('does not end the job when its own allocation\'s Droids left while another allocation\'s Droid works on', () => {
+  it("does not end the job when its own allocation's Droids left while another allocation's Droid works on", () => {
     const y = new YodaHarness(plan(1, 40, 10), { expectedDroids: 1 });
     y.hello('a');
     y.hello('b', undefined, { launch: OTHER });
@@ -33,7 +33,9 @@ describe('Yoda with Droids of several allocations', () => {
     const got = y.report('b', [], 4);
     expect(got).toHaveLength(4);
     y.report('b', got.map(ok));
-    expect(y.take('b').filter((m) => m.type !== 'heartbeat')).toEqual([{ type: 'end', reason: 'complete', graceSeconds: 0 }]);
+    expect(y.take('b').filter((m) => m.type !== 'heartbeat')).toEqual([
+      { type: 'end', reason: 'complete', graceSeconds: 0 },
+    ]);
     y.send('b', { type: 'bye', reason: 'job complete' });
     expect(y.s.outcome).toBe('complete');
   });
@@ -49,13 +51,15 @@ describe('Yoda with Droids of several allocations', () => {
     expect(y.take('b')).toEqual([{ type: 'moving', reason: 'test' }]);
     expect(y.s.droids.get('b')!.gone).toBe(true);
     // b's ranges go back to ready for the next Yoda (released, no attempt burned); its later words are stale.
-    expect(journaled(y.effects).filter((r) => r.t === 'release')).toEqual([expect.objectContaining({ r: held.map((r) => r.i) })]);
+    expect(journaled(y.effects).filter((r) => r.t === 'release')).toEqual([
+      expect.objectContaining({ r: held.map((r) => r.i) }),
+    ]);
     expect(y.s.failures.every((f) => f === 0)).toBe(true);
     y.send('a', { type: 'bye', reason: 'drained' });
     expect(y.s.outcome).toBe('drained');
   });
 
-  it('a drain with only its own allocation\'s Droids is a plain drain, not a hand-over', () => {
+  it("a drain with only its own allocation's Droids is a plain drain, not a hand-over", () => {
     const y = new YodaHarness(plan(1, 40, 10), { expectedDroids: 1 });
     y.hello('a');
     y.drain(5);
@@ -70,7 +74,9 @@ describe('Yoda with Droids of several allocations', () => {
     y.hello('b', undefined, { launch: OTHER, held: [1, 2], attempts: [1, 2] });
     expect(y.s.rangeState[1]).toBe(RangeState.assigned);
     expect(y.s.owner[2]).toBe('b');
-    expect(journaled(y.effects).filter((r) => r.t === 'assign')).toEqual([expect.objectContaining({ droid: 'b', r: [1, 2], a: [1, 2] })]);
+    expect(journaled(y.effects).filter((r) => r.t === 'assign')).toEqual([
+      expect.objectContaining({ droid: 'b', r: [1, 2], a: [1, 2] }),
+    ]);
     // a asks for everything: the held ranges are not handed out again
     const toA = [...y.report('a', [], 4), ...y.report('a', [], 4), ...y.report('a', [], 4)];
     expect(toA.map((r) => r.i).sort()).toEqual([0, 3]);
@@ -79,7 +85,9 @@ describe('Yoda with Droids of several allocations', () => {
     expect(y.s.rangeState[1]).toBe(RangeState.done);
     expect(y.s.failures[2]).toBe(1); // a failure of a held range is its own attempt, counted once
     // ...and the range goes to a's parked request with the next attempt number
-    expect(y.take('a').flatMap((m) => (m.type === 'ranges' ? m.ranges.map((r) => [r.i, r.attempt]) : []))).toEqual([[2, 2]]);
+    expect(y.take('a').flatMap((m) => (m.type === 'ranges' ? m.ranges.map((r) => [r.i, r.attempt]) : []))).toEqual([
+      [2, 2],
+    ]);
     expect(y.s.stats.stale).toBe(0);
   });
 

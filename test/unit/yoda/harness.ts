@@ -4,20 +4,42 @@
 import { afterEach } from 'vitest';
 import { RangePlan } from '../../../src/job/plan.js';
 import { emptyJournalState, type JournalState } from '../../../src/journal/replay.js';
-import { PROTOCOL_VERSION, type DroidMessage, type RangeResult, type RangeSpec, type YodaMessage } from '../../../src/protocol/messages.js';
+import {
+  PROTOCOL_VERSION,
+  type DroidMessage,
+  type RangeResult,
+  type RangeSpec,
+  type YodaMessage,
+} from '../../../src/protocol/messages.js';
 import type { YodaEffect } from '../../../src/yoda/effects.js';
 import { createYodaState, type YodaConfig, type YodaState } from '../../../src/yoda/state.js';
 import { step } from '../../../src/yoda/step.js';
 import { droidToYoda, yodaToDroid } from '../protocol/wire.js';
 
 export const config: YodaConfig = {
-  jobName: 'test', jobHash: 'h', workdir: '/w', run: 1, launch: 'slurm:1.0', maxAttempts: 3, heartbeatSeconds: 1, droidTimeoutSeconds: 10,
-  expectedDroids: 1, joinTimeoutSeconds: 60, leaveTimeoutSeconds: 30, progressSeconds: 1e9, deadline: null, marginSeconds: 60,
+  jobName: 'test',
+  jobHash: 'h',
+  workdir: '/w',
+  run: 1,
+  launch: 'slurm:1.0',
+  maxAttempts: 3,
+  heartbeatSeconds: 1,
+  droidTimeoutSeconds: 10,
+  expectedDroids: 1,
+  joinTimeoutSeconds: 60,
+  leaveTimeoutSeconds: 30,
+  progressSeconds: 1e9,
+  deadline: null,
+  marginSeconds: 60,
 };
 
 /** A job of `files` files of `events` events each, cut into ranges of `per` events. */
 export function plan(files = 1, events = 100, per = 10): RangePlan {
-  return new RangePlan(Array.from({ length: files }, (_, k) => ({ path: `/in/f${k}.dat`, events })), per, '/in');
+  return new RangePlan(
+    Array.from({ length: files }, (_, k) => ({ path: `/in/f${k}.dat`, events })),
+    per,
+    '/in',
+  );
 }
 
 // Sends a test has looked at; the harnesses of the running test, checked when it ends.
@@ -52,14 +74,19 @@ export class YodaHarness {
 
   /** The messages sent to `to` that no check has looked at yet, now marked as looked at. */
   take(to: string): YodaMessage[] {
-    return sentTo(this.effects.filter((e) => !consumed.has(e)), to);
+    return sentTo(
+      this.effects.filter((e) => !consumed.has(e)),
+      to,
+    );
   }
 
   /** Fails when Yoda sent a message (other than a heartbeat) that the test never looked at. */
   expectNothingElse(): void {
     const left = this.effects.filter((e) => e.type === 'send' && e.msg.type !== 'heartbeat' && !consumed.has(e));
     if (left.length > 0) {
-      const list = left.map((e) => (e.type === 'send' ? `to ${e.to}: ${JSON.stringify(e.msg).slice(0, 200)}` : '')).join('\n  ');
+      const list = left
+        .map((e) => (e.type === 'send' ? `to ${e.to}: ${JSON.stringify(e.msg).slice(0, 200)}` : ''))
+        .join('\n  ');
       throw new Error(`Yoda sent ${left.length} message(s) the test did not expect:\n  ${list}`);
     }
   }
@@ -78,11 +105,24 @@ export class YodaHarness {
   }
 
   /** Says hello from `from`; the welcome it gets counts as expected (a refusal must still be looked at). */
-  hello(from: string, version = PROTOCOL_VERSION, o: { launch?: string | null; held?: number[]; attempts?: number[] } = {}): YodaEffect[] {
+  hello(
+    from: string,
+    version = PROTOCOL_VERSION,
+    o: { launch?: string | null; held?: number[]; attempts?: number[] } = {},
+  ): YodaEffect[] {
     const held = o.held ?? [];
     return this.welcomed(from, {
-      type: 'hello', version, droid: from, node: `node-${from}`, rank: 0, pid: 1, slots: 2, cores: 2,
-      launch: o.launch === undefined ? config.launch : o.launch, held, attempts: o.attempts ?? held.map(() => 1),
+      type: 'hello',
+      version,
+      droid: from,
+      node: `node-${from}`,
+      rank: 0,
+      pid: 1,
+      slots: 2,
+      cores: 2,
+      launch: o.launch === undefined ? config.launch : o.launch,
+      held,
+      attempts: o.attempts ?? held.map(() => 1),
     });
   }
 
@@ -97,7 +137,10 @@ export class YodaHarness {
   report(from: string, results: RangeResult[], want = 0, released: number[] = []): RangeSpec[] {
     const out = this.send(from, { type: 'report', results, released, want });
     // Only the answer counts as looked at: anything else sent meanwhile (an end, a refusal) is for the test to check.
-    return sentTo(out.filter((e) => e.type === 'send' && e.msg.type === 'ranges'), from).flatMap((m) => (m.type === 'ranges' ? m.ranges : []));
+    return sentTo(
+      out.filter((e) => e.type === 'send' && e.msg.type === 'ranges'),
+      from,
+    ).flatMap((m) => (m.type === 'ranges' ? m.ranges : []));
   }
 }
 
@@ -115,5 +158,24 @@ export function journaled(effects: YodaEffect[]) {
   return effects.flatMap((e) => (e.type === 'journal' ? e.records : []));
 }
 
-export const ok = (r: RangeSpec): RangeResult => ({ i: r.i, id: r.id, ok: true, outputs: [`/out/${r.i}`], cpu: 1, wall: 1, start: 0, end: 1, slot: 0 });
-export const bad = (r: RangeSpec, code = 'ERR_CRASH'): RangeResult => ({ i: r.i, id: r.id, ok: false, code, message: 'boom', start: 0, end: 1, slot: 0 });
+export const ok = (r: RangeSpec): RangeResult => ({
+  i: r.i,
+  id: r.id,
+  ok: true,
+  outputs: [`/out/${r.i}`],
+  cpu: 1,
+  wall: 1,
+  start: 0,
+  end: 1,
+  slot: 0,
+});
+export const bad = (r: RangeSpec, code = 'ERR_CRASH'): RangeResult => ({
+  i: r.i,
+  id: r.id,
+  ok: false,
+  code,
+  message: 'boom',
+  start: 0,
+  end: 1,
+  slot: 0,
+});

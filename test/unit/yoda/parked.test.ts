@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { bad, plan, sentTo, YodaHarness } from './harness.js';
 
-const rangesTo = (y: YodaHarness, to: string) => sentTo(y.effects, to).flatMap((m) => (m.type === 'ranges' ? m.ranges : []));
+const rangesTo = (y: YodaHarness, to: string) =>
+  sentTo(y.effects, to).flatMap((m) => (m.type === 'ranges' ? m.ranges : []));
 
 describe('Yoda parked requests', () => {
   it('serves a request parked after another parked Droid was lost, and skips the walk when none is parked', () => {

@@ -9,7 +9,9 @@ describe('Yoda state machine', () => {
     const got = y.report('a', [], 4);
     expect(got.map((r) => r.id)).toEqual(['f0.dat:0-9', 'f0.dat:10-19', 'f0.dat:20-29', 'f0.dat:30-39']);
     expect(got.every((r) => r.attempt === 1 && r.file === '/in/f0.dat')).toBe(true);
-    expect(journaled(y.effects).filter((r) => r.t === 'assign')).toEqual([expect.objectContaining({ droid: 'a', r: [0, 1, 2, 3], a: [1, 1, 1, 1] })]);
+    expect(journaled(y.effects).filter((r) => r.t === 'assign')).toEqual([
+      expect.objectContaining({ droid: 'a', r: [0, 1, 2, 3], a: [1, 1, 1, 1] }),
+    ]);
     expect(y.s.counts).toEqual({ ready: 6, assigned: 4, done: 0, fatal: 0 });
   });
 
@@ -91,7 +93,9 @@ describe('Yoda state machine', () => {
     y.tick(6_000); // a silent for 11 s, b for 6 s
     expect(y.s.droids.get('a')!.gone).toBe(true);
     expect(y.s.droids.get('b')!.gone).toBe(false);
-    expect(journaled(y.effects).filter((r) => r.t === 'release')).toEqual([expect.objectContaining({ r: held.map((r) => r.i) })]);
+    expect(journaled(y.effects).filter((r) => r.t === 'release')).toEqual([
+      expect.objectContaining({ r: held.map((r) => r.i) }),
+    ]);
     const again = y.report('b', [], 4);
     expect(again.filter((r) => held.some((h) => h.i === r.i)).every((r) => r.attempt === 1)).toBe(true);
     expect(y.s.failures.every((f) => f === 0)).toBe(true);
@@ -138,7 +142,10 @@ describe('Yoda state machine', () => {
     const y = new YodaHarness();
     y.hello('a');
     const [r] = y.report('a', [], 1);
-    y.report('a', [{ ...ok(r), id: 'forged' }, { ...ok(r), i: 10_000 }]);
+    y.report('a', [
+      { ...ok(r), id: 'forged' },
+      { ...ok(r), i: 10_000 },
+    ]);
     expect(y.s.stats.invalid).toBe(2);
     expect(y.s.counts.done).toBe(0);
   });
