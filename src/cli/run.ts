@@ -12,7 +12,7 @@ import { readStatus } from '../status/job-status.js';
 import { checkOneRankPerNode, detectLaunch, type LaunchInfo } from '../batch/launch.js';
 import { allocationEnd, launchId } from '../batch/allocation-end.js';
 import { chooseAddress } from '../batch/address.js';
-import { publishEndpoint } from '../runtime/rendezvous.js';
+import { publishNoYoda } from '../runtime/rendezvous.js';
 import { runRankZero } from '../runtime/rank-zero.js';
 import { runDroidRank } from '../runtime/droid-rank.js';
 import type { NodePlan } from '../droid/start.js';
@@ -104,17 +104,7 @@ export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): 
     return await runAsRankZero(o, launch, job, workdir, id, mode === 'serve' ? null : { topo, plan });
   } catch (e) {
     // Tell the waiting ranks at once instead of letting them time out (never over the endpoint of another live Yoda).
-    if (launch.size > 1 && !anotherLiveYoda(workdir))
-      publishEndpoint(endpointPath, {
-        endpoint: '',
-        host: hostname(),
-        pid: process.pid,
-        run: 0,
-        started: new Date().toISOString(),
-        launch: id,
-        curve: false,
-        error: (e as Error).message,
-      });
+    if (launch.size > 1 && !anotherLiveYoda(workdir)) publishNoYoda(endpointPath, id, { error: (e as Error).message });
     throw e;
   }
 }
@@ -171,17 +161,7 @@ async function runAsRankZero(
   );
   if (left === 0) {
     // This launch's other ranks wait for an endpoint: tell them at once that there is nothing to join.
-    if (launch.size > 1 && !joining)
-      publishEndpoint(workdirPaths(workdir).endpoint, {
-        endpoint: '',
-        host: hostname(),
-        pid: process.pid,
-        run: 0,
-        started: new Date().toISOString(),
-        launch: id,
-        curve: false,
-        ended: true,
-      });
+    if (launch.size > 1 && !joining) publishNoYoda(workdirPaths(workdir).endpoint, id, { ended: true });
     for (const line of summaryLines(readStatus(workdir), null)) say(line);
     return past.state.counts.fatal > 0 ? EXIT.fatal : EXIT.complete;
   }

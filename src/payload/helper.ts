@@ -13,7 +13,13 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ERR, isErrorCode, isFatalCode } from '../protocol/error-codes.js';
-import { parseToWorker, type DoneMessage, type FailedMessage, type ToWorker } from '../protocol/worker.js';
+import {
+  parseToWorker,
+  type DoneMessage,
+  type FailedMessage,
+  type ToWorker,
+  type WorkerRange,
+} from '../protocol/worker.js';
 
 let draining = false;
 
@@ -22,18 +28,8 @@ export function isDraining(): boolean {
   return draining;
 }
 
-/** One event range to process: events first..last (0-based, inclusive) of input file `file`. */
-export interface PayloadRange {
-  id: string;
-  file: string;
-  first: number;
-  last: number;
-  /** Suggested absolute output path. */
-  output: string;
-  attempt: number;
-  guid?: string;
-  scope?: string;
-  /** The range exactly as the Droid sent it. */
+/** One event range to process (the protocol's WorkerRange), with the range exactly as the Droid sent it. */
+export interface PayloadRange extends WorkerRange {
   raw: Record<string, unknown>;
 }
 

@@ -1,5 +1,6 @@
 // Rendezvous through the shared work directory: the lease holder publishes Yoda's endpoint, every other rank waits for it.
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { writeFileAtomic } from '../workdir/atomic.js';
 import { YodaError } from '../util/errors.js';
 import { highestEpoch, readLease } from '../workdir/lease.js';
@@ -27,6 +28,20 @@ export interface EndpointFile {
 /** Writes the endpoint file atomically (write aside, then rename). */
 export function publishEndpoint(path: string, e: EndpointFile): void {
   writeFileAtomic(path, JSON.stringify(e));
+}
+
+/** Tells the waiting ranks of `launch` that no Yoda will come: rank 0 failed (`error`) or the job is over (`ended`). */
+export function publishNoYoda(path: string, launch: string | null, why: { error: string } | { ended: true }): void {
+  publishEndpoint(path, {
+    endpoint: '',
+    host: hostname(),
+    pid: process.pid,
+    run: 0,
+    started: new Date().toISOString(),
+    launch,
+    curve: false,
+    ...why,
+  });
 }
 
 /** Marks the endpoint of a finished run (only when it is still this Yoda's, epoch `epoch`), so late ranks leave at once. */

@@ -67,25 +67,20 @@ export function checkFlakyOutputs(workdir: string, files: number, events: number
   return problems;
 }
 
+// Inputs for the montecarlo example in `dir`/inputs, made by its own make_inputs.py.
+function makeMontecarloInputs(dir: string, files: number, events: number): void {
+  const script = join(ROOT, 'examples', 'montecarlo', 'make_inputs.py');
+  const args = ['--files', String(files), '--events', String(events), '--out', join(dir, 'inputs')];
+  execFileSync('python3', [script, ...args], { stdio: 'ignore' });
+}
+
 /** A small montecarlo job in `dir` (inputs made by examples/montecarlo/make_inputs.py); verify with verify.py. */
 export function montecarloJob(
   dir: string,
   o: { files?: number; events?: number; per?: number; env?: Record<string, string> } = {},
 ): string {
   const example = join(ROOT, 'examples', 'montecarlo');
-  execFileSync(
-    'python3',
-    [
-      join(example, 'make_inputs.py'),
-      '--files',
-      String(o.files ?? 2),
-      '--events',
-      String(o.events ?? 60),
-      '--out',
-      join(dir, 'inputs'),
-    ],
-    { stdio: 'ignore' },
-  );
+  makeMontecarloInputs(dir, o.files ?? 2, o.events ?? 60);
   const job = {
     name: 'mc-test',
     inputs: [{ files: 'inputs/*.evgen', eventsCommand: ['python3', join(example, 'payload.py'), '--count', '{file}'] }],
@@ -166,18 +161,6 @@ export function gatedJob(
 export function montecarloExample(dir: string, o: { files?: number; events?: number } = {}): string {
   const example = join(ROOT, 'examples', 'montecarlo');
   for (const f of ['job.yaml', 'payload.py']) symlinkSync(join(example, f), join(dir, f));
-  execFileSync(
-    'python3',
-    [
-      join(example, 'make_inputs.py'),
-      '--files',
-      String(o.files ?? 2),
-      '--events',
-      String(o.events ?? 40),
-      '--out',
-      join(dir, 'inputs'),
-    ],
-    { stdio: 'ignore' },
-  );
+  makeMontecarloInputs(dir, o.files ?? 2, o.events ?? 40);
   return join(dir, 'job.yaml');
 }

@@ -38,6 +38,8 @@ export interface SlurmCluster {
   run(cmd: string, args: string[], opts?: { cwd?: string; timeoutMs?: number }): Promise<RunResult>;
   sbatch(args: string[]): Promise<number>;
   waitJob(id: number, timeoutMs: number): Promise<{ state: string; exitCode: string }>;
+  // Kills every job still in the queue (a job a failed test left behind would hold nodes the next test needs).
+  cancelAll(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -297,5 +299,11 @@ export async function startCluster(opts: {
     });
   };
 
-  return { env, base, nodes, run, sbatch, waitJob, stop };
+  const cancelAll = async () => {
+    const q = await run('squeue', ['-h', '-o', '%i']);
+    const ids = q.stdout.split(/\s+/).filter(Boolean);
+    if (ids.length) await run('scancel', ['--signal=KILL', ...ids]);
+  };
+
+  return { env, base, nodes, run, sbatch, waitJob, cancelAll, stop };
 }

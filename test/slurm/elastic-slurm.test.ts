@@ -71,10 +71,7 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
   });
   afterEach(async () => {
     killAll();
-    // A job a failed test left behind would hold its nodes and keep the next test's jobs pending.
-    const q = await cluster?.run('squeue', ['-h', '-o', '%i']);
-    const ids = q?.stdout.split(/\s+/).filter(Boolean) ?? [];
-    if (ids.length) await cluster.run('scancel', ['--signal=KILL', ...ids]);
+    await cluster?.cancelAll();
   });
 
   const setup = (tickets = 0) => {

@@ -29,9 +29,7 @@ describe.skipIf(!available.ok)('yoda fill on a real Slurm cluster of 2-CPU nodes
   });
   afterEach(async () => {
     killAll();
-    const q = await cluster?.run('squeue', ['-h', '-o', '%i']);
-    const ids = q?.stdout.split(/\s+/).filter(Boolean) ?? [];
-    if (ids.length) await cluster.run('scancel', ['--signal=KILL', ...ids]);
+    await cluster?.cancelAll();
   });
 
   const setup = () => {
