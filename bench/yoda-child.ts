@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   const log = silentLogger();
   const description = syntheticJob(c);
   const tuning = {
+    node: 'bench',
+    holdBackSeconds: 0,
     heartbeatSeconds: 2,
     droidTimeoutSeconds: 300,
     expectedDroids: 1_000_000,

@@ -180,7 +180,7 @@ async function runAsRankZero(
       node: launch.node,
       address,
       launch: id,
-      yoda: yodaTuning(o, slots ? launch.size : Number.MAX_SAFE_INTEGER, deadline),
+      yoda: yodaTuning(o, launch.node, slots ? launch.size : Number.MAX_SAFE_INTEGER, deadline),
       droid: droidTuning(o),
       slots,
       graceSeconds: o.grace,

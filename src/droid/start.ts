@@ -15,6 +15,7 @@ import { findExecHelper } from '../native/exec-helper.js';
 import { slotEnv } from '../node/slot-env.js';
 import { findOnPath } from '../util/path-lookup.js';
 import { DroidClient, type DroidShell } from './client.js';
+import { droidKey } from '../protocol/droid-key.js';
 import { nodeFilePath, workerLogPath } from '../workdir/paths.js';
 import { createDroidState, type DroidConfig } from './state.js';
 import type { JobKeys } from '../security/keys.js';
@@ -121,7 +122,7 @@ export function startDroid(
   }));
   const config: DroidConfig = {
     ...tuning,
-    key: `droid-${place.rank}-${place.node}-${process.pid}`,
+    key: droidKey(place.rank, place.node, process.pid),
     node: place.node,
     rank: place.rank,
     pid: process.pid,

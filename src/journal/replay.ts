@@ -36,6 +36,13 @@ export interface JournalState {
   epoch: number;
   /** Records ignored because a newer epoch had already written (late writes of a deposed Yoda). */
   fenced: number;
+  /** The Droid each range was last assigned to (read only for ranges in flight). */
+  assignedTo: (string | undefined)[];
+  /**
+   * Ranges that were in flight when the latest `run` record came (a new Yoda took over), with the Droid that held
+   * them: that Droid may still be running them, so the new Yoda holds them back until it is known to be gone.
+   */
+  inFlightAtRun: Map<number, string>;
 }
 
 /** An empty state for a job of `ranges` ranges. */
@@ -54,6 +61,8 @@ export function emptyJournalState(ranges: number): JournalState {
     cpuNotMeasured: 0,
     epoch: 0,
     fenced: 0,
+    assignedTo: new Array(ranges),
+    inFlightAtRun: new Map(),
   };
 }
 
@@ -83,11 +92,20 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
       s.runs += 1;
       s.lastRun = r;
       s.lastEnd = null;
-      // Whatever the previous run still held was lost with it.
-      for (let i = 0; i < n; i++) if (s.state[i] === RangeState.assigned) move(s, i, RangeState.ready);
+      // Whatever the previous run still held goes back to ready; who held it is kept (see inFlightAtRun).
+      s.inFlightAtRun = new Map();
+      for (let i = 0; i < n; i++) {
+        if (s.state[i] !== RangeState.assigned) continue;
+        s.inFlightAtRun.set(i, s.assignedTo[i] ?? '');
+        move(s, i, RangeState.ready);
+      }
       return;
     case 'assign':
-      for (const i of r.r) if (i < n && s.state[i] === RangeState.ready) move(s, i, RangeState.assigned);
+      for (const i of r.r) {
+        if (i >= n || s.state[i] !== RangeState.ready) continue;
+        move(s, i, RangeState.assigned);
+        s.assignedTo[i] = r.droid;
+      }
       return;
     case 'done':
       if (r.i >= n) return;

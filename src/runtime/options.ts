@@ -197,9 +197,13 @@ export function droidTuning(o: RunOptions): DroidTuning {
   };
 }
 
-/** Yoda's tuning for these options, this launch's rank count and the allocation's end (epoch ms or null). */
-export function yodaTuning(o: RunOptions, expectedDroids: number, deadline: number | null): YodaTuning {
+/** Yoda's tuning for these options, its node, this launch's rank count and the allocation's end (epoch ms or null). */
+export function yodaTuning(o: RunOptions, node: string, expectedDroids: number, deadline: number | null): YodaTuning {
+  // A Droid that may still run a range stops within its drain grace, or when it gives up on a silent Yoda.
+  const holdBackSeconds = Math.max(o.grace, o.droidTimeout * DROID_DEFAULTS.giveUpFactor) + o.droidTimeout;
   return {
+    node,
+    holdBackSeconds,
     heartbeatSeconds: o.heartbeat,
     droidTimeoutSeconds: o.droidTimeout,
     expectedDroids,

@@ -9,6 +9,8 @@ export type YodaEvent =
   | { type: 'message'; from: string; msg: DroidMessage }
   | { type: 'tick' }
   | { type: 'drain'; reason: string; graceSeconds: number }
+  /** Droids that held ranges in flight at a take-over are known to be gone (their process on this node ended). */
+  | { type: 'holdersGone'; droids: string[] }
   | { type: 'journalFailed'; error: string };
 
 /** Something Yoda's shell must do. */

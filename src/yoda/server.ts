@@ -7,6 +7,7 @@ import { Outbox } from '../util/outbox.js';
 import type { YodaEffect, YodaEvent } from './effects.js';
 import type { Outcome, YodaState } from './state.js';
 import { forgivePause, step } from './step.js';
+import { holderGoneOn } from './holders.js';
 
 /** Yoda's timer period, and how late a timer must fire to count as a pause of the whole process. */
 const TICK_MS = 250;
@@ -196,6 +197,10 @@ export class YodaServer {
     const late = now - this.lastTimerAt - TICK_MS;
     this.lastTimerAt = now;
     if (late > PAUSE_MS) this.run(forgivePause(this.state, late, now));
+    if (this.state.heldBack.size > 0) {
+      const gone = [...new Set(this.state.heldBack.values())].filter(holderGoneOn(this.state.config.node));
+      if (gone.length > 0) this.dispatch({ type: 'holdersGone', droids: gone });
+    }
     this.dispatch({ type: 'tick' });
   }
 

@@ -10,7 +10,8 @@ import { planOf, type JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { LeaseObserver, leaseTimeoutSeconds, takeLease, type HeldLease } from '../workdir/lease.js';
 import { YodaError } from '../util/errors.js';
-import { createYodaState, type YodaConfig } from './state.js';
+import { createYodaState, type YodaConfig, type YodaState } from './state.js';
+import { holderGoneOn } from './holders.js';
 import { YodaServer } from './server.js';
 import type { JobKeys } from '../security/keys.js';
 
@@ -114,10 +115,31 @@ export async function startYoda(
     launch: lease.launch,
     maxAttempts: description.spec.maxAttempts,
   };
-  const state = createYodaState(config, planOf(description), past.state, now);
+  const state = createYodaState(config, planOf(description), past.state, now, holderGoneOn(config.node));
+  await recordHeldBack(state, writer, log, now);
   const server = await YodaServer.start(state, bindAddress, writer, log, keys, lease);
   void server.finished.then(() => writer.close());
   return server;
+}
+
+// Ranges held back at a take-over stay assigned to the Droid that may still run them in the journal too, so that a
+// Yoda that takes over from this one holds them back as well.
+async function recordHeldBack(state: YodaState, writer: JournalWriter, log: Logger, now: number): Promise<void> {
+  if (state.heldBack.size === 0) return;
+  const byDroid = new Map<string, number[]>();
+  for (const [i, droid] of state.heldBack) byDroid.set(droid, [...(byDroid.get(droid) ?? []), i]);
+  const records: JournalRecord[] = [...byDroid].map(([droid, r]) => ({
+    t: 'assign',
+    at: now,
+    droid,
+    r,
+    a: r.map((i) => state.failures[i] + 1),
+  }));
+  await writer.append(records);
+  log.warn(
+    `${state.heldBack.size} range(s) were in flight when the previous Yoda stopped, on ${byDroid.size} Droid(s) that may still ` +
+      `run them: held back until those Droids come back for them or are gone, at most ${state.config.holdBackSeconds} s`,
+  );
 }
 
 /** Takes the lease of a work directory no other Yoda uses (benchmarks, tests); errors when a live Yoda holds it. */

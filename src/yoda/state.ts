@@ -9,6 +9,8 @@ export interface YodaConfig {
   jobHash: string;
   workdir: string;
   run: number;
+  /** The node this Yoda runs on (as Droid keys name nodes). */
+  node: string;
   /** This Yoda's launch (allocation) id: its own Droids are those of the same launch; the others joined from elsewhere. */
   launch: string | null;
   maxAttempts: number;
@@ -26,6 +28,12 @@ export interface YodaConfig {
   deadline: number | null;
   /** Seconds before the deadline by which everything must be flushed and stopped. */
   marginSeconds: number;
+  /**
+   * After a take-over, how long a range that another Droid may still be running is held back (unless that Droid comes
+   * back and claims it, or is known to be gone): long enough for any Droid to have killed its workers (drain grace,
+   * giving up on a silent Yoda).
+   */
+  holdBackSeconds: number;
 }
 
 /** What Yoda knows of one Droid. */
@@ -80,10 +88,25 @@ export interface YodaState {
   lastDroidLeftAt: number;
   /** Wall milliseconds of the ranges done this run, to estimate how long the next one takes. */
   durations: { count: number; sumMs: number };
+  /**
+   * Ranges in flight at a take-over whose Droid may still run them, with that Droid's key: counted as assigned, owned by
+   * nobody, never handed out, until their Droid claims them (hello) or is gone, or `heldBackUntil` passes.
+   */
+  heldBack: Map<number, string>;
+  heldBackUntil: number;
 }
 
-/** Builds the state of a new run from what the journal says happened before. */
-export function createYodaState(config: YodaConfig, plan: RangePlan, past: JournalState, now: number): YodaState {
+/**
+ * Builds the state of a new run from what the journal says happened before. A range in flight when this run began is
+ * held back when `holderGone` cannot tell that the Droid which held it is gone (see YodaState.heldBack).
+ */
+export function createYodaState(
+  config: YodaConfig,
+  plan: RangePlan,
+  past: JournalState,
+  now: number,
+  holderGone: (droid: string) => boolean,
+): YodaState {
   const total = plan.total;
   const rangeState = new Uint8Array(total);
   // Room for a second entry per range: a range adopted after a hand-over keeps its stale entry (dispatch skips it)
@@ -91,13 +114,21 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
   const ready = new IndexQueue(2 * total);
   const counts = { ready: 0, assigned: 0, done: 0, fatal: 0 };
   const events = { total: plan.totalEvents, done: 0, doneThisRun: 0 };
+  const heldBack = new Map<number, string>();
+  for (const [i, droid] of past.inFlightAtRun) {
+    if (i < total && past.state[i] === RangeState.ready && !holderGone(droid)) heldBack.set(i, droid);
+  }
   for (let i = 0; i < total; i++) {
     const s = past.state[i];
     if (s === RangeState.done) {
       counts.done += 1;
       events.done += plan.eventsOf(i);
     } else if (s === RangeState.fatal) counts.fatal += 1;
-    else {
+    else if (heldBack.has(i)) {
+      counts.assigned += 1;
+      rangeState[i] = RangeState.assigned;
+      continue;
+    } else {
       ready.push(i);
       counts.ready += 1;
     }
@@ -126,5 +157,7 @@ export function createYodaState(config: YodaConfig, plan: RangePlan, past: Journ
     lastDroidError: null,
     lastDroidLeftAt: 0,
     durations: { count: 0, sumMs: 0 },
+    heldBack,
+    heldBackUntil: now + config.holdBackSeconds * 1000,
   };
 }

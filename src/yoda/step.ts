@@ -20,6 +20,9 @@ export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
     case 'drain':
       startDrain(s, e.reason, e.graceSeconds, now, out);
       break;
+    case 'holdersGone':
+      releaseHeldBack(s, (droid) => e.droids.includes(droid), 'their Droid is gone', now, out);
+      break;
     case 'journalFailed':
       s.stopReason = e.error;
       out.push({ type: 'log', level: 'error', msg: `stopping: ${e.error}` });
@@ -159,12 +162,17 @@ function adoptHeld(
   const a: number[] = [];
   for (let k = 0; k < held.length; k++) {
     const i = held[k];
-    if (i >= s.plan.total || s.rangeState[i] !== RangeState.ready) continue;
-    s.rangeState[i] = RangeState.assigned; // its entry stays queued; dispatch skips ranges no longer ready
+    if (i >= s.plan.total) continue;
+    if (s.heldBack.has(i)) {
+      if (s.heldBack.get(i) !== d.key) continue; // held back for another Droid, which may still run it
+      s.heldBack.delete(i); // held back for this Droid: already counted as assigned
+    } else if (s.rangeState[i] === RangeState.ready) {
+      s.rangeState[i] = RangeState.assigned; // its entry stays queued; dispatch skips ranges no longer ready
+      s.counts.ready -= 1;
+      s.counts.assigned += 1;
+    } else continue;
     s.owner[i] = d.key;
     d.holds.add(i);
-    s.counts.ready -= 1;
-    s.counts.assigned += 1;
     r.push(i);
     a.push(attempts[k] ?? s.failures[i] + 1);
   }
@@ -182,7 +190,9 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
     return;
   }
   const holder = s.owner[r.i];
-  if (!r.ok && (state !== RangeState.assigned || holder !== d.key)) {
+  // A range assigned to another Droid (or held back for one) is that Droid's to finish: a second result would be a
+  // second writer of its output. A late success for a range back in ready (nobody runs it) is taken.
+  if ((state === RangeState.assigned && holder !== d.key) || (!r.ok && state !== RangeState.assigned)) {
     s.stats.stale += 1;
     return;
   }
@@ -254,13 +264,15 @@ function dropDroid(
   out: YodaEffect[],
   level: 'info' | 'error' = 'info',
   lost = true,
+  release = true,
 ): void {
   park(s, d, 0);
   d.gone = true;
   s.activeCount -= 1;
   s.lastDroidLeftAt = now;
   out.push({ type: 'journal', records: [{ t: 'leave', at: now, droid: d.key, why, lost }] });
-  releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
+  // A Droid moving to the next Yoda keeps its ranges: they stay assigned in the journal, for it to claim there.
+  if (release) releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
   d.holds.clear();
   out.push({ type: 'log', level, msg: `Droid ${d.key} on ${d.node} ${why}` });
   serveParked(s, now, out);
@@ -281,8 +293,33 @@ export function forgivePause(s: YodaState, pausedMs: number, now: number): YodaE
   ];
 }
 
+// Ranges held back after a take-over (YodaState.heldBack) for which `which(droid)` holds go back to ready.
+function releaseHeldBack(
+  s: YodaState,
+  which: (droid: string) => boolean,
+  why: string,
+  now: number,
+  out: YodaEffect[],
+): void {
+  const released: number[] = [];
+  for (const [i, droid] of s.heldBack) {
+    if (!which(droid)) continue;
+    s.heldBack.delete(i);
+    makeReady(s, i);
+    released.push(i);
+  }
+  if (released.length === 0) return;
+  const record = `in flight when the previous Yoda stopped, ${why}`;
+  out.push({ type: 'journal', records: [{ t: 'release', at: now, r: released, why: record }] });
+  out.push({ type: 'log', level: 'info', msg: `${released.length} range(s) ${record}: back to ready` });
+  serveParked(s, now, out);
+}
+
 function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
   const c = s.config;
+  if (s.heldBack.size > 0 && now >= s.heldBackUntil) {
+    releaseHeldBack(s, () => true, `not claimed within ${c.holdBackSeconds} s`, now, out);
+  }
   for (const d of s.droids.values()) {
     if (d.gone) continue;
     if (now - d.lastSeen > c.droidTimeoutSeconds * 1000) {
@@ -349,7 +386,7 @@ function startDrain(s: YodaState, reason: string, graceSeconds: number, now: num
     });
     for (const d of foreign) {
       out.push({ type: 'send', to: d.key, msg: { type: 'moving', reason } });
-      dropDroid(s, d, 'was told Yoda is moving (hand-over)', now, out, 'info', false);
+      dropDroid(s, d, 'was told Yoda is moving (hand-over)', now, out, 'info', false, false);
     }
   }
   sendToActive(s, { type: 'end', reason: 'drain', graceSeconds }, out);

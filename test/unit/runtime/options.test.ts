@@ -45,7 +45,13 @@ describe('run options', () => {
       yodaTimeoutSeconds: 10,
       yodaGiveUpSeconds: 60,
     });
-    expect(yodaTuning(o, 3, null)).toMatchObject({ expectedDroids: 3, leaveTimeoutSeconds: 90, deadline: null });
+    expect(yodaTuning(o, 'n1', 3, null)).toMatchObject({
+      node: 'n1',
+      expectedDroids: 3,
+      leaveTimeoutSeconds: 90,
+      deadline: null,
+      holdBackSeconds: 70,
+    });
   });
 
   it('derive the heartbeat from a short droid timeout', () => {

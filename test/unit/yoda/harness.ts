@@ -11,13 +11,15 @@ import {
   type RangeSpec,
   type YodaMessage,
 } from '../../../src/protocol/messages.js';
-import type { YodaEffect } from '../../../src/yoda/effects.js';
+import type { YodaEffect, YodaEvent } from '../../../src/yoda/effects.js';
 import { createYodaState, type YodaConfig, type YodaState } from '../../../src/yoda/state.js';
 import { step } from '../../../src/yoda/step.js';
 import { droidToYoda, yodaToDroid } from '../protocol/wire.js';
 
 export const config: YodaConfig = {
   jobName: 'test',
+  node: 'yoda-node',
+  holdBackSeconds: 90,
   jobHash: 'h',
   workdir: '/w',
   run: 1,
@@ -54,8 +56,14 @@ export class YodaHarness {
   readonly effects: YodaEffect[] = [];
   readonly s: YodaState;
 
-  constructor(p = plan(), over: Partial<YodaConfig> = {}, past?: JournalState) {
-    this.s = createYodaState({ ...config, ...over }, p, past ?? emptyJournalState(p.total), this.now);
+  /** `holderGone`: which Droids that held ranges in flight at the start of this run are known to be gone. */
+  constructor(
+    p = plan(),
+    over: Partial<YodaConfig> = {},
+    past?: JournalState,
+    holderGone: (droid: string) => boolean = () => false,
+  ) {
+    this.s = createYodaState({ ...config, ...over }, p, past ?? emptyJournalState(p.total), this.now, holderGone);
     live.push(this);
   }
 
@@ -89,6 +97,13 @@ export class YodaHarness {
         .join('\n  ');
       throw new Error(`Yoda sent ${left.length} message(s) the test did not expect:\n  ${list}`);
     }
+  }
+
+  /** Applies any event at the current fake time. */
+  step(event: YodaEvent): YodaEffect[] {
+    const out = step(this.s, event, this.now);
+    this.record(out);
+    return out;
   }
 
   tick(advanceMs = 0): YodaEffect[] {
