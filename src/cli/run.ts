@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { loadJob, readJobSpec } from '../job/load.js';
 import { openWorkdir } from '../job/workdir.js';
-import { LeaseObserver, leaseTimeoutSeconds } from '../workdir/lease.js';
+import { judgeLease, LeaseObserver, leaseTimeoutSeconds } from '../workdir/lease.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { createLogger } from '../util/logger.js';
 import { readStatus } from '../status/job-status.js';
@@ -18,12 +18,11 @@ import { runDroidRank } from '../runtime/droid-rank.js';
 import type { NodePlan } from '../droid/start.js';
 import { droidTuning, yodaTuning, type RunOptions } from '../runtime/options.js';
 import { startupSignal, stopAskedWhileStarting } from '../runtime/signals.js';
-import { checkBeforeResume } from '../job/resume-check.js';
-import { markFatalForRetry } from '../job/retry-fatal.js';
+import { requestedRecords, warnBeforeResume } from '../job/resume-check.js';
 import { summaryLines } from './summary.js';
 import { EXIT, YodaError } from '../util/errors.js';
 import { LiveLine } from '../util/live-line.js';
-import { loadPast } from '../yoda/start.js';
+import { loadPast, type Amend } from '../yoda/start.js';
 import { planForPayload } from '../node/job-plan.js';
 import { readTopology } from '../node/read-topology.js';
 
@@ -126,20 +125,29 @@ async function runAsRankZero(
   // Checked before anything is written: an --interface that is not this node's stops here (exit 2).
   const address = launch.size > 1 || o.interface || !slots ? await chooseAddress(o.interface) : '127.0.0.1';
   // A live Yoda of another allocation on this work directory: this launch joins it, and writes nothing of its own.
-  const holder = new LeaseObserver(workdirPaths(workdir).lease, leaseTimeoutSeconds(), hostname()).look(Date.now());
+  const holder = await judgeLease(workdirPaths(workdir).lease, leaseTimeoutSeconds(), hostname(), say);
   const joining = holder.state === 'live';
-  if (joining && o.fresh)
+  const writing = [o.fresh && '--fresh', o.retryFatal && '--retry-fatal', o.rerunMissing && '--rerun-missing'].filter(
+    (x): x is string => typeof x === 'string',
+  );
+  if (joining && writing.length > 0)
     throw new YodaError(
       'BAD_USAGE',
-      `--fresh: a live Yoda drives ${workdir} (epoch ${holder.epoch}); it cannot be set aside while it runs`,
-      { option: 'fresh' },
+      `${writing.join(', ')}: a live Yoda (epoch ${holder.epoch}, on ${holder.holder?.host ?? 'another host'}) drives ${workdir}; ` +
+        'run this again once that Yoda has ended (yoda status shows it)',
+      { options: writing },
     );
   const { description, resumed, setAside } = await openWorkdir(workdir, job, o.fresh, startupSignal);
-  if (resumed && !joining) await checkBeforeResume(workdir, description, o.rerunMissing);
-  if (resumed && o.retryFatal && !joining)
-    say(`--retry-fatal: ${await markFatalForRetry(workdir, description)} fatal range(s) get fresh attempts`);
-  if (joining && (o.retryFatal || o.rerunMissing))
-    say('--retry-fatal/--rerun-missing ignored: a live Yoda drives this work directory and this run joins it');
+  if (resumed && !joining) warnBeforeResume(workdir, description);
+  // Written by Yoda under its lease (with its run record), from the journal as it replays it then.
+  const amend: Amend | null =
+    resumed && (o.retryFatal || o.rerunMissing)
+      ? (state, how) => {
+          const asked = requestedRecords(workdir, description, state, o);
+          if (!how?.dryRun) for (const line of asked.lines) say(line);
+          return asked.records;
+        }
+      : null;
   const live = !o.quiet && process.stderr.isTTY ? new LiveLine() : null;
   const log = createLogger({
     logsDir: workdirPaths(workdir).logs,
@@ -154,7 +162,9 @@ async function runAsRankZero(
   if (allocation?.warning) log.warn(allocation.warning);
   const deadline = o.deadline ?? allocation?.end?.getTime() ?? null;
   const past = loadPast(description, workdir, log, !joining);
-  const left = past.state.counts.ready + past.state.counts.assigned;
+  // Ranges --retry-fatal or --rerun-missing will reopen count as work to do (written only once this run holds the lease).
+  const reopened = amend ? requestedRecords(workdir, description, past.state, o).reopened : 0;
+  const left = past.state.counts.ready + past.state.counts.assigned + reopened;
   say(
     `${joining ? 'joining the live Yoda of' : resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left} to do` +
       `${launch.size > 1 ? `, ${launch.size} ranks (${launch.kind})` : ''}${deadline ? `, allocation ends ${new Date(deadline).toISOString()}` : ''}`,
@@ -187,6 +197,7 @@ async function runAsRankZero(
       insecure: o.insecure,
       live,
       rendezvousSeconds: o.rendezvousTimeout,
+      amend,
     },
     log,
   );

@@ -1,10 +1,7 @@
 // Is what the journal says still true on disk? Outputs of done ranges that are gone, input files changed since.
 import { existsSync, statSync } from 'node:fs';
-import type { JournalRecord } from '../journal/records.js';
+import type { JournalRecord, RedoRecord } from '../journal/records.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
-import { replayJournalFile } from '../journal/read.js';
-import { JournalWriter } from '../journal/writer.js';
-import { workdirPaths } from '../workdir/paths.js';
 import { currentOutputPath, type JobDescription } from './workdir.js';
 
 /** Outputs are looked for only up to this many done ranges (each is one stat on a shared file system). */
@@ -91,27 +88,17 @@ export function integrityAdvice(x: Integrity, workdir: string): string[] {
   return lines;
 }
 
-/** Records that the done ranges whose outputs are gone must run again (a `redo` record); returns their ids. */
-export async function markMissingForRerun(workdir: string, d: JobDescription): Promise<string[]> {
-  const path = workdirPaths(workdir).journal;
-  const { parsed, state } = replayJournalFile(path, d.totalRanges);
-  const missing = checkIntegrity(d, state, parsed).missingOutputs;
-  if (missing.length === 0) return [];
-  // Written with the newest epoch in the journal, so replay (which ignores records of deposed Yodas) honours it.
-  const epoch = parsed.records.reduce((e, r) => Math.max(e, (r as { e?: number }).e ?? 0), 0);
-  const writer = await JournalWriter.open(path, parsed.validBytes);
-  try {
-    await writer.append([
-      {
-        t: 'redo',
-        at: Date.now(),
-        r: missing.map((m) => m.i),
-        why: 'output missing',
-        ...(epoch > 0 ? { e: epoch } : {}),
-      },
-    ]);
-  } finally {
-    await writer.close();
-  }
-  return missing.map((m) => m.range);
+/** The `redo` record for the done ranges whose outputs are gone (null when none is), and their ids. */
+export function redoMissing(
+  d: JobDescription,
+  j: JournalState,
+  journal: { readonly records: readonly JournalRecord[] },
+  at: number,
+): { record: RedoRecord; ranges: string[] } | null {
+  const missing = checkIntegrity(d, j, journal).missingOutputs;
+  if (missing.length === 0) return null;
+  return {
+    record: { t: 'redo', at, r: missing.map((m) => m.i), why: 'output missing' },
+    ranges: missing.map((m) => m.range),
+  };
 }

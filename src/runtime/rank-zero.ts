@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { LeaseObserver, leaseTimeoutSeconds, takeLease, type LeaseView } from '../workdir/lease.js';
-import { startYoda, type YodaTuning } from '../yoda/start.js';
+import { startYoda, type Amend, type YodaTuning } from '../yoda/start.js';
 import type { YodaResult, YodaServer } from '../yoda/server.js';
 import { startDroid, type DroidTuning, type NodePlan } from '../droid/start.js';
 import type { DroidClient, DroidResult } from '../droid/client.js';
@@ -36,6 +36,8 @@ export interface RankZeroPlan {
   live: LiveLine | null;
   /** How long to wait for a Yoda to join when another allocation holds the lease. */
   rendezvousSeconds: number;
+  /** Records to write with the run record when this process becomes Yoda (--retry-fatal, --rerun-missing). */
+  amend: Amend | null;
 }
 
 /** How rank 0 ended: its exit code and what the summary needs. */
@@ -93,6 +95,7 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
         { held, launch: p.launch, takeover, timeoutSeconds },
         log.child({ role: 'yoda' }),
         keys,
+        p.amend,
       );
       parts.yoda = yoda;
       // Deposed (paused past the lease): this process stops altogether, its Droid too.
@@ -213,9 +216,10 @@ async function endpointToJoin(
 }
 
 // True when the journal says every range is done or fatal (the job finished under another Yoda).
+// True when no range is left to run (ranges this run reopens with --retry-fatal or --rerun-missing count as left).
 function jobFinished(p: RankZeroPlan): boolean {
   const { state } = replayJournalFile(workdirPaths(p.workdir).journal, p.description.totalRanges);
-  return state.counts.ready + state.counts.assigned === 0;
+  return state.counts.ready + state.counts.assigned === 0 && (p.amend?.(state, { dryRun: true }).length ?? 0) === 0;
 }
 
 // The exit code: Yoda's when this process ran one; else the Droid's (4 when a drain made it leave early).

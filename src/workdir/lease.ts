@@ -8,6 +8,7 @@
 // has not changed for `timeoutSeconds` *as seen by its own clock* (no cross-node clock comparison); a drain releases
 // the lease at once (`released: true`). The epoch number is the fencing token: every journal record carries it, the
 // holder stats for a newer epoch file before each journal batch, and replay ignores records of an older epoch.
+import { pidAlive } from '../util/pid-alive.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
@@ -123,12 +124,38 @@ export class LeaseObserver {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/**
+ * The lease as judged once, for a decision that cannot be taken back (join or lead, --fresh, --retry-fatal): a holder on
+ * another host that has not been seen renewing is watched until it renews (live) or the timeout passes (free), saying
+ * once why this run waits. A fresh observer alone would call any unreleased lease live.
+ */
+export async function judgeLease(
+  dir: string,
+  timeoutSeconds: number,
+  host: string,
+  say: (line: string) => void,
+): Promise<LeaseView> {
+  const observer = new LeaseObserver(dir, timeoutSeconds, host);
+  const first = observer.look(Date.now());
+  if (first.state === 'free' || first.holder?.host === host) return first;
+  say(
+    `a Yoda on ${first.holder?.host ?? 'another host'} (pid ${first.holder?.pid ?? '?'}, epoch ${first.epoch}) holds this work directory: ` +
+      `checking that it is alive (up to ${timeoutSeconds} s)`,
+  );
+  const text = readTop(dir, first.epoch);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const view = observer.look(Date.now());
+    if (view.state === 'free' || view.epoch !== first.epoch || readTop(dir, first.epoch) !== text) return view;
+  }
+}
+
+// The content of epoch file `epoch`, or '' when it cannot be read.
+function readTop(dir: string, epoch: number): string {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return readFileSync(epochPath(dir, epoch), 'utf8');
+  } catch {
+    return '';
   }
 }
 

@@ -5,7 +5,7 @@ import { replayJournalFile } from '../journal/read.js';
 import { JournalWriter } from '../journal/writer.js';
 import { setAsideCorrupt } from '../journal/corrupt.js';
 import type { JournalRecord } from '../journal/records.js';
-import type { JournalState } from '../journal/replay.js';
+import { foldRecord, type JournalState } from '../journal/replay.js';
 import { planOf, type JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { LeaseObserver, leaseTimeoutSeconds, takeLease, type HeldLease } from '../workdir/lease.js';
@@ -14,6 +14,12 @@ import { createYodaState, type YodaConfig, type YodaState } from './state.js';
 import { holderGoneOn } from './holders.js';
 import { YodaServer } from './server.js';
 import type { JobKeys } from '../security/keys.js';
+
+/**
+ * Journal records a run asks for at its start (--retry-fatal, --rerun-missing), from the state the lease holder replayed;
+ * with `dryRun`, only to learn whether there are any (nothing is said).
+ */
+export type Amend = (past: JournalState, o?: { dryRun: boolean }) => JournalRecord[];
 
 /** Knobs of a Yoda run that the command line may set. */
 export type YodaTuning = Omit<YodaConfig, 'jobName' | 'jobHash' | 'workdir' | 'run' | 'maxAttempts' | 'launch'>;
@@ -74,6 +80,7 @@ export async function startYoda(
   lease: YodaLease,
   log: Logger,
   keys: JobKeys | null,
+  amend: Amend | null = null,
 ): Promise<YodaServer> {
   const paths = workdirPaths(workdir);
   const before = replayJournalFile(paths.journal, description.totalRanges);
@@ -106,6 +113,12 @@ export async function startYoda(
   });
   await writer.append(opening);
   const past = loadPast(description, workdir, log, true);
+  // Written under this Yoda's epoch, after its run record: a deposed Yoda can neither lose nor undo them.
+  const amendments = amend ? amend(past.state) : [];
+  if (amendments.length > 0) {
+    await writer.append(amendments);
+    for (const r of amendments) foldRecord(past.state, r);
+  }
   const config: YodaConfig = {
     ...tuning,
     jobName: description.name,

@@ -57,6 +57,24 @@ const epochs = (workdir: string) =>
     : 0;
 
 describe('one job, many allocations', () => {
+  it('refuses --retry-fatal, --rerun-missing and --fresh while a live Yoda drives the work directory (exit 2)', async () => {
+    const t = setup(2);
+    const a = run(t, 'a');
+    await waitFor('2 ranges done by the first run', () => doneRecords(t.workdir).length >= 2);
+    const before = readFileSync(join(t.workdir, 'journal.log'), 'utf8').length;
+    const b = start(process.execPath, [CLI, 'run', t.job, '--workdir', t.workdir, '--retry-fatal', '--rerun-missing'], {
+      log: join(t.dir, 'b.log'),
+      env: ENV,
+    });
+    expect((await b.exit).code, text(b.log)).toBe(2);
+    expect(text(b.log)).toMatch(/--retry-fatal, --rerun-missing: a live Yoda \(epoch 1, on \S+\) drives/);
+    // Nothing of b's reached the journal: only a's records came meanwhile (no retry or redo record).
+    expect(journalRecords(t.workdir).filter((r) => r.t === 'retry' || r.t === 'redo')).toEqual([]);
+    expect(readFileSync(join(t.workdir, 'journal.log'), 'utf8').length).toBeGreaterThanOrEqual(before);
+    t.gate.open();
+    expect((await a.exit).code, text(a.log)).toBe(0);
+  });
+
   it('a second yoda run on a live work directory joins as a Droid; both exit 0 and no range is done twice', async () => {
     const t = setup(4);
     const a = run(t, 'a');

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   epochPath,
   highestEpoch,
+  judgeLease,
   LeaseObserver,
   takeLease,
   tryTakeEpoch,
@@ -71,5 +72,20 @@ describe('work directory lease', () => {
     expect(obs.look(1).state).toBe('free');
     takeLease(dir, obs.look(1), { host: hostname(), pid: process.pid, launch: null });
     expect(obs.look(2).state).toBe('live');
+  });
+
+  it('judged once for a decision: a holder elsewhere that never renews is free after the timeout, one that renews is live', async () => {
+    const dir = leaseDir();
+    const held = takeLease(dir, new LeaseObserver(dir, 1, hostname()).look(0), who)!;
+    const said: string[] = [];
+    // A fresh observer alone would call it live; judged, a holder that does not renew within the timeout is dead.
+    expect((await judgeLease(dir, 1, hostname(), (l) => said.push(l))).state).toBe('free');
+    expect(said.join('\n')).toMatch(/a Yoda on other-node \(pid 1234, epoch 1\) holds this work directory/);
+    const renewing = setInterval(() => held.renew(), 100);
+    try {
+      expect((await judgeLease(dir, 60, hostname(), () => undefined)).state).toBe('live');
+    } finally {
+      clearInterval(renewing);
+    }
   });
 });
