@@ -92,17 +92,18 @@ int main(int argc, char **argv) {
   }
   if (!rusage_file) exec_payload(argv + optind);
 
+  // Ignored before the fork, so a drain's SIGTERM can never catch the helper between fork and wait (the payload would
+  // then die of its parent-death signal and its CPU time be lost); the payload gets the default handlers back.
+  static const int drain_signals[] = {SIGTERM, SIGINT, SIGUSR1, SIGHUP};
+  for (size_t k = 0; k < sizeof drain_signals / sizeof drain_signals[0]; k++) signal(drain_signals[k], SIG_IGN);
   pid_t self = getpid();
   pid_t child = fork();
   if (child < 0) die(126, "fork", strerror(errno));
   if (child == 0) {
+    for (size_t k = 0; k < sizeof drain_signals / sizeof drain_signals[0]; k++) signal(drain_signals[k], SIG_DFL);
     tie_to_parent(self);
     exec_payload(argv + optind);
   }
-  signal(SIGTERM, SIG_IGN);
-  signal(SIGINT, SIG_IGN);
-  signal(SIGUSR1, SIG_IGN);
-  signal(SIGHUP, SIG_IGN);
   int status = 0;
   struct rusage ru;
   memset(&ru, 0, sizeof ru);

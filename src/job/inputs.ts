@@ -1,4 +1,5 @@
 // Resolves a job's input files (paths or globs) and learns how many events each holds.
+import { shellQuote } from '../util/shell-quote.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -68,7 +69,8 @@ export function resolveInputPaths(job: JobFile, baseDir: string): ResolvedInput[
 
 /** Replaces {file} in each argument of a command given as a list or as one shell string. */
 function withFile(command: string | string[], file: string): { cmd: string; args: string[]; shell: boolean } {
-  if (typeof command === 'string') return { cmd: command.replaceAll('{file}', file), args: [], shell: true };
+  if (typeof command === 'string')
+    return { cmd: command.replaceAll('{file}', shellQuote(file)), args: [], shell: true };
   const [cmd, ...args] = command.map((a) => a.replaceAll('{file}', file));
   return { cmd, args, shell: false };
 }

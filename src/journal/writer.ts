@@ -105,12 +105,7 @@ export class JournalWriter {
         this.failure =
           e instanceof YodaError
             ? e
-            : new YodaError(
-                'WORKDIR_UNUSABLE',
-                `cannot write the journal ${this.path}: ${(e as Error).message}`,
-                {},
-                e,
-              );
+            : new YodaError('JOURNAL_FAILED', `cannot write the journal ${this.path}: ${(e as Error).message}`, {}, e);
         batch.reject(this.failure);
         (this.next as Batch | null)?.reject(this.failure);
         this.next = null;

@@ -1,4 +1,5 @@
 // Command mode: one process per range, for payloads that cannot run as daemons. Looks like a worker to the Droid.
+import { shellQuote } from '../util/shell-quote.js';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeSync } from 'node:fs';
 import type { RangeSpec } from '../protocol/messages.js';
@@ -9,14 +10,14 @@ import { closeQuietly, newWorkerToken, openWorkerLog, outputPath, workerEnv, typ
 import { outputChecker } from './outputs.js';
 import { killGroup, watchLog, type WorkerEvents, type WorkerHandle } from './worker.js';
 
-/** Fills {file} {first} {last} {range} {output} {attempt} in one argument. */
-export function fillPlaceholders(arg: string, r: RangeSpec, output: string): string {
+/** Fills {file} {first} {last} {range} {output} {attempt} in one argument; `quote` wraps each value (for /bin/sh). */
+export function fillPlaceholders(arg: string, r: RangeSpec, output: string, quote = (v: string) => v): string {
   return arg
-    .replaceAll('{file}', r.file)
+    .replaceAll('{file}', quote(r.file))
     .replaceAll('{first}', String(r.first))
     .replaceAll('{last}', String(r.last))
-    .replaceAll('{range}', safeRangeName(r.id))
-    .replaceAll('{output}', output)
+    .replaceAll('{range}', quote(safeRangeName(r.id)))
+    .replaceAll('{output}', quote(output))
     .replaceAll('{attempt}', String(r.attempt));
 }
 
@@ -94,7 +95,7 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
     const output = outputPath(w, r);
     const argv =
       typeof w.command === 'string'
-        ? ['/bin/sh', '-c', fillPlaceholders(w.command, r, output)]
+        ? ['/bin/sh', '-c', fillPlaceholders(w.command, r, output, shellQuote)]
         : w.command.map((a) => fillPlaceholders(a, r, output));
     try {
       writeSync(log, `\n==== yoda: ${new Date().toISOString()} range ${r.id}: ${argv.join(' ')}\n`);
