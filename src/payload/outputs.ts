@@ -3,7 +3,7 @@
 // directory or the work directory, modified during this attempt (not before the range was handed out, less a
 // few seconds for clock skew between the node and a shared file server).
 import { realpathSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { ERR } from '../protocol/error-codes.js';
 import type { WorkerReport } from '../protocol/worker.js';
@@ -72,7 +72,16 @@ async function checkAgainst(
     }
     let st;
     try {
-      st = await stat(o);
+      st = await lstat(o);
+      // A link must lead inside too (one realpath, only for links: no extra cost per range otherwise).
+      if (st.isSymbolicLink()) {
+        if (!inside(realOrSame(o), dirs))
+          return fail(
+            ERR.OUTPUT_INVALID,
+            `the worker reported output ${o}, a link to ${realOrSame(o)}, which is outside the output directory ${places.outputDir} and the work directory ${places.workdir}`,
+          );
+        st = await stat(o);
+      }
     } catch {
       return fail(ERR.OUTPUT_MISSING, `the worker reported output ${o}, which does not exist`);
     }

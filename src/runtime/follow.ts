@@ -31,7 +31,7 @@ export function followYoda(
     current = e;
     droid.reconnect(e.endpoint, e.curve ? readJobKeys(workdir) : null);
   };
-  const timer = setInterval(() => {
+  const look = (): void => {
     onTick?.();
     // The endpoint file is read only when Yoda may have moved: thousands of Droids polling it would load the
     // shared file system's metadata server for nothing while Yoda is heard.
@@ -44,6 +44,17 @@ export function followYoda(
       // allocations' Droids finished it): there is nothing to wait for.
       log.info('Yoda finished before this Droid joined; leaving');
       droid.drain('Yoda finished', 0);
+    }
+  };
+  const warned = new Set<string>();
+  const timer = setInterval(() => {
+    try {
+      look();
+    } catch (e) {
+      // A shared file system that hiccups (ESTALE, EIO) must not kill this rank and its workers: try again next time.
+      const why = (e as Error).message;
+      if (!warned.has(why)) log.warn(`following Yoda: ${why} (trying again every ${FOLLOW_EVERY_MS} ms)`);
+      warned.add(why);
     }
   }, FOLLOW_EVERY_MS);
   return { follow, stop: () => clearInterval(timer) };

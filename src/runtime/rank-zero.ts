@@ -215,7 +215,6 @@ async function endpointToJoin(
   }
 }
 
-// True when the journal says every range is done or fatal (the job finished under another Yoda).
 // True when no range is left to run (ranges this run reopens with --retry-fatal or --rerun-missing count as left).
 function jobFinished(p: RankZeroPlan): boolean {
   const { state } = replayJournalFile(workdirPaths(p.workdir).journal, p.description.totalRanges);

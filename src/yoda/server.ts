@@ -14,12 +14,21 @@ const TICK_MS = 250;
 const PAUSE_MS = 1000;
 import type { JobKeys } from '../security/keys.js';
 import { ZapHandler } from '../security/zap.js';
-import type { YodaLease } from './start.js';
+import type { HeldLease } from '../workdir/lease.js';
 import { progressLine } from './progress.js';
 import { isYodaError } from '../util/errors.js';
 
 /** Longest stretch of message handling before the receive loop lets the event loop run. */
 const YIELD_EVERY_MS = 5;
+
+/** The lease this Yoda holds, and how it got it. */
+export interface YodaLease {
+  held: HeldLease;
+  launch: string | null;
+  /** True when the job was taken over from a live or stale Yoda (not after a clean end). */
+  takeover: boolean;
+  timeoutSeconds: number;
+}
 
 /** How a run of Yoda ended, with what the summary needs (the shell's state stays private). */
 export interface YodaResult {
@@ -126,11 +135,15 @@ export class YodaServer {
     return this.deposed;
   }
 
+  /** When the lease was last renewed (or taken). */
+  private renewedAt = Date.now();
+
   private renew(): void {
     if (this.deposed || !this.lease || this.state.phase === 'finished') return;
     let ok = true;
     try {
       ok = this.lease.held.renew();
+      if (ok) this.renewedAt = Date.now();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not renew the lease (will retry)');
     }
@@ -205,7 +218,11 @@ export class YodaServer {
   }
 
   private dispatch(event: YodaEvent): void {
-    this.run(step(this.state, event, Date.now()));
+    const now = Date.now();
+    // Not renewed for half the timeout (this process was paused, or starved): make sure no other Yoda took over before
+    // acting on anything, so a deposed Yoda never hands out a range (renew() finds a newer epoch and stops this one).
+    if (this.lease && !this.released && now - this.renewedAt > this.lease.timeoutSeconds * 500) this.renew();
+    this.run(step(this.state, event, now));
     // A drain found Droids of other allocations: release the lease at once so one of them takes over.
     if (this.state.handingOver && !this.released && !this.deposed) {
       this.handedOver = true;

@@ -8,11 +8,11 @@ import type { JournalRecord } from '../journal/records.js';
 import { foldRecord, type JournalState } from '../journal/replay.js';
 import { planOf, type JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
-import { LeaseObserver, leaseTimeoutSeconds, takeLease, type HeldLease } from '../workdir/lease.js';
+import { LeaseObserver, leaseTimeoutSeconds, takeLease } from '../workdir/lease.js';
 import { YodaError } from '../util/errors.js';
 import { createYodaState, type YodaConfig, type YodaState } from './state.js';
 import { holderGoneOn } from './holders.js';
-import { YodaServer } from './server.js';
+import { YodaServer, type YodaLease } from './server.js';
 import type { JobKeys } from '../security/keys.js';
 
 /**
@@ -56,15 +56,6 @@ export function loadPast(description: JobDescription, workdir: string, log: Logg
     );
   }
   return { state, validBytes: parsed.validBytes };
-}
-
-/** The lease this Yoda holds, and how it got it. */
-export interface YodaLease {
-  held: HeldLease;
-  launch: string | null;
-  /** True when the job was taken over from a live or stale Yoda (not after a clean end). */
-  takeover: boolean;
-  timeoutSeconds: number;
 }
 
 /**

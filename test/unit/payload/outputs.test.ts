@@ -1,5 +1,5 @@
 // The output rules of a done report, and the worker log cap, on real files in a temp directory.
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,9 +24,10 @@ describe('checkDoneOutputs', () => {
     expect(r).toEqual(done([join(p.outputDir, 'a.out'), join(p.workdir, 'b.out')]));
   });
 
-  it('refuses no output, a directory, a file outside, a missing file and a stale file, saying which', async () => {
+  it('refuses no output, a directory, a file outside, a link to one, a missing file and a stale file, saying which', async () => {
     const { root, places: p } = places();
     writeFileSync(join(root, 'outside.out'), 'x');
+    symlinkSync(join(root, 'outside.out'), join(p.outputDir, 'link.out'));
     const stale = join(p.outputDir, 'stale.out');
     writeFileSync(stale, 'x');
     utimesSync(stale, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
@@ -35,6 +36,7 @@ describe('checkDoneOutputs', () => {
       [[p.outputDir], 'ERR_OUTPUT_INVALID', /not a regular file/],
       [['/etc/hostname'], 'ERR_OUTPUT_INVALID', /outside the output directory/],
       [[join(root, 'outside.out')], 'ERR_OUTPUT_INVALID', /outside/],
+      [[join(p.outputDir, 'link.out')], 'ERR_OUTPUT_INVALID', /a link to .*outside the output directory/],
       [[join(p.outputDir, 'missing.out')], 'ERR_OUTPUT_MISSING', /does not exist/],
       [[stale], 'ERR_OUTPUT_INVALID', /before this attempt began/],
     ];
