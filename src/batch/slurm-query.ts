@@ -6,9 +6,9 @@ import {
   parseSqueue,
   SINFO_FORMAT,
   SQUEUE_FORMAT,
+  type ClusterState,
   type QueueJob,
 } from './slurm-state.js';
-import type { ClusterState } from '../fill/plan.js';
 import { YodaError } from '../util/errors.js';
 
 const TIMEOUT = 30_000;
@@ -66,6 +66,12 @@ export async function sbatch(
     .trim()
     .split(';')[0];
   if (r.exitCode === 0 && /^\d+$/.test(id)) return id;
+  if (r.timedOut)
+    throw new YodaError(
+      'BAD_ENVIRONMENT',
+      `sbatch did not answer within ${TIMEOUT / 1000} s: the allocation may have been submitted (the next round finds it by its comment)`,
+      { cmd: 'sbatch', args },
+    );
   return refused(r, facts);
 }
 

@@ -165,3 +165,12 @@ export function parseReservations(text: string): Reservation[] {
     };
   });
 }
+
+/** The batch system as read in one round. */
+export interface ClusterState {
+  now: number;
+  nodes: SlurmNode[];
+  /** Every job in the queue (running and pending; pending ones with their expected start when squeue --start knows it). */
+  jobs: QueueJob[];
+  reservations: Reservation[];
+}

@@ -1,14 +1,5 @@
 // Which allocations to submit so a job is fed from what the batch system has free now: pure, no processes.
-import type { QueueJob, Reservation, SlurmNode } from '../batch/slurm-state.js';
-
-/** The batch system as read in one round. */
-export interface ClusterState {
-  now: number;
-  nodes: SlurmNode[];
-  /** Every job in the queue (running and pending; pending ones with their expected start when squeue --start knows it). */
-  jobs: QueueJob[];
-  reservations: Reservation[];
-}
+import type { ClusterState, QueueJob } from '../batch/slurm-state.js';
 
 /** What the job still needs, from its work directory. */
 export interface FillJobState {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { fillLoop, type FillPorts, type LoopOptions } from '../../../src/fill/loop.js';
 import type { FillJobView } from '../../../src/fill/job-state.js';
-import type { ClusterState, Submission } from '../../../src/fill/plan.js';
+import type { Submission } from '../../../src/fill/plan.js';
+import type { ClusterState } from '../../../src/batch/slurm-state.js';
 import type { JobStatus } from '../../../src/status/job-status.js';
 import { YodaError, exitCodeFor } from '../../../src/util/errors.js';
 
@@ -112,5 +113,25 @@ describe('fillLoop', () => {
     const { p, rec } = ports([failed]);
     expect(await fillLoop(p, OPTS)).toBe(5);
     expect(rec.submitted).toEqual([]);
+  });
+
+  it('a round whose Slurm commands fail is said and tried again; five in a row end the loop with the last error', async () => {
+    const { p, rec } = ports([view(0), view(8)]);
+    let calls = 0;
+    p.readCluster = async () => {
+      calls += 1;
+      if (calls === 1) throw new YodaError('BAD_ENVIRONMENT', 'squeue: slurmctld busy');
+      return CLUSTER;
+    };
+    expect(await fillLoop(p, OPTS)).toBe(0);
+    expect(rec.said.join('\n')).toMatch(/round 1 failed \(squeue: slurmctld busy\); trying again \(1\/5\)/);
+
+    const down = ports([view(0)]);
+    const gone = new YodaError('BAD_ENVIRONMENT', 'sinfo: cannot reach slurmctld');
+    down.p.readCluster = async () => {
+      throw gone;
+    };
+    expect(await fillLoop(down.p, OPTS).catch((x: unknown) => x)).toBe(gone);
+    expect(down.rec.slept).toBe(4);
   });
 });

@@ -2,14 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseReservations, parseSinfoNodes, parseSqueue } from '../../../src/batch/slurm-state.js';
-import {
-  planFill,
-  signalSecondsFor,
-  type ClusterState,
-  type FillJobState,
-  type FillOptions,
-} from '../../../src/fill/plan.js';
+import { parseReservations, parseSinfoNodes, parseSqueue, type ClusterState } from '../../../src/batch/slurm-state.js';
+import { planFill, signalSecondsFor, type FillJobState, type FillOptions } from '../../../src/fill/plan.js';
 import { fillMarker, sbatchArgs } from '../../../src/fill/sbatch-args.js';
 
 const fixture = (name: string) =>
