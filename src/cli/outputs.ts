@@ -2,7 +2,8 @@
 // for scripts and for merging by hand.
 import { replayJournalFile } from '../journal/read.js';
 import { RangeState } from '../journal/replay.js';
-import { planOf, requireJobDescription } from '../job/workdir.js';
+import { currentOutputPath, planOf, requireJobDescription } from '../job/workdir.js';
+import { doneOutputs } from '../job/integrity.js';
 import { workdirPaths } from '../workdir/paths.js';
 import { defineCommand } from './command.js';
 
@@ -20,18 +21,15 @@ export function listOutputs(workdir: string): RangeOutputs[] {
   const d = requireJobDescription(workdir);
   const plan = planOf(d);
   const { parsed, state } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges, true);
-  // The honoured done record of each range: the first since the range last went back to ready (redo, retry).
-  const outs = new Map<number, string[]>();
-  for (const r of parsed.records) {
-    if (r.t === 'done' && !outs.has(r.i)) outs.set(r.i, r.out);
-    else if (r.t === 'redo') for (const i of r.r) outs.delete(i);
-  }
+  const outs = doneOutputs(parsed.records);
   const list: RangeOutputs[] = [];
   for (let i = 0; i < d.totalRanges; i++) {
-    const out = outs.get(i);
-    if (state.state[i] !== RangeState.done || !out) continue;
+    const done = outs.get(i);
+    if (state.state[i] !== RangeState.done || !done) continue;
     const g = plan.range(i);
-    list.push({ range: g.id, file: d.files[g.file].path, first: g.first, last: g.last, outputs: out });
+    // Where the outputs are now (a work directory moved since they were recorded).
+    const outputs = done.out.map((o) => currentOutputPath(d, o));
+    list.push({ range: g.id, file: d.files[g.file].path, first: g.first, last: g.last, outputs });
   }
   return list;
 }
@@ -42,7 +40,11 @@ export function outputsCommand(o: { workdir: string; json: boolean; byFile: bool
   let text: string;
   if (o.byFile) {
     const files = new Map<string, string[]>();
-    for (const r of list) files.set(r.file, [...(files.get(r.file) ?? []), ...r.outputs]);
+    for (const r of list) {
+      const outputs = files.get(r.file) ?? [];
+      outputs.push(...r.outputs);
+      files.set(r.file, outputs);
+    }
     text = o.json
       ? JSON.stringify(
           [...files].map(([file, outputs]) => ({ file, outputs })),

@@ -60,8 +60,9 @@ export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): 
     );
   const shared = checkOneRankPerNode(launch, o.allowSharedNode);
   if (shared) throw new YodaError('BAD_USAGE', shared, {});
-  // Read the node once, before anything starts (a clear exit 2 on every rank that cannot hold the slots).
-  const topo = readTopology();
+  // Read the node once, before anything starts (a clear exit 2 on every rank that cannot hold the slots); `yoda serve`
+  // runs no worker here, so it neither reads nor plans the node (a one-core service allocation is enough).
+  const topo = mode === 'serve' ? null : readTopology();
   // A launch of one rank without a launcher id (local, a bare mpiexec -n 1) is its own launch: host and pid name it, so a
   // second `yoda run` beside it is told apart as another allocation.
   const id = launchId(process.env) ?? (launch.size === 1 ? `local:${hostname()}:${process.pid}` : null);
@@ -70,7 +71,7 @@ export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): 
     const spec = readJobSpec(o.jobfile);
     const jobFile = resolve(o.jobfile);
     const workdir = chooseWorkdir(o, spec.workdir, dirname(jobFile), spec.name ?? basename(jobFile, extname(jobFile)));
-    planForPayload(topo, spec.payload);
+    planForPayload(topo!, spec.payload);
     const log = createLogger({
       logsDir: workdirPaths(workdir).logs,
       rank: launch.rank,
@@ -87,7 +88,7 @@ export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): 
         launch: id,
         rendezvousSeconds: o.rendezvousTimeout,
         droid: droidTuning(o),
-        slots: (d) => ({ topo, plan: planForPayload(topo, d.spec.payload) }),
+        slots: (d) => ({ topo: topo!, plan: planForPayload(topo!, d.spec.payload) }),
         graceSeconds: o.grace,
       },
       log,
@@ -96,11 +97,11 @@ export async function runCommand(o: RunOptions, mode: 'run' | 'serve' = 'run'): 
     return result.exitCode;
   }
   const job = loadJob(o.jobfile);
-  const plan = planForPayload(topo, job.spec.payload);
+  const slots = topo ? { topo, plan: planForPayload(topo, job.spec.payload) } : null;
   const workdir = chooseWorkdir(o, job.spec.workdir, job.baseDir, job.name);
   const endpointPath = workdirPaths(workdir).endpoint;
   try {
-    return await runAsRankZero(o, launch, job, workdir, id, mode === 'serve' ? null : { topo, plan });
+    return await runAsRankZero(o, launch, job, workdir, id, slots);
   } catch (e) {
     // Tell the waiting ranks at once instead of letting them time out (never over the endpoint of another live Yoda).
     if (launch.size > 1 && !anotherLiveYoda(workdir)) publishNoYoda(endpointPath, id, { error: (e as Error).message });
@@ -198,6 +199,7 @@ async function runAsRankZero(
       live,
       rendezvousSeconds: o.rendezvousTimeout,
       amend,
+      judged: holder,
     },
     log,
   );

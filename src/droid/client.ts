@@ -164,13 +164,7 @@ export class DroidClient {
 
   private workerEvents(slot: number): WorkerEvents {
     return {
-      // A command run without the exec helper has no CPU measure: its worker says 0, the result says null (not measured).
-      report: (report) =>
-        this.dispatch({
-          type: 'worker',
-          slot,
-          report: report.type === 'done' && !this.measuresCpu ? { ...report, cpu: null } : report,
-        }),
+      report: (report) => this.dispatch({ type: 'worker', slot, report }),
       broken: (why) => this.dispatch({ type: 'workerBroken', slot, why }),
       exited: (code, signal) => {
         this.workers.delete(slot);
@@ -221,11 +215,6 @@ export class DroidClient {
         void this.close({ exitCode: e.code, error: e.error, workerLog: e.workerLog });
         break;
     }
-  }
-
-  // False in command mode without the exec helper: the payload's CPU time is not known.
-  private get measuresCpu(): boolean {
-    return this.shell.template.mode !== 'command' || this.shell.template.pinner.measures;
   }
 
   // The live workers, for the memory and pinning watch.

@@ -1,12 +1,6 @@
 // What a Droid's state machine reacts to and what it asks its shell to do.
 import type { DroidMessage, RangeSpec, YodaMessage } from '../protocol/messages.js';
-import type { WorkerReport as ChannelReport } from '../protocol/worker.js';
-
-/** A worker's report on the control channel, already parsed and checked (defined with the worker channel); a done
- * report's `cpu` is null when the shell knows it was not measured (a command run without the exec helper). */
-export type WorkerReport =
-  | Exclude<ChannelReport, { type: 'done' }>
-  | (Omit<Extract<ChannelReport, { type: 'done' }>, 'cpu'> & { cpu: number | null });
+import type { WorkerReport } from '../protocol/worker.js';
 
 /** Something that happened to a Droid. */
 export type DroidEvent =

@@ -1,7 +1,8 @@
 // A Droid's transitions: droidStep(state, event, now) mutates the state and returns effects; no I/O.
 import { EXIT } from '../util/errors.js';
 import { PROTOCOL_VERSION, type DroidMessage, type RangeSpec, type YodaMessage } from '../protocol/messages.js';
-import type { DroidEffect, DroidEvent, WorkerReport } from './effects.js';
+import type { DroidEffect, DroidEvent } from './effects.js';
+import type { WorkerReport } from '../protocol/worker.js';
 import { ERR, isFatalCode } from '../protocol/error-codes.js';
 import type { DroidState, SlotState } from './state.js';
 import {

@@ -1,5 +1,6 @@
 // The work directory: job.json (what the job is), journal.log (what happened), logs/, outputs.
-import { existsSync, mkdirSync, readFileSync, renameSync, accessSync, constants, realpathSync } from 'node:fs';
+import { realOrSame } from '../util/real-path.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, accessSync, constants } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parseJournal } from '../journal/frame.js';
 import { supersededPath, workdirPaths } from '../workdir/paths.js';
@@ -96,14 +97,6 @@ function differingFields(old: JobDescription, job: LoadedJob): string[] {
     changed.splice(changed.indexOf('inputs'), 1);
   }
   return changed;
-}
-
-function realOrSame(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 // The inputs entries differ only in how their files are written (relative or absolute, via a link): the same files.

@@ -1,16 +1,17 @@
 // Reads a journal file from disk (the one place that does) and replays it.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseJournal, scanJournal, type CorruptLine, type ParsedJournal } from './frame.js';
-import { emptyJournalState, foldRecord, type JournalState } from './replay.js';
+import { emptyJournalState, foldRecord, unfenced, type JournalState } from './replay.js';
 import type { JournalRecord } from './records.js';
 
 function readBytes(path: string): Buffer {
   return existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
 }
 
-/** The records of the journal at `path`; an absent file is an empty journal. */
+/** The records of the journal at `path` that replay honours (no late writes of deposed Yodas); absent: empty. */
 export function readJournal(path: string): ParsedJournal {
-  return parseJournal(readBytes(path));
+  const parsed = parseJournal(readBytes(path));
+  return { ...parsed, records: unfenced(parsed.records) };
 }
 
 /**
@@ -30,8 +31,9 @@ export function replayJournalFile(
   const validBytes = scanJournal(
     bytes,
     (r) => {
+      const fenced = state.fenced;
       foldRecord(state, r);
-      records?.push(r);
+      if (state.fenced === fenced) records?.push(r);
     },
     (c) => corrupt.push(c),
   );
@@ -40,7 +42,7 @@ export function replayJournalFile(
     droppedBytes: bytes.length - validBytes,
     corrupt,
     get records() {
-      return (records ??= parseJournal(bytes.subarray(0, validBytes)).records);
+      return (records ??= unfenced(parseJournal(bytes.subarray(0, validBytes)).records));
     },
   };
   return { parsed, state };

@@ -74,16 +74,29 @@ function move(s: JournalState, i: number, to: number): void {
   s.state[i] = to;
 }
 
+/** Fencing: true when `r` is of an older epoch than the `highest` seen before it (a deposed Yoda's late write). */
+export function isFenced(r: JournalRecord, highest: number): boolean {
+  return (r.e ?? 0) < highest;
+}
+
+/** The records replay honours, in order: every record but the late writes of deposed Yodas. */
+export function unfenced(records: readonly JournalRecord[]): JournalRecord[] {
+  let highest = 0;
+  return records.filter((r) => {
+    if (isFenced(r, highest)) return false;
+    highest = r.e ?? 0;
+    return true;
+  });
+}
+
 /** Folds one record into the state (mutating it; no I/O). Out-of-range indexes are ignored. */
 export function foldRecord(s: JournalState, r: JournalRecord): void {
   const n = s.state.length;
-  // Fencing: a record of an older epoch than one already seen was written by a deposed Yoda; ignore it.
-  const e = r.e ?? 0;
-  if (e < s.epoch) {
+  if (isFenced(r, s.epoch)) {
     s.fenced += 1;
     return;
   }
-  s.epoch = e;
+  s.epoch = r.e ?? 0;
   switch (r.t) {
     case 'job':
       s.job = r;

@@ -1,4 +1,6 @@
 // Command mode: one process per range, for payloads that cannot run as daemons. Looks like a worker to the Droid.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { shellQuote } from '../util/shell-quote.js';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeSync } from 'node:fs';
@@ -78,7 +80,8 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
   let ended = false;
   let token = '';
   const stopLogWatch = watchLog(w.log);
-  const rusageFile = `${w.log}.rusage`;
+  // Node-local, not on the shared work directory: written and read once per range (the helper truncates it).
+  const rusageFile = join(tmpdir(), `yoda-rusage-${process.pid}-${w.node}.${w.slot}.json`);
   // The slot log is opened once; every command gets it as stdout and stderr, after a header line per range.
   const log = openWorkerLog(w, `command mode: ${JSON.stringify(w.command)} in ${w.cwd}`);
   const check = outputChecker(w);
@@ -104,7 +107,6 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
     }
     const started = Date.now();
     token = newWorkerToken(w);
-    if (w.pinner.measures) rmSync(rusageFile, { force: true });
     let sub;
     try {
       sub = startCommand(w, argv, token, log, rusageFile);
@@ -129,8 +131,8 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
     if (drained && result.exitCode !== 0) return exit(result.exitCode, result.signal);
     const wall = (Date.now() - started) / 1000;
     if (result.exitCode === 0) {
-      // cpu is null only without the exec helper: not measured (recorded as 0; docs/worker-protocol.md).
-      events.report(await check({ type: 'done', id: r.id, outputs: [output], cpu: cpu ?? 0, wall }, started));
+      // cpu is null when not measured (no exec helper, or its rusage file unreadable): recorded as not measured.
+      events.report(await check({ type: 'done', id: r.id, outputs: [output], cpu, wall }, started));
     } else {
       const how = result.signal
         ? commandFailureCode(undefined, result.signal)

@@ -2,7 +2,7 @@
 // counts as done: at least one output; each, resolved against the worker's cwd, a regular file inside the output
 // directory or the work directory, modified during this attempt (not before the range was handed out, less a
 // few seconds for clock skew between the node and a shared file server).
-import { realpathSync } from 'node:fs';
+import { realOrSame } from '../util/real-path.js';
 import { lstat, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { ERR } from '../protocol/error-codes.js';
@@ -16,14 +16,6 @@ export interface OutputPlaces {
   cwd: string;
   outputDir: string;
   workdir: string;
-}
-
-function realOrSame(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
 }
 
 function inside(path: string, dirs: string[]): boolean {
@@ -41,15 +33,6 @@ export function outputChecker(
 ): (r: WorkerReport, handedOutAt: number | undefined) => Promise<WorkerReport> {
   let dirs: string[] | null = null;
   return (r, handedOutAt) => checkAgainst(places, (dirs ??= allowedDirs(places)), r, handedOutAt);
-}
-
-/** Checks a done report's outputs; returns the report with absolute outputs, or a failed one saying which rule broke. */
-export async function checkDoneOutputs(
-  places: OutputPlaces,
-  r: WorkerReport,
-  handedOutAt: number | undefined,
-): Promise<WorkerReport> {
-  return r.type === 'done' ? checkAgainst(places, allowedDirs(places), r, handedOutAt) : r;
 }
 
 async function checkAgainst(

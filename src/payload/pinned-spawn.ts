@@ -27,8 +27,6 @@ export interface SpawnOptions {
 export interface Pinner {
   /** 'native': the spawning thread is pinned around the spawn; 'helper': the exec helper pins; 'taskset': through taskset. */
   readonly how: 'native' | 'helper' | 'taskset';
-  /** Payloads get the parent-death signal (the exec helper is used). */
-  readonly tied: boolean;
   /** Command mode can measure the payload's CPU (the exec helper is used). */
   readonly measures: boolean;
   /** Calls `start` with the argv to run so that the process it spawns runs on `cpus` from its start. */
@@ -55,7 +53,7 @@ export function createPinner(affinity: LoadedAffinity, taskset = 'taskset', o: P
     helper
       ? execHelperArgv(helper, process.pid, argv, { cpus: cpus && formatCpuList(cpus), rusageFile: so?.rusageFile })
       : argv;
-  const base = { tied: helper !== null, measures: helper !== null };
+  const base = { measures: helper !== null };
   if (!thread) {
     if (helper && o.helperPins !== false)
       return { ...base, how: 'helper', spawn: (cpus, argv, start, so) => start(tie(argv, so, cpus)) };

@@ -1,6 +1,6 @@
 // Everything a payload worker gets from its Droid: environment, working directory, output names, log file.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { findPackageRoot } from '../util/package-root.js';
 import type { RangeSpec } from '../protocol/messages.js';
 import { safeRangeName } from '../job/plan.js';
@@ -69,11 +69,6 @@ export function workerEnv(w: WorkerSetup, base: NodeJS.ProcessEnv = process.env,
 export function outputPath(w: Pick<WorkerSetup, 'outputDir' | 'outputTemplate'>, r: RangeSpec): string {
   const name = w.outputTemplate.replaceAll('{range}', safeRangeName(r.id)).replaceAll('{attempt}', String(r.attempt));
   return join(w.outputDir, name);
-}
-
-/** Resolves a path a worker reported, relative to its working directory. */
-export function resolveOutput(w: Pick<WorkerSetup, 'cwd'>, path: string): string {
-  return resolve(w.cwd, path);
 }
 
 /** Opens the slot's log for appending, writes a header line, and returns the descriptor. */

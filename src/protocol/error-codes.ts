@@ -28,12 +28,6 @@ export const RANGE_ERRORS = {
 /** A code the runtime produces. */
 export type RangeErrorCode = keyof typeof RANGE_ERRORS;
 
-/** Families of codes the runtime builds from a number or a signal name (command mode). */
-export const RANGE_ERROR_FAMILIES = {
-  ERR_EXIT_: 'command mode: the command exited with this non-zero code',
-  ERR_SIGNAL_: 'command mode: the command was killed by this signal',
-} as const;
-
 /** The shape of every error code on the worker channel and in the journal: ERR_ then capitals, digits, _. */
 export const ERROR_CODE_PATTERN = /^ERR_[A-Z0-9_]+$/;
 

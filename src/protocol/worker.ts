@@ -52,7 +52,8 @@ export type FromWorker = { type: 'ready' } | DoneMessage | FailedMessage;
 /** A worker's report as the Droid's state machine sees it: checked, outputs resolved; `wall` null when not given. */
 export type WorkerReport =
   | { type: 'ready' }
-  | { type: 'done'; id: string; outputs: string[]; cpu: number; wall: number | null }
+  /** `cpu` null: not measured (a command-mode range run without the exec helper), never a false 0. */
+  | { type: 'done'; id: string; outputs: string[]; cpu: number | null; wall: number | null }
   | { type: 'failed'; id: string; code: string; message: string };
 
 type Kind = 'string' | 'strings' | 'seconds' | 'seconds?' | 'code' | 'text?';

@@ -1,14 +1,8 @@
 // The report's allocations section: every allocation (launch) the job ran in, from the same fold as `yoda status`.
-import type { JournalRecord } from '../journal/records.js';
-import { allocationsOf, takeoversOf, type AllocationInfo } from '../status/allocations.js';
+import { takeoversOf, type AllocationInfo } from '../status/allocations.js';
 import type { ReportModel } from './model.js';
 import { count, esc, stamp } from './svg.js';
 import { formatDuration } from './time-axis.js';
-
-/** The allocations of the report model; `interrupted`: the last run was killed, so nothing is still in. */
-export function reportAllocations(records: readonly JournalRecord[], interrupted = false): AllocationInfo[] {
-  return allocationsOf(records, !interrupted);
-}
 
 function yodaCell(a: AllocationInfo): string {
   if (a.yoda.length === 0) return '<span class="dim">Droids only</span>';

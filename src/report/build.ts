@@ -6,7 +6,7 @@ import { collect } from './collect.js';
 import { buildLanes, nodeTotals } from './lanes.js';
 import type { ReportModel } from './model.js';
 import { activeMs, axisPieces } from './time-axis.js';
-import { reportAllocations } from './allocations.js';
+import { allocationsOf } from '../status/allocations.js';
 
 /** What the report is built from. */
 export interface ReportInput {
@@ -107,6 +107,6 @@ export function buildReport(input: ReportInput): ReportModel {
     nodes,
     failures,
     mergeNote,
-    allocations: reportAllocations(input.records, input.lastRunInterrupted),
+    allocations: allocationsOf(input.records, !input.lastRunInterrupted),
   };
 }

@@ -38,6 +38,8 @@ export interface RankZeroPlan {
   rendezvousSeconds: number;
   /** Records to write with the run record when this process becomes Yoda (--retry-fatal, --rerun-missing). */
   amend: Amend | null;
+  /** The lease as judged before this run decided to lead or join (judgeLease): a dead holder elsewhere is free now. */
+  judged: LeaseView;
 }
 
 /** How rank 0 ended: its exit code and what the summary needs. */
@@ -125,7 +127,7 @@ export async function runRankZero(p: RankZeroPlan, log: Logger): Promise<RankZer
     return parts.yodaStarting;
   };
 
-  await tryBecomeYoda(observer.look(Date.now()));
+  await tryBecomeYoda(p.judged.state === 'free' ? p.judged : observer.look(Date.now()));
   const uninstall = onStopSignals(p.graceSeconds, log, (reason, grace) => {
     parts.stopping = true;
     parts.yoda?.drain(reason, grace);

@@ -1,4 +1,5 @@
 // The allocations a job ran in, folded from its journal: launch, nodes, when they joined and left, who held Yoda.
+import { unfenced } from '../journal/replay.js';
 import type { JournalRecord } from '../journal/records.js';
 
 /** One term of Yoda held by an allocation: its epoch, when it started and ended, whether it took over. */
@@ -86,11 +87,7 @@ export function allocationsOf(records: readonly JournalRecord[], running = true)
     a.open.delete(droid);
     a.last = Math.max(a.last, at);
   };
-  let epoch = 0;
-  for (const rec of records) {
-    // Fencing, as replay does: a record of an older epoch than one already seen is a deposed Yoda's late write.
-    if ((rec.e ?? 0) < epoch) continue;
-    epoch = rec.e ?? 0;
+  for (const rec of unfenced(records)) {
     if (rec.t === 'run') {
       const r = rec;
       const previous = current?.yoda.at(-1);

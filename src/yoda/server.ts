@@ -135,15 +135,15 @@ export class YodaServer {
     return this.deposed;
   }
 
-  /** When the lease was last renewed (or taken). */
+  /** When the lease was last renewed, or a renewal tried (a failing one is tried again by the renewer, not per frame). */
   private renewedAt = Date.now();
 
   private renew(): void {
     if (this.deposed || !this.lease || this.state.phase === 'finished') return;
     let ok = true;
+    this.renewedAt = Date.now();
     try {
       ok = this.lease.held.renew();
-      if (ok) this.renewedAt = Date.now();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not renew the lease (will retry)');
     }

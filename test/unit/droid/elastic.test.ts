@@ -2,7 +2,7 @@
 // to the new Yoda, it lists what it holds; welcomed, it reports there. Also: a refusal on rejoin, a job that completes
 // before the (re)join, and a pause of the Droid's own process.
 import { describe, expect, it } from 'vitest';
-import type { WorkerReport } from '../../../src/droid/effects.js';
+import type { WorkerReport } from '../../../src/protocol/worker.js';
 import { config, Droid, ofType, range, toYoda } from './harness.js';
 
 /** A welcomed Droid with range 0 in slot 0, range 1 (second attempt) in slot 1, and ranges 2, 3 queued. */

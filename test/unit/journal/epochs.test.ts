@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { frameRecord, parseJournal } from '../../../src/journal/frame.js';
-import { replay, RangeState } from '../../../src/journal/replay.js';
+import { replay, RangeState, unfenced } from '../../../src/journal/replay.js';
+import { readJournal, replayJournalFile } from '../../../src/journal/read.js';
 import type { JournalRecord } from '../../../src/journal/records.js';
 import { JournalWriter } from '../../../src/journal/writer.js';
 import { isYodaError } from '../../../src/util/errors.js';
@@ -185,5 +186,18 @@ describe('journal writer fencing', () => {
       ['done', 1],
       ['run', 2],
     ]);
+  });
+
+  it('every reader of the records (status, report, outputs) sees only what replay honours: no late write of a deposed Yoda', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'yoda-fenced-')), 'journal.log');
+    // epoch 1 assigns 0 and 1; epoch 2 takes over and does 1; the deposed epoch 1 then writes a late done of 0.
+    const records = [run(1, 1), assign([0, 1], 1), run(2, 2, true), assign([1], 2), done(1, 2), done(0, 1)];
+    writeFileSync(path, records.map(frameRecord).join(''));
+    const late = (rs: readonly JournalRecord[]) => rs.filter((r) => r.t === 'done' && r.e === 1);
+    expect(late(readJournal(path).records)).toEqual([]);
+    expect(late(replayJournalFile(path, 2).parsed.records)).toEqual([]); // parsed again on first use
+    expect(late(replayJournalFile(path, 2, true).parsed.records)).toEqual([]); // kept while folding
+    expect(late(unfenced(records))).toEqual([]);
+    expect(unfenced(records)).toHaveLength(5);
   });
 });

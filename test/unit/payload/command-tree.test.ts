@@ -22,7 +22,7 @@ function running(pid: number): boolean {
 }
 
 // Starts processes as they are: pinning is tested elsewhere (pinned-spawn, affinity).
-const plain: Pinner = { how: 'taskset', tied: false, measures: false, spawn: (_cpus, argv, start) => start(argv) };
+const plain: Pinner = { how: 'taskset', measures: false, spawn: (_cpus, argv, start) => start(argv) };
 
 const dirs: string[] = [];
 const workers: WorkerHandle[] = [];

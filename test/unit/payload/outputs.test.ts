@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDoneOutputs } from '../../../src/payload/outputs.js';
+import { outputChecker } from '../../../src/payload/outputs.js';
 import { capLog, workerLogCap } from '../../../src/payload/log-cap.js';
 
 function places() {
@@ -15,12 +15,12 @@ function places() {
 }
 const done = (outputs: string[]) => ({ type: 'done' as const, id: 'r', outputs, cpu: 1, wall: 1 });
 
-describe('checkDoneOutputs', () => {
+describe('outputChecker', () => {
   it('accepts fresh regular files inside the output or work directory, resolving relative paths', async () => {
     const { places: p } = places();
     writeFileSync(join(p.outputDir, 'a.out'), 'a');
     writeFileSync(join(p.workdir, 'b.out'), 'b');
-    const r = await checkDoneOutputs(p, done(['work/outputs/a.out', join(p.workdir, 'b.out')]), Date.now());
+    const r = await outputChecker(p)(done(['work/outputs/a.out', join(p.workdir, 'b.out')]), Date.now());
     expect(r).toEqual(done([join(p.outputDir, 'a.out'), join(p.workdir, 'b.out')]));
   });
 
@@ -41,7 +41,7 @@ describe('checkDoneOutputs', () => {
       [[stale], 'ERR_OUTPUT_INVALID', /before this attempt began/],
     ];
     for (const [outputs, code, why] of cases) {
-      const r = await checkDoneOutputs(p, done(outputs), Date.now());
+      const r = await outputChecker(p)(done(outputs), Date.now());
       expect(r).toMatchObject({ type: 'failed', id: 'r', code });
       if (r.type === 'failed') expect(r.message).toMatch(why);
     }
