@@ -36,6 +36,7 @@ export function readFillJob(workdir: string, now = Date.now()): FillJobView {
   const d = requireJobDescription(workdir);
   const p = workdirPaths(workdir);
   const { parsed, state } = replayJournalFile(p.journal, d.totalRanges, true);
-  const status = statusOf(workdir, d, state, parsed, readEndpoint(p.endpoint), now);
+  // Every round: the files on disk are not looked at (status shows that; fill does not need it).
+  const status = statusOf(workdir, d, state, parsed, readEndpoint(p.endpoint), now, false);
   return { status, need: fillJobStateOf(status, parsed.records, d.spec) };
 }
