@@ -5,8 +5,10 @@ stderr are free for its own logs; the dialogue with the Droid runs over the
 UNIX stream socket whose file descriptor is given in YODA_CONTROL_FD (normally
 3). Messages are UTF-8 JSON objects, one per line, each ending in "\\n".
 
-  worker -> droid  {"type":"ready"}   at start, and again each time every range
-                                      it was given has been reported
+  worker -> droid  {"type":"ready","batch":N}   at start, and again each time
+                                      every range it was given has been
+                                      reported; batch: the most ranges it
+                                      takes in one message (absent: 1)
   droid -> worker  {"type":"ranges","ranges":[R, ...]}  or  {"type":"no_more_events"}
                                       (exactly one reply per ready; after
                                       no_more_events the worker exits 0)
@@ -142,6 +144,9 @@ class _Channel:
         os.set_inheritable(fd, False)  # children of the payload must not hold the channel open
         self.sock = socket.socket(fileno=fd)
         self.messages = queue.Queue()
+        self.pending = []  # reply lines not yet written
+        self.lock = threading.Condition()  # guards pending and the socket's write side
+        threading.Thread(target=self._flush_later, name="yoda-flush", daemon=True).start()
         threading.Thread(target=self._read, name="yoda-control", daemon=True).start()
 
     def _read(self):
@@ -168,8 +173,37 @@ class _Channel:
                 return  # nothing more may come; EOF after this is normal
 
     def send(self, msg):
+        """Write what is queued, then msg, at once."""
+        with self.lock:
+            self.pending.append(json.dumps(msg, separators=(",", ":")) + "\n")
+            self._write()
+
+    def queue_reply(self, msg):
+        """Queue a reply; the flusher thread writes it, with those queued after it, FLUSH_AFTER later."""
+        with self.lock:
+            self.pending.append(json.dumps(msg, separators=(",", ":")) + "\n")
+            if len(self.pending) == 1:
+                self.lock.notify()
+
+    def flush(self):
+        with self.lock:
+            self._write()
+
+    def _flush_later(self):
+        # A thread, so a payload blocked in its next range does not hold the replies of the ranges before it.
+        while True:
+            with self.lock:
+                while not self.pending:
+                    self.lock.wait()
+            time.sleep(FLUSH_AFTER)
+            self.flush()
+
+    def _write(self):
+        if not self.pending:
+            return
+        data, self.pending = "".join(self.pending).encode("utf-8"), []
         try:
-            self.sock.sendall((json.dumps(msg, separators=(",", ":")) + "\n").encode("utf-8"))
+            self.sock.sendall(data)
         except OSError as e:
             _die(EXIT_LOST, f"control channel write failed ({e}); exiting")
 
@@ -207,6 +241,12 @@ def _run_one(process, raw):
     return {"type": "done", "id": rid, "outputs": outputs, "cpu": round(cpu, 6), "wall": round(wall, 6)}
 
 
+# Most ranges this worker takes in one message; the Droid sends several only when ranges are short.
+BATCH = 256
+# Replies to short ranges are written together, at the latest this long after the first of them (seconds).
+FLUSH_AFTER = 0.02
+
+
 # Run the worker dialogue, calling process(range) for each range; returns after no_more_events.
 def serve(process):
     fd_text = os.environ.get("YODA_CONTROL_FD")
@@ -228,7 +268,7 @@ def serve(process):
     except ValueError:
         pass  # serve() not on the main thread: SIGTERM keeps its default action
     while True:
-        channel.send({"type": "ready"})
+        channel.send({"type": "ready", "batch": BATCH})
         msg = channel.receive()
         kind = msg.get("type") if isinstance(msg, dict) else None
         if kind == "no_more_events":
@@ -237,9 +277,15 @@ def serve(process):
         if kind != "ranges" or not isinstance(msg.get("ranges"), list) or not msg["ranges"]:
             _die(EXIT_LOST, f"unexpected control message {msg!r}; exiting")
         for raw in msg["ranges"]:
+            if draining() and len(msg["ranges"]) > 1:
+                # The rest of the message is not started: it goes back to Yoda without burning an attempt.
+                channel.flush()
+                sys.stdout.flush()
+                sys.exit(0)
             reply = _run_one(process, raw)
-            channel.send(reply)
+            channel.queue_reply(reply)
             if reply["type"] == "failed" and "FATAL" in reply["code"]:
+                channel.flush()
                 sys.stdout.flush()
                 sys.stderr.write(f"yoda_payload: fatal failure {reply['code']}: {reply['message']}\n")
                 sys.exit(EXIT_FATAL)

@@ -1,5 +1,6 @@
 // Slot-level transitions of a Droid: workers starting, taking ranges, reporting, dying.
-import type { RangeResult } from '../protocol/messages.js';
+import type { RangeResult, RangeSpec } from '../protocol/messages.js';
+import { MAX_RANGES_PER_MESSAGE } from '../protocol/worker.js';
 import type { DroidEffect } from './effects.js';
 import { ERR } from '../protocol/error-codes.js';
 import type { DroidState, SlotState } from './state.js';
@@ -29,15 +30,42 @@ export function stopSlot(slot: SlotState, now: number, out: DroidEffect[], kill 
   slot.stopBy = now + STOP_GRACE_MS;
 }
 
-/** Gives the next queued range to a worker that waits, or tells it to stop when no more will come. */
+/** Gives the next queued ranges to a worker that waits, or tells it to stop when no more will come. */
 export function feedSlot(s: DroidState, slot: SlotState, now: number, out: DroidEffect[]): void {
   if (slot.phase !== 'waiting') return;
   if (s.phase !== 'running') return stopSlot(slot, now, out);
-  const range = s.queue.shift();
-  if (!range) return;
-  slot.holding.set(range.id, { range, since: now });
+  if (s.queue.length === 0) return;
+  const usable = s.slots.filter((x) => x.phase !== 'retired').length;
+  // Short ranges go several to a message (as many as the worker takes), never more than a fair share of the queue.
+  const n = Math.max(1, Math.min(slot.batch, rangesPerMessage(s), Math.ceil(s.queue.length / usable)));
+  const ranges = s.queue.splice(0, n);
+  for (const range of ranges) slot.holding.set(range.id, { range, since: now });
   slot.phase = 'busy';
-  out.push({ type: 'feedWorker', slot: slot.slot, ranges: [range] });
+  slot.progressAt = now;
+  out.push({ type: 'feedWorker', slot: slot.slot, ranges });
+}
+
+/**
+ * Wall time one message of short ranges should last: long enough that a worker's turn-around between messages
+ * (its ready, the Droid's answer: a fraction of a millisecond) is a small part of it, short enough that the
+ * job's tail is not held up by a full message.
+ */
+export const MESSAGE_TARGET_MS = 25;
+
+/** Ranges per message to a worker that takes several, from the measured range time (1 until one is measured). */
+export function rangesPerMessage(s: DroidState): number {
+  const { rangeMs } = s.pace;
+  if (rangeMs === null) return 1;
+  return Math.max(1, Math.min(MAX_RANGES_PER_MESSAGE, Math.floor(MESSAGE_TARGET_MS / Math.max(rangeMs, 0.01))));
+}
+
+/**
+ * Ranges a Droid keeps per slot: the ones its worker runs (one message) and spare ones to cover the round trip to
+ * Yoda, at least a whole next message (so a worker's next message is not cut short by an empty queue).
+ */
+export function heldPerSlot(s: DroidState): number {
+  const perMessage = s.slots.some((x) => x.batch > 1) ? rangesPerMessage(s) : 1;
+  return perMessage + Math.max(perMessage, sparePerSlot(s));
 }
 
 /** Most spare ranges kept per slot, however short the ranges (Yoda's tail cap applies as well). */
@@ -63,9 +91,9 @@ export function noteRangesArrived(s: DroidState, now: number): void {
   s.pace.requestedAt = null;
 }
 
-/** A worker reported a range it held since `since` (a worker holds one range at a time: its wall time). */
-export function noteRangeEnded(s: DroidState, since: number, now: number): void {
-  s.pace.rangeMs = mean(s.pace.rangeMs, Math.max(0, now - since));
+/** A worker reported a range that began at `start` (handed out, or the end of its batch's previous range). */
+export function noteRangeEnded(s: DroidState, start: number, now: number): void {
+  s.pace.rangeMs = mean(s.pace.rangeMs, Math.max(0, now - start));
 }
 
 /**
@@ -88,7 +116,11 @@ export function pushResult(s: DroidState, result: RangeResult, now: number): voi
   s.firstPendingAt ??= now;
 }
 
-/** Fails every range a worker holds, with `code` (an attempt is burned) or releases them when `release` (draining). */
+/**
+ * Fails the range in hand (the first one a worker holds: it runs a message's ranges in order) with `code`, burning an
+ * attempt, and puts the rest of its message back at the head of the queue: they were never started (while draining
+ * they go back to Yoda). When `release` (draining), releases them all, the range in hand too, burning no attempt.
+ */
 export function clearHolding(
   s: DroidState,
   slot: SlotState,
@@ -97,16 +129,24 @@ export function clearHolding(
   now: number,
   release = s.phase === 'draining',
 ): void {
+  let inHand = !release;
+  const notStarted: RangeSpec[] = [];
   for (const { range, since } of slot.holding.values()) {
-    if (release) s.released.push(range.i);
-    else
-      pushResult(
-        s,
-        { i: range.i, id: range.id, ok: false, code, message, start: since, end: now, slot: slot.slot },
-        now,
-      );
+    const start = Math.max(since, slot.progressAt);
+    if (release || (!inHand && (s.phase === 'draining' || s.phase === 'stopped'))) s.released.push(range.i);
+    else if (!inHand) notStarted.push(range);
+    else pushResult(s, { i: range.i, id: range.id, ok: false, code, message, start, end: now, slot: slot.slot }, now);
+    inHand = false;
   }
+  s.queue.unshift(...notStarted);
   slot.holding.clear();
+}
+
+/** How a log line says what clearHolding() does with a slot's ranges (`what`: the failure code). */
+function holdingFate(slot: SlotState, what: string): string {
+  const n = slot.holding.size;
+  if (n === 0) return '';
+  return ` and failing the range in hand with ${what}${n > 1 ? ` (the ${n - 1} not started are run again)` : ''}`;
 }
 
 /** Handles the exit of a worker process. */
@@ -153,7 +193,7 @@ export function onWorkerExit(
   slot.lastStartError = null;
 }
 
-/** Kills a worker whose process tree's resident memory passed its slot's limit; its ranges fail with ERR_MEMORY_LIMIT. */
+/** Kills a worker whose process tree's resident memory passed its slot's limit; its range in hand fails with ERR_MEMORY_LIMIT. */
 export function onOverMemory(
   s: DroidState,
   slot: SlotState,
@@ -167,14 +207,14 @@ export function onOverMemory(
   out.push({
     type: 'log',
     level: 'warn',
-    msg: `slot ${slot.slot}: ${what}: killing it${slot.holding.size > 0 ? ` and failing its ${slot.holding.size} range(s) with ERR_MEMORY_LIMIT` : ''}; see ${slot.log}`,
+    msg: `slot ${slot.slot}: ${what}: killing it${holdingFate(slot, ERR.MEMORY_LIMIT)}; see ${slot.log}`,
   });
   if (slot.phase === 'starting') {
     slot.lastStartError = `${what} before it was ready`;
     out.push({ type: 'killWorker', slot: slot.slot });
     return;
   }
-  // The payload's own doing: the ranges fail (an attempt is burned) even while draining.
+  // The payload's own doing: the range in hand fails (an attempt is burned) even while draining.
   clearHolding(s, slot, ERR.MEMORY_LIMIT, `${what}: it was killed; see ${slot.log}`, now, false);
   stopSlot(slot, now, out, true);
 }

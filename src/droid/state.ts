@@ -42,6 +42,10 @@ export interface SlotState {
   phase: WorkerPhase;
   /** Ranges sent to the worker and not yet reported, with when each was sent. */
   holding: Map<string, { range: RangeSpec; since: number }>;
+  /** Most ranges the worker takes in one message (its ready's `batch`; 1 when it gave none). */
+  batch: number;
+  /** When the worker last got ranges or reported one: a range of a batch starts when the one before it ended. */
+  progressAt: number;
   startedAt: number;
   /** A stopping worker that has not exited by then is killed. */
   stopBy: number;
@@ -99,6 +103,8 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
       log,
       phase: 'none',
       holding: new Map(),
+      batch: 1,
+      progressAt: 0,
       startedAt: 0,
       stopBy: 0,
       startFailures: 0,

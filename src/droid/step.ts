@@ -15,7 +15,7 @@ import {
   onOverMemory,
   onWorkerExit,
   pushResult,
-  sparePerSlot,
+  heldPerSlot,
   startSlot,
   stopSlot,
 } from './slots.js';
@@ -189,6 +189,7 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
     if (slot.holding.size > 0)
       return onBroken(s, slot, `said ready while holding ${slot.holding.size} unreported range(s)`, now, out);
     if (slot.phase === 'starting') slot.startFailures = 0;
+    slot.batch = r.batch ?? 1;
     if (slot.phase === 'stopping') return;
     slot.phase = 'waiting';
     return feedSlot(s, slot, now, out);
@@ -197,14 +198,13 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
   if (!held) return onBroken(s, slot, `reported range ${r.id}, which it does not hold`, now, out);
   slot.holding.delete(r.id);
   slot.rangesDone += 1;
-  noteRangeEnded(s, held.since, now);
-  const base = { i: held.range.i, id: r.id, start: held.since, end: now, slot: slot.slot };
+  // A worker runs the ranges of one message one after another: a range began when the one before it was reported.
+  const start = Math.max(held.since, slot.progressAt);
+  slot.progressAt = now;
+  noteRangeEnded(s, start, now);
+  const base = { i: held.range.i, id: r.id, start, end: now, slot: slot.slot };
   if (r.type === 'done')
-    pushResult(
-      s,
-      { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - held.since) / 1000 },
-      now,
-    );
+    pushResult(s, { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - start) / 1000 }, now);
   else {
     pushResult(s, { ...base, ok: false, code: r.code, message: r.message }, now);
     if (isFatalCode(r.code)) {
@@ -257,8 +257,8 @@ function onTick(s: DroidState, now: number, out: DroidEffect[]): void {
 }
 
 function checkHang(s: DroidState, slot: SlotState, limitSeconds: number, now: number, out: DroidEffect[]): void {
-  const oldest = Math.min(...[...slot.holding.values()].map((h) => h.since));
-  if (now - oldest <= limitSeconds * 1000) return;
+  // The range in hand began when the worker got its message or reported the range before it.
+  if (now - slot.progressAt <= limitSeconds * 1000) return;
   out.push({
     type: 'log',
     level: 'warn',
@@ -338,8 +338,8 @@ function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
   }
   if (s.phase === 'running' && !s.requestOpen) {
     const inWork = s.slots.reduce((n, x) => n + x.holding.size, 0);
-    // Per slot: the range it runs and enough spare ones to cover a round trip to Yoda (slots.ts, sparePerSlot).
-    const want = usable.length * (1 + sparePerSlot(s)) - s.queue.length - inWork;
+    // Per slot: the ranges of its worker's message and spare ones to cover a round trip to Yoda (slots.ts).
+    const want = usable.length * heldPerSlot(s) - s.queue.length - inWork;
     if (want > 0) return flush(s, want, now, out);
   }
   // A worker waits and nothing is queued: these results may be the last ones Yoda waits for, so send them now.

@@ -2,7 +2,8 @@
 // The protocol is docs/worker-protocol.md; its messages are typed in src/protocol/worker.ts.
 //
 // The Droid passes a UNIX stream socket as the fd in YODA_CONTROL_FD; messages are JSON, one per line:
-//   worker -> droid  {"type":"ready"} at start and each time every range given has been reported
+//   worker -> droid  {"type":"ready","batch":N} at start and each time every range given has been reported
+//                    (batch: the most ranges it takes in one message)
 //   droid -> worker  {"type":"ranges","ranges":[...]} or {"type":"no_more_events"} (one reply per ready)
 //   droid -> worker  {"type":"drain","graceSeconds":N} at any time (SIGTERM follows): isDraining() turns true
 //   worker -> droid  {"type":"done",id,outputs,cpu,wall} or {"type":"failed",id,code,message}, one per range
@@ -95,8 +96,28 @@ class Channel {
     return new Promise((resolve) => (this.waiter = resolve));
   }
 
+  private pending: string[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  /** Writes what is queued, then msg, at once. */
   send(msg: object): Promise<void> {
-    return new Promise((resolve) => this.socket.write(`${JSON.stringify(msg)}\n`, () => resolve()));
+    this.pending.push(`${JSON.stringify(msg)}\n`);
+    return this.flush();
+  }
+
+  /** Queues a reply; it is written with those queued after it FLUSH_AFTER_MS later (or with the next send). */
+  queueReply(msg: object): void {
+    this.pending.push(`${JSON.stringify(msg)}\n`);
+    this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return Promise.resolve();
+    const data = this.pending.join('');
+    this.pending = [];
+    return new Promise((resolve) => this.socket.write(data, () => resolve()));
   }
 
   close(): void {
@@ -157,6 +178,11 @@ async function runOne(
   }
 }
 
+/** Most ranges this worker takes in one message; the Droid sends several only when ranges are short. */
+const BATCH = 256;
+/** Replies to short ranges are written together, at the latest this many ms after the first of them. */
+const FLUSH_AFTER_MS = 20;
+
 /** Run the worker dialogue, calling processRange for each range; resolves after no_more_events. */
 export async function serve(processRange: (r: PayloadRange) => Promise<string[]> | string[]): Promise<void> {
   const fdText = process.env.YODA_CONTROL_FD;
@@ -180,18 +206,26 @@ export async function serve(processRange: (r: PayloadRange) => Promise<string[]>
     draining = true;
   });
   for (;;) {
-    await channel.send({ type: 'ready' });
+    await channel.send({ type: 'ready', batch: BATCH });
     const msg = await channel.receive();
     if (msg.type === 'no_more_events') {
       channel.close();
       return;
     }
-    for (const raw of msg.ranges as unknown as Record<string, unknown>[]) {
+    const ranges = msg.ranges as unknown as Record<string, unknown>[];
+    for (const raw of ranges) {
+      if (draining && ranges.length > 1) {
+        // The rest of the message is not started: it goes back to Yoda without burning an attempt.
+        await channel.flush();
+        process.exit(0);
+      }
       const reply = await runOne(processRange, raw);
-      await channel.send(reply);
+      channel.queueReply(reply);
       if (reply.type === 'failed' && isFatalCode(reply.code)) {
+        await channel.flush();
         die(EXIT_FATAL, `fatal failure ${reply.code}: ${reply.message}`);
       }
     }
+    // What is still queued leaves with the next ready.
   }
 }

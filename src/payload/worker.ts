@@ -117,9 +117,6 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
   const control = child.stdio[3] as Socket;
   const handedOut = new Map<string, number>();
   let buffered = '';
-  let chain = Promise.resolve();
-  // Reports still waiting in the chain (a done report's outputs are checked asynchronously, in order).
-  let pending = 0;
   const check = outputChecker(w);
   let ended = false;
   let exited = false;
@@ -130,42 +127,26 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
     stopLogWatch();
     // Whatever the worker left behind (children in its group, or that left it) goes with it.
     killWorkerTree(child.pid, token);
-    void chain.then(() => events.exited(code, signal));
+    events.exited(code, signal);
   };
   const onLine = (line: string) => {
     const parsed = parseWorkerLine(line);
     if (!parsed.ok) {
       // A malformed report about a range fails that range (the worker goes on); anything else is a broken worker.
-      const report: WorkerReport | null =
-        parsed.id !== undefined && handedOut.has(parsed.id)
-          ? {
-              type: 'failed',
-              id: parsed.id,
-              code: ERR.WORKER_PROTOCOL,
-              message: `malformed report: ${parsed.why}; see ${w.log}`,
-            }
-          : null;
-      pending += 1;
-      chain = chain.then(() => {
-        pending -= 1;
-        return report ? events.report(report) : events.broken(parsed.why);
+      if (parsed.id === undefined || !handedOut.has(parsed.id)) return events.broken(parsed.why);
+      handedOut.delete(parsed.id);
+      return events.report({
+        type: 'failed',
+        id: parsed.id,
+        code: ERR.WORKER_PROTOCOL,
+        message: `malformed report: ${parsed.why}; see ${w.log}`,
       });
-      return;
     }
     const msg = parsed.msg;
-    const report: WorkerReport = msg.type === 'done' ? { ...msg, wall: msg.wall ?? null } : msg;
-    if (report.type !== 'done' && pending === 0) {
-      // Nothing to check and nothing ahead of it: no detour through the promise chain.
-      if (report.type !== 'ready') handedOut.delete(report.id);
-      return events.report(report);
-    }
-    pending += 1;
-    chain = chain.then(async () => {
-      const checked = await check(report, report.type === 'ready' ? undefined : handedOut.get(report.id));
-      if (report.type !== 'ready') handedOut.delete(report.id);
-      pending -= 1;
-      events.report(checked);
-    });
+    if (msg.type === 'ready') return events.report(msg);
+    const since = handedOut.get(msg.id);
+    handedOut.delete(msg.id);
+    events.report(msg.type === 'done' ? check({ ...msg, wall: msg.wall ?? null }, since) : msg);
   };
   control.setEncoding('utf8');
   control.on('data', (chunk: string) => {
@@ -187,7 +168,7 @@ export function startDaemonWorker(w: WorkerSetup, events: WorkerEvents): WorkerH
   // can never report again (it would hang its ranges forever): it is treated as ended.
   control.once('end', () => {
     const timer = setTimeout(() => {
-      if (!exited && !stopping) void chain.then(() => events.broken('closed its control channel but kept running'));
+      if (!exited && !stopping) events.broken('closed its control channel but kept running');
     }, EOF_GRACE_MS);
     timer.unref();
   });

@@ -22,7 +22,7 @@ export interface WorkerRange {
 
 /** Droid -> worker. */
 export type ToWorker =
-  /** One answer per ready: ranges to process (one today; a worker must accept several). */
+  /** One answer per ready: ranges to process, at most the `batch` the worker's ready offered (1 when it gave none). */
   | { type: 'ranges'; ranges: WorkerRange[] }
   /** The other answer to ready: finish and exit 0. */
   | { type: 'no_more_events' }
@@ -46,23 +46,33 @@ export interface FailedMessage {
   message: string;
 }
 
+/** Worker -> Droid: ready for ranges; `batch` (optional, default 1) is the most it takes in one `ranges` message. */
+export interface ReadyMessage {
+  type: 'ready';
+  batch?: number;
+}
+
+/** Most ranges the Droid puts in one message, whatever a worker offers. */
+export const MAX_RANGES_PER_MESSAGE = 256;
+
 /** Worker -> Droid. */
-export type FromWorker = { type: 'ready' } | DoneMessage | FailedMessage;
+export type FromWorker = ReadyMessage | DoneMessage | FailedMessage;
 
 /** A worker's report as the Droid's state machine sees it: checked, outputs resolved; `wall` null when not given. */
 export type WorkerReport =
-  | { type: 'ready' }
+  | ReadyMessage
   /** `cpu` null: not measured (a command-mode range run without the exec helper), never a false 0. */
   | { type: 'done'; id: string; outputs: string[]; cpu: number | null; wall: number | null }
   | { type: 'failed'; id: string; code: string; message: string };
 
-type Kind = 'string' | 'strings' | 'seconds' | 'seconds?' | 'code' | 'text?';
+type Kind = 'string' | 'strings' | 'seconds' | 'seconds?' | 'code' | 'text?' | 'count?';
 /** Field rules per message; `satisfies` makes the compiler check they name exactly the type's fields. */
 type Spec<T> = { [K in Exclude<keyof T, 'type'>]-?: Kind };
 const DONE: Spec<DoneMessage> = { id: 'string', outputs: 'strings', cpu: 'seconds', wall: 'seconds?' };
 const FAILED: Spec<FailedMessage> = { id: 'string', code: 'code', message: 'text?' };
+const READY: Spec<ReadyMessage> = { batch: 'count?' };
 /** The field rules, exported for the unit test that checks them against the types. */
-export const WORKER_MESSAGE_FIELDS = { ready: {}, done: DONE, failed: FAILED } as const satisfies Record<
+export const WORKER_MESSAGE_FIELDS = { ready: READY, done: DONE, failed: FAILED } as const satisfies Record<
   FromWorker['type'],
   Record<string, Kind>
 >;
@@ -83,6 +93,8 @@ function checkField(v: unknown, kind: Kind): string | null {
       return isErrorCode(v) ? null : 'ERR_ followed by capitals, digits or _';
     case 'text?':
       return v === undefined || typeof v === 'string' ? null : 'absent or a string';
+    case 'count?':
+      return v === undefined || (Number.isInteger(v) && (v as number) >= 1) ? null : 'absent or an integer >= 1';
   }
 }
 
@@ -115,7 +127,7 @@ export function parseWorkerLine(line: string): ParsedWorkerLine {
   }
   switch (type) {
     case 'ready':
-      return { ok: true, msg: { type } };
+      return { ok: true, msg: o.batch === undefined ? { type } : { type, batch: o.batch as number } };
     case 'done':
       return {
         ok: true,

@@ -152,7 +152,7 @@ describe('memory limit', () => {
     expect(records.filter((r) => r.t === 'done')).toHaveLength(3);
     const log = readFileSync(join(workdir, 'logs', 'yoda-rank0.log'), 'utf8');
     expect(log).toMatch(
-      /slot \d: the worker's process tree uses \d+ MB .* limit of 100 MB .*killing it and failing its 1 range\(s\) with ERR_MEMORY_LIMIT/,
+      /slot \d: the worker's process tree uses \d+ MB .* limit of 100 MB .*killing it and failing the range in hand with ERR_MEMORY_LIMIT/,
     );
   });
   it('in command mode too: the per-range process over the limit is killed, its range fails once with ERR_MEMORY_LIMIT', async () => {

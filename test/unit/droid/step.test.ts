@@ -165,7 +165,7 @@ describe('Droid state machine', () => {
     const out = d.on({ type: 'workerOverMemory', slot: 0, rssMB: 310, limitMB: 100 });
     expect(ofType(out, 'killWorker')).toEqual([{ type: 'killWorker', slot: 0 }]);
     expect(ofType(out, 'log')[0].msg).toMatch(
-      /slot 0: .* 310 MB .* limit of 100 MB .*failing its 1 range\(s\) with ERR_MEMORY_LIMIT; see \/w\/logs\/workers\/n0.0.log/,
+      /slot 0: .* 310 MB .* limit of 100 MB .*failing the range in hand with ERR_MEMORY_LIMIT; see \/w\/logs\/workers\/n0.0.log/,
     );
     expect(d.s.results).toEqual([
       expect.objectContaining({

@@ -30,6 +30,18 @@ describe('parseWorkerLine', () => {
     });
   });
 
+  it('reads the batch a ready offers, and refuses one that is not a whole number >= 1', () => {
+    expect(parseWorkerLine(line({ type: 'ready', batch: 256 }))).toEqual({
+      ok: true,
+      msg: { type: 'ready', batch: 256 },
+    });
+    for (const batch of [0, 1.5, '3', -2])
+      expect(parseWorkerLine(line({ type: 'ready', batch }))).toEqual({
+        ok: false,
+        why: expect.stringMatching(/^ready: batch must be absent or an integer >= 1/),
+      });
+  });
+
   it('refuses malformed done and failed reports, naming the field and keeping the range id', () => {
     const bad: [unknown, RegExp][] = [
       [{ type: 'done', id: 'r', outputs: ['/o'], cpu: '1.5' }, /cpu must be a number of seconds >= 0 \(got "1.5"\)/],
