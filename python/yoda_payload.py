@@ -144,9 +144,6 @@ class _Channel:
         os.set_inheritable(fd, False)  # children of the payload must not hold the channel open
         self.sock = socket.socket(fileno=fd)
         self.messages = queue.Queue()
-        self.pending = []  # reply lines not yet written
-        self.lock = threading.Condition()  # guards pending and the socket's write side
-        threading.Thread(target=self._flush_later, name="yoda-flush", daemon=True).start()
         threading.Thread(target=self._read, name="yoda-control", daemon=True).start()
 
     def _read(self):
@@ -173,37 +170,10 @@ class _Channel:
                 return  # nothing more may come; EOF after this is normal
 
     def send(self, msg):
-        """Write what is queued, then msg, at once."""
-        with self.lock:
-            self.pending.append(json.dumps(msg, separators=(",", ":")) + "\n")
-            self._write()
-
-    def queue_reply(self, msg):
-        """Queue a reply; the flusher thread writes it, with those queued after it, FLUSH_AFTER later."""
-        with self.lock:
-            self.pending.append(json.dumps(msg, separators=(",", ":")) + "\n")
-            if len(self.pending) == 1:
-                self.lock.notify()
-
-    def flush(self):
-        with self.lock:
-            self._write()
-
-    def _flush_later(self):
-        # A thread, so a payload blocked in its next range does not hold the replies of the ranges before it.
-        while True:
-            with self.lock:
-                while not self.pending:
-                    self.lock.wait()
-            time.sleep(FLUSH_AFTER)
-            self.flush()
-
-    def _write(self):
-        if not self.pending:
-            return
-        data, self.pending = "".join(self.pending).encode("utf-8"), []
+        # Each reply is written before the next range starts: a payload that crashes in a range loses no report
+        # of the ranges before it, and the Droid fails only the range in hand.
         try:
-            self.sock.sendall(data)
+            self.sock.sendall((json.dumps(msg, separators=(",", ":")) + "\n").encode("utf-8"))
         except OSError as e:
             _die(EXIT_LOST, f"control channel write failed ({e}); exiting")
 
@@ -243,8 +213,6 @@ def _run_one(process, raw):
 
 # Most ranges this worker takes in one message; the Droid sends several only when ranges are short.
 BATCH = 256
-# Replies to short ranges are written together, at the latest this long after the first of them (seconds).
-FLUSH_AFTER = 0.02
 
 
 # Run the worker dialogue, calling process(range) for each range; returns after no_more_events.
@@ -279,13 +247,11 @@ def serve(process):
         for raw in msg["ranges"]:
             if draining() and len(msg["ranges"]) > 1:
                 # The rest of the message is not started: it goes back to Yoda without burning an attempt.
-                channel.flush()
                 sys.stdout.flush()
                 sys.exit(0)
             reply = _run_one(process, raw)
-            channel.queue_reply(reply)
+            channel.send(reply)
             if reply["type"] == "failed" and "FATAL" in reply["code"]:
-                channel.flush()
                 sys.stdout.flush()
                 sys.stderr.write(f"yoda_payload: fatal failure {reply['code']}: {reply['message']}\n")
                 sys.exit(EXIT_FATAL)

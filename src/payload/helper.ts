@@ -96,28 +96,9 @@ class Channel {
     return new Promise((resolve) => (this.waiter = resolve));
   }
 
-  private pending: string[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
-
-  /** Writes what is queued, then msg, at once. */
+  /** Writes one line. Each reply goes before the next range starts: a crash in a range loses no earlier report. */
   send(msg: object): Promise<void> {
-    this.pending.push(`${JSON.stringify(msg)}\n`);
-    return this.flush();
-  }
-
-  /** Queues a reply; it is written with those queued after it FLUSH_AFTER_MS later (or with the next send). */
-  queueReply(msg: object): void {
-    this.pending.push(`${JSON.stringify(msg)}\n`);
-    this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
-  }
-
-  flush(): Promise<void> {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.pending.length === 0) return Promise.resolve();
-    const data = this.pending.join('');
-    this.pending = [];
-    return new Promise((resolve) => this.socket.write(data, () => resolve()));
+    return new Promise((resolve) => this.socket.write(`${JSON.stringify(msg)}\n`, () => resolve()));
   }
 
   close(): void {
@@ -180,8 +161,6 @@ async function runOne(
 
 /** Most ranges this worker takes in one message; the Droid sends several only when ranges are short. */
 const BATCH = 256;
-/** Replies to short ranges are written together, at the latest this many ms after the first of them. */
-const FLUSH_AFTER_MS = 20;
 
 /** Run the worker dialogue, calling processRange for each range; resolves after no_more_events. */
 export async function serve(processRange: (r: PayloadRange) => Promise<string[]> | string[]): Promise<void> {
@@ -216,16 +195,13 @@ export async function serve(processRange: (r: PayloadRange) => Promise<string[]>
     for (const raw of ranges) {
       if (draining && ranges.length > 1) {
         // The rest of the message is not started: it goes back to Yoda without burning an attempt.
-        await channel.flush();
         process.exit(0);
       }
       const reply = await runOne(processRange, raw);
-      channel.queueReply(reply);
+      await channel.send(reply);
       if (reply.type === 'failed' && isFatalCode(reply.code)) {
-        await channel.flush();
         die(EXIT_FATAL, `fatal failure ${reply.code}: ${reply.message}`);
       }
     }
-    // What is still queued leaves with the next ready.
   }
 }
