@@ -52,10 +52,16 @@ export function feedSlot(s: DroidState, slot: SlotState, now: number, out: Droid
  */
 export const MESSAGE_TARGET_MS = 25;
 
-/** Ranges per message to a worker that takes several, from the measured range time (1 until one is measured). */
+/**
+ * Ranges measured before several go to one message: a pace taken from a handful of fast ranges (the first ones
+ * failing at once, say) must not make one node take, and hold, many ranges that then turn out slow.
+ */
+export const BATCH_AFTER_RANGES = 16;
+
+/** Ranges per message to a worker that takes several, from the measured range time (1 until enough are measured). */
 export function rangesPerMessage(s: DroidState): number {
-  const { rangeMs } = s.pace;
-  if (rangeMs === null) return 1;
+  const { rangeMs, ranges } = s.pace;
+  if (rangeMs === null || ranges < BATCH_AFTER_RANGES) return 1;
   return Math.max(1, Math.min(MAX_RANGES_PER_MESSAGE, Math.floor(MESSAGE_TARGET_MS / Math.max(rangeMs, 0.01))));
 }
 
@@ -94,6 +100,7 @@ export function noteRangesArrived(s: DroidState, now: number): void {
 /** A worker reported a range that began at `start` (handed out, or the end of its batch's previous range). */
 export function noteRangeEnded(s: DroidState, start: number, now: number): void {
   s.pace.rangeMs = mean(s.pace.rangeMs, Math.max(0, now - start));
+  s.pace.ranges += 1;
 }
 
 /**

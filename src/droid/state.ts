@@ -90,6 +90,8 @@ export interface Pace {
   requestedAt: number | null;
   roundTripMs: number | null;
   rangeMs: number | null;
+  /** Ranges measured into rangeMs so far. */
+  ranges: number;
 }
 
 /** A new Droid, before Yoda has welcomed it. */
@@ -125,6 +127,6 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     drainDeadline: null,
     error: null,
     errorLog: null,
-    pace: { requestedAt: null, roundTripMs: null, rangeMs: null },
+    pace: { requestedAt: null, roundTripMs: null, rangeMs: null, ranges: 0 },
   };
 }

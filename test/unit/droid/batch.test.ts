@@ -3,7 +3,7 @@
 // share of the queue; a worker that offers none gets one at a time. Driven in fake time: a Yoda that answers each
 // request after a fixed round trip, and workers that run the ranges of a message one after another.
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_TARGET_MS } from '../../../src/droid/slots.js';
+import { BATCH_AFTER_RANGES, MESSAGE_TARGET_MS } from '../../../src/droid/slots.js';
 import type { RangeResult, RangeSpec } from '../../../src/protocol/messages.js';
 import { Droid, ofType, range, toYoda } from './harness.js';
 
@@ -121,7 +121,8 @@ describe('hang check with several ranges per message', () => {
     const d = new Droid();
     toYoda(d.welcome());
     toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [0, 1, 2, 3].map(range) } }));
-    d.s.pace.rangeMs = 1; // short ranges measured so far: a worker that takes two gets two in one message
+    d.s.pace.rangeMs = 1;
+    d.s.pace.ranges = BATCH_AFTER_RANGES; // short ranges measured so far: a worker that takes two gets two in one message
     const fed0 = ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready', batch: 2 } }), 'feedWorker');
     expect(fed0[0].ranges.map((r) => r.i)).toEqual([0, 1]);
     const fed1 = ofType(d.on({ type: 'worker', slot: 1, report: { type: 'ready' } }), 'feedWorker');
@@ -144,6 +145,7 @@ describe('a worker that dies holding a message of several ranges', () => {
     toYoda(d.welcome());
     toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [0, 1, 2, 3].map(range) } }));
     d.s.pace.rangeMs = 1;
+    d.s.pace.ranges = BATCH_AFTER_RANGES;
     const fed0 = ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready', batch: 3 } }), 'feedWorker');
     expect(fed0[0].ranges.map((r) => r.i)).toEqual([0, 1]);
     toYoda(d.on({ type: 'worker', slot: 0, report: done('f:0') }));
@@ -158,5 +160,18 @@ describe('a worker that dies holding a message of several ranges', () => {
     ]);
     const released = d.take().flatMap((m) => (m.type === 'report' ? m.released : []));
     expect(released).toEqual([]);
+  });
+});
+
+describe('batching needs a measured pace', () => {
+  it('sends one range per message until BATCH_AFTER_RANGES ranges were measured, however fast they were', () => {
+    const d = new Droid();
+    toYoda(d.welcome());
+    toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [0, 1, 2, 3].map(range) } }));
+    d.s.pace.rangeMs = 1;
+    d.s.pace.ranges = BATCH_AFTER_RANGES - 1;
+    const fed = ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready', batch: 4 } }), 'feedWorker');
+    expect(fed[0].ranges.map((r) => r.i)).toEqual([0]);
+    d.take();
   });
 });
