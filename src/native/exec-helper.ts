@@ -1,6 +1,7 @@
 // The exec helper (native/build/Release/yoda-exec, built from native/exec-helper.c by scripts/build-native.mjs):
 // this is the one module that finds it. It ties a payload to its Droid (PR_SET_PDEATHSIG), can pin it, and in
-// command mode reports the payload's rusage. Without it payloads start as before, and the log says so once.
+// command mode reports the payload's rusage; in serve mode (-s) it is the persistent launcher of a command-mode
+// slot (src/payload/command-launcher.ts). Without it payloads start as before, and the log says so once.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { findPackageRoot } from '../util/package-root.js';
@@ -41,4 +42,9 @@ export function execHelperArgv(
     '--',
     ...argv,
   ];
+}
+
+/** The argv of the helper in serve mode (a command-mode slot's launcher): tied to `parentPid`, optionally pinned. */
+export function execHelperServeArgv(helper: string, parentPid: number, o: { cpus?: string } = {}): string[] {
+  return [helper, '-p', String(parentPid), ...(o.cpus ? ['-c', o.cpus] : []), '-s'];
 }

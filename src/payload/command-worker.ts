@@ -1,4 +1,6 @@
 // Command mode: one process per range, for payloads that cannot run as daemons. Looks like a worker to the Droid.
+// With the exec helper, the slot's launcher (the helper in serve mode, command-launcher.ts) forks each command;
+// without it (or with YODA_COMMAND_LAUNCHER=off), each command is spawned from here, through the helper if any.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shellQuote } from '../util/shell-quote.js';
@@ -9,6 +11,7 @@ import { commandFailureCode, ERR } from '../protocol/error-codes.js';
 import { safeRangeName } from '../job/plan.js';
 import { endCommandTree, killWorkerTree, sweepRetired } from './process-tree.js';
 import { closeQuietly, newWorkerToken, openWorkerLog, outputPath, workerEnv, type WorkerSetup } from './worker-env.js';
+import { CommandLauncher } from './command-launcher.js';
 import { outputChecker } from './outputs.js';
 import { killGroup, watchLog, type WorkerEvents, type WorkerHandle } from './worker.js';
 
@@ -35,11 +38,14 @@ function readRusage(path: string): number | null {
   }
 }
 
-/** How one command ended: its exit code or signal, or why it could not start. */
+/** How one command ended: its exit code or signal, or why it could not start; cpu when the launcher measured it. */
 interface CommandResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   startError?: string;
+  cpu?: number | null;
+  /** The slot's launcher died meanwhile (the slot is already reported broken and ended). */
+  launcherDied?: string;
 }
 
 /** Starts argv (already pinned and tied by the pinner) in its own process group, output to the log descriptor. */
@@ -69,6 +75,13 @@ function startCommand(
   return { pid: child.pid, done };
 }
 
+/** The slot's environment for the launcher: every variable but the token, which each range adds. */
+function launcherEnv(w: WorkerSetup): NodeJS.ProcessEnv {
+  const env = workerEnv(w, process.env, '');
+  delete env.YODA_WORKER_TOKEN;
+  return env;
+}
+
 /** A slot that runs the payload command once per range. */
 export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): WorkerHandle {
   let running: { pid: number | undefined } | null = null;
@@ -85,9 +98,21 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
   // The slot log is opened once; every command gets it as stdout and stderr, after a header line per range.
   const log = openWorkerLog(w, `command mode: ${JSON.stringify(w.command)} in ${w.cwd}`);
   const check = outputChecker(w);
+  // The launcher dying under the slot breaks it: the running command's tree goes, the slot reports and ends.
+  const launcher =
+    process.env.YODA_COMMAND_LAUNCHER === 'off'
+      ? null
+      : CommandLauncher.start(w, launcherEnv(w), log, (why, code, signal) => {
+          if (ended) return;
+          if (running) killWorkerTree(running.pid, token);
+          running = null;
+          events.broken(`${why}; see ${w.log}`);
+          exit(code, signal);
+        });
   const exit = (code: number | null, signal: string | null) => {
     if (ended) return;
     ended = true;
+    launcher?.close();
     stopLogWatch();
     closeQuietly(log);
     // Children of earlier commands that left their group (setsid) go now, not at the next sweep.
@@ -107,10 +132,25 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
     }
     const started = Date.now();
     token = newWorkerToken(w);
-    let sub;
+    let sub: { pid: number | undefined; done: Promise<CommandResult> };
     try {
-      sub = startCommand(w, argv, token, log, rusageFile);
+      if (launcher) {
+        // The pid arrives after the fork: a drain or kill asked for meanwhile is carried out then.
+        const now = (running = { pid: undefined as number | undefined });
+        const done = launcher.run(argv, [`YODA_WORKER_TOKEN=${token}`], (pid) => {
+          now.pid = pid;
+          if (killed) killWorkerTree(pid, token);
+          else if (drained) killGroup(pid, 'SIGTERM');
+        });
+        sub = {
+          get pid() {
+            return now.pid;
+          },
+          done,
+        };
+      } else sub = startCommand(w, argv, token, log, rusageFile);
     } catch (e) {
+      running = null;
       events.report({
         type: 'failed',
         id: r.id,
@@ -119,13 +159,15 @@ export function startCommandWorker(w: WorkerSetup, events: WorkerEvents): Worker
       });
       return void (stopped ? exit(0, null) : events.report({ type: 'ready' }));
     }
-    running = { pid: sub.pid };
+    if (!launcher) running = { pid: sub.pid };
     const result = await sub.done;
+    // The launcher died: the slot has already reported it broken, killed the command's tree and ended.
+    if (result.launcherDied !== undefined) return;
     // Children the command left behind (in its group, or that left it) go with it; killed or drained: at once.
     if (killed || drained || result.exitCode !== 0) killWorkerTree(sub.pid, token);
     else endCommandTree(sub.pid, token);
     running = null;
-    const cpu = w.pinner.measures ? readRusage(rusageFile) : null;
+    const cpu = launcher ? (result.cpu ?? null) : w.pinner.measures ? readRusage(rusageFile) : null;
     if (killed) return exit(null, result.signal ?? 'SIGKILL');
     // Stopped by the drain: the slot ends holding the range, which goes back to Yoda without burning an attempt.
     if (drained && result.exitCode !== 0) return exit(result.exitCode, result.signal);

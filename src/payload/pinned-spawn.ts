@@ -11,10 +11,11 @@
 //  - exec helper (no addon): native/exec-helper.c sets the mask of its own process, then execs the payload.
 //  - fallback (no addon, no helper, or YODA_AFFINITY=taskset): `taskset -c <cpus> <command...>`.
 // The exec helper (when built) also sets PR_SET_PDEATHSIG=SIGKILL between fork and exec: a `kill -9` of the
-// Droid kills its payloads too (src/native/exec-helper.ts). Spawns happen on the main thread, which lives as
+// Droid kills its payloads too (src/native/exec-helper.ts). A command-mode slot's launcher (the helper in serve
+// mode) is started pinned the same way, once per slot: the payloads it forks inherit its mask. Spawns happen on the main thread, which lives as
 // long as the Droid, so the parent-death signal fires only when the Droid itself dies.
 import type { LoadedAffinity } from '../native/affinity.js';
-import { execHelperArgv } from '../native/exec-helper.js';
+import { execHelperArgv, execHelperServeArgv } from '../native/exec-helper.js';
 import { formatCpuList } from '../util/cpu-list.js';
 
 /** How a spawn may be measured: command mode asks for the payload's rusage in a file. */
@@ -31,6 +32,11 @@ export interface Pinner {
   readonly measures: boolean;
   /** Calls `start` with the argv to run so that the process it spawns runs on `cpus` from its start. */
   spawn<T>(cpus: number[], argv: string[], start: (argv: string[]) => T, o?: SpawnOptions): T;
+  /**
+   * Calls `start` with the argv of the exec helper in serve mode (a command-mode slot's launcher, tied to this
+   * process) so that it, and every payload it starts, runs on `cpus`; null (and `start` is not called) without the helper.
+   */
+  launcher?<T>(cpus: number[], start: (argv: string[]) => T): T | null;
 }
 
 /** The argv that runs `argv` on `cpus` through taskset. */
@@ -54,30 +60,41 @@ export function createPinner(affinity: LoadedAffinity, taskset = 'taskset', o: P
       ? execHelperArgv(helper, process.pid, argv, { cpus: cpus && formatCpuList(cpus), rusageFile: so?.rusageFile })
       : argv;
   const base = { measures: helper !== null };
+  const serve = (cpus?: number[]) =>
+    execHelperServeArgv(helper ?? '', process.pid, { cpus: cpus && formatCpuList(cpus) });
   if (!thread) {
     if (helper && o.helperPins !== false)
-      return { ...base, how: 'helper', spawn: (cpus, argv, start, so) => start(tie(argv, so, cpus)) };
+      return {
+        ...base,
+        how: 'helper',
+        spawn: (cpus, argv, start, so) => start(tie(argv, so, cpus)),
+        launcher: (cpus, start) => start(serve(cpus)),
+      };
     return {
       ...base,
       how: 'taskset',
       spawn: (cpus, argv, start, so) => start(tie(tasksetArgv(cpus, argv, taskset), so)),
+      launcher: (cpus, start) => (helper ? start(tasksetArgv(cpus, serve(), taskset)) : null),
     };
   }
+  // The event loop thread pins itself around the spawn (the child inherits its mask), then gets its own back.
+  const pinned = <T>(cpus: number[], start: () => T): T => {
+    const own = thread.get();
+    thread.set(cpus);
+    try {
+      return start();
+    } finally {
+      try {
+        thread.set(own);
+      } catch {
+        // Only if our own CPUs were taken away meanwhile (cgroup change); the kernel then narrowed the mask itself.
+      }
+    }
+  };
   return {
     ...base,
     how: 'native',
-    spawn(cpus, argv, start, so) {
-      const own = thread.get();
-      thread.set(cpus);
-      try {
-        return start(tie(argv, so));
-      } finally {
-        try {
-          thread.set(own);
-        } catch {
-          // Only if our own CPUs were taken away meanwhile (cgroup change); the kernel then narrowed the mask itself.
-        }
-      }
-    },
+    spawn: (cpus, argv, start, so) => pinned(cpus, () => start(tie(argv, so))),
+    launcher: (cpus, start) => (helper ? pinned(cpus, () => start(serve())) : null),
   };
 }
