@@ -36,7 +36,7 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
       break;
     case 'stopped':
       lines.push(
-        `stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left for the next allocation. Run the same command again to resume.`,
+        `stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left${g?.pending ? ` and ${g.pending} to deliver` : ''} for the next allocation. Run the same command again to resume.`,
       );
       break;
     default:

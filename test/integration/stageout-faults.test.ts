@@ -76,6 +76,38 @@ describe('stage-out under faults', () => {
     await server.stop();
   });
 
+  it('a drain lets running transfers finish and leaves queued ones to the next run (exit 4, then 0)', async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const job = flakyJob(dir, {
+      files: 1,
+      events: 20,
+      per: 5,
+      extra: { stageOut: { destination: server.url('/d/') } },
+    });
+    const x = gatedXrdcp(dir, 0);
+    const env = { PATH: `${x.bin}:${process.env.PATH}` };
+    const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log'), env });
+    await waitFor('every range done and two transfers in flight', () => {
+      const waiting = readdirSync(x.gate).filter((f) => f.startsWith('waiting.')).length;
+      return count(() => doneRecords(workdir)) === 4 && waiting === 2;
+    });
+    process.kill(run.child.pid!, 'SIGUSR1');
+    await waitFor('the drain', () => readFileSync(join(dir, 'run1.log'), 'utf8').includes('draining'));
+    writeFileSync(join(x.gate, 'open'), '');
+    const { code } = await run.exit;
+    expect(code, readFileSync(join(dir, 'run1.log'), 'utf8')).toBe(4);
+    expect(stagedRecords(workdir)).toHaveLength(2); // the two running transfers finished; the queued two did not start
+    expect(x.calls()).toHaveLength(2);
+    const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run2.log'), env });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/0 to do, 2 to deliver/);
+    expect(x.calls()).toHaveLength(4);
+    checkDelivered(workdir, join(workdir, 'outputs'), join(server.data, 'd'));
+    await server.stop();
+  });
+
   it('a destination down at first: transfers retry with backoff and complete once it is up', async () => {
     const server = await xrootdServer();
     const { dir, workdir } = jobDirs();
