@@ -67,7 +67,7 @@ async function deliverLocal(src: string, name: string, dir: string, bytes: numbe
   return { url: final, bytes, adler32: have };
 }
 
-// Runs an XRootD client command; its last line of error output is the message when it fails.
+// Runs an XRootD client command; its first line of error output is the message when it fails.
 async function xrd(cmd: string, args: string[], o: DeliverOptions): Promise<string> {
   const r = await execa(cmd, args, {
     reject: false,

@@ -29,6 +29,10 @@ describe('stage-out', () => {
     expect(status.state).toBe('complete');
     expect(status.stageOut).toMatchObject({ staged: 8, pending: 0, failed: 0 });
     expect(status.stageOut.bytes).toBeGreaterThan(0);
+    const table = (await yoda(['status', workdir], { log: join(dir, 's.txt') })).output;
+    expect(table).toMatch(
+      /^stage-out\s+root:\/\/localhost:\d+\/\/dest\/: 8 staged \(\d+ bytes\), 0 pending, 0 failed$/m,
+    );
     await server.stop();
   });
 
