@@ -165,9 +165,12 @@ async function runAsRankZero(
   const past = loadPast(description, workdir, log, !joining);
   // Ranges --retry-fatal or --rerun-missing will reopen count as work to do (written only once this run holds the lease).
   const reopened = amend ? requestedRecords(workdir, description, past.state, o).reopened : 0;
-  const left = past.state.counts.ready + past.state.counts.assigned + reopened;
+  // With stageOut, done ranges whose outputs are not delivered yet are work too (this run delivers them).
+  const undelivered = description.spec.stageOut ? past.state.counts.done - past.state.stagedCount : 0;
+  const left = past.state.counts.ready + past.state.counts.assigned + reopened + undelivered;
   say(
-    `${joining ? 'joining the live Yoda of' : resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left} to do` +
+    `${joining ? 'joining the live Yoda of' : resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left - undelivered} to do` +
+      `${undelivered > 0 ? `, ${undelivered} to deliver (stage-out)` : ''}` +
       `${launch.size > 1 ? `, ${launch.size} ranks (${launch.kind})` : ''}${deadline ? `, allocation ends ${new Date(deadline).toISOString()}` : ''}`,
   );
   if (left === 0) {

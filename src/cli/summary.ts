@@ -10,6 +10,11 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
   const left = r.ready + r.failed + r.assigned;
   const head = `job ${s.job.name}: ${r.done}/${r.total} ranges done (${pct(r.done, r.total)}%), ${s.events.done}/${s.events.total} events`;
   const lines = [head];
+  const g = s.stageOut;
+  if (g)
+    lines.push(
+      `stage-out to ${g.destination}: ${g.staged} range(s) delivered (${g.bytes} bytes), ${g.pending} pending, ${g.failed} failed`,
+    );
   switch (s.state) {
     case 'complete':
       lines.push(
@@ -17,9 +22,12 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
       );
       break;
     case 'fatal':
-      lines.push(`finished with ${r.fatal} fatal range(s) (every attempt failed); the rest is done:`);
-      for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
-      if (s.fatal.length > 20) lines.push(`  ... and ${s.fatal.length - 20} more (yoda status ${s.job.workdir})`);
+      if (r.fatal > 0) {
+        lines.push(`finished with ${r.fatal} fatal range(s) (every attempt failed); the rest is done:`);
+        for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
+        if (s.fatal.length > 20) lines.push(`  ... and ${s.fatal.length - 20} more (yoda status ${s.job.workdir})`);
+      }
+      lines.push(...stageFailureLines(s));
       break;
     case 'interrupted':
       lines.push(
@@ -28,7 +36,7 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
       break;
     case 'stopped':
       lines.push(
-        `stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left for the next allocation. Run the same command again to resume.`,
+        `stopped early${reason ? ` (${reason})` : ''}: ${left} range(s) left${g?.pending ? ` and ${g.pending} to deliver` : ''} for the next allocation. Run the same command again to resume.`,
       );
       break;
     default:
@@ -36,6 +44,15 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
         `failed${reason ? `: ${reason}` : ''}. ${left} range(s) left; fix the cause and run the same command again to resume.`,
       );
   }
+  return lines;
+}
+
+// Deliveries that failed on every attempt, naming the file (the next run tries them again).
+function stageFailureLines(s: JobStatus): string[] {
+  const f = s.stageOut?.failures ?? [];
+  if (f.length === 0) return [];
+  const lines = [`${f.length} range(s) could not be delivered (ERR_STAGE_OUT); run again to retry them:`];
+  for (const x of f.slice(0, 20)) lines.push(`  ${x.range}  ${x.file}  ${x.message.slice(0, 200)}`);
   return lines;
 }
 
@@ -75,6 +92,12 @@ export function statusTable(s: JobStatus): string {
     ['payload CPU', cpuTotal(s)],
     ['outputs', s.job.outputDir],
   ];
+  const g = s.stageOut;
+  if (g)
+    rows.push([
+      'stage-out',
+      `${g.destination}: ${g.staged} staged (${g.bytes} bytes), ${g.pending} pending, ${g.failed} failed`,
+    ]);
   const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
   if (s.nodes.length > 0) {
     lines.push(
@@ -90,6 +113,7 @@ export function statusTable(s: JobStatus): string {
     lines.push('fatal ranges:');
     for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
   }
+  lines.push(...stageFailureLines(s));
   if (s.recentFailures.length > 0) {
     lines.push('recent failures:');
     for (const f of s.recentFailures.slice(-10))

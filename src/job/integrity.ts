@@ -56,7 +56,8 @@ export function checkIntegrity(
   const missingOutputs: Integrity['missingOutputs'] = [];
   if (outputsChecked) {
     for (const [i, { id, out }] of doneOutputs(journal.records)) {
-      if (j.state[i] !== RangeState.done) continue;
+      // A range delivered by stage-out may have its local outputs removed: they are at the destination.
+      if (j.state[i] !== RangeState.done || j.staged[i] === 1) continue;
       const gone = out.map((o) => currentOutputPath(d, o)).find((o) => !existsSync(o));
       if (gone) missingOutputs.push({ i, range: id, output: gone });
     }

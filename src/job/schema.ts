@@ -1,5 +1,6 @@
 // The job file's schema: what a user may write, with defaults, checked at load.
 import { z } from 'zod';
+import { parseDestination } from '../stageout/destination.js';
 
 const argv = z.union([z.string().min(1), z.array(z.string()).min(1)]);
 
@@ -92,6 +93,22 @@ const payload = z.preprocess(
   }),
 );
 
+// Stage-out: every done range's outputs are copied to `destination`, verified and journaled (src/stageout/).
+const stageOut = z.strictObject({
+  destination: z.string().superRefine((url, ctx) => {
+    const d = parseDestination(url);
+    if (typeof d === 'string') ctx.addIssue({ code: 'custom', message: d, input: url });
+  }),
+  /** adler32 (default): verified at the destination; none: size only. */
+  checksum: z.enum(['adler32', 'none']).default('adler32'),
+  /** Tries per file before the range's delivery fails (exit 3). */
+  attempts: z.int().min(1).max(100).default(5),
+  /** Transfers at once. */
+  parallel: z.int().min(1).max(64).default(2),
+  /** Seconds one copy (one xrdcp) may take; optional: no limit. */
+  timeoutSeconds: z.number().positive().optional(),
+});
+
 /** The job file as validated, defaults applied. */
 export const jobFileSchema = z.strictObject({
   name: z
@@ -104,7 +121,11 @@ export const jobFileSchema = z.strictObject({
   output: z.string().min(1).default('outputs'),
   maxAttempts: z.int().min(1).max(100).default(3),
   workdir: z.string().optional(),
+  stageOut: stageOut.optional(),
 });
+
+/** The stageOut section of a job file, defaults applied. */
+export type StageOutSpec = z.infer<typeof stageOut>;
 
 /** A validated job file. */
 export type JobFile = z.infer<typeof jobFileSchema>;

@@ -120,6 +120,30 @@ export interface RetryRecord {
   r: number[];
 }
 
+/** A done range's outputs were delivered to the stage-out destination and verified there. At most one per range is honoured. */
+export interface StagedRecord {
+  t: 'staged';
+  i: number;
+  id: string;
+  at: number;
+  /** The outputs' URLs (or paths) at the destination. */
+  out: string[];
+  bytes: number;
+  /** Adler-32 of each output (eight hex digits), null when the job's checksum is none. */
+  adler32: string[] | null;
+}
+
+/** A done range's delivery failed on every attempt (ERR_STAGE_OUT): the run ends with exit 3 naming `file`; the next run tries again. */
+export interface StageFailRecord {
+  t: 'stagefail';
+  i: number;
+  id: string;
+  at: number;
+  code: string;
+  file: string;
+  msg: string;
+}
+
 /** A run ended; `exit` is the exit code Yoda returned. */
 export interface EndRecord {
   t: 'end';
@@ -141,6 +165,8 @@ export type JournalRecord = (
   | ReleaseRecord
   | RedoRecord
   | RetryRecord
+  | StagedRecord
+  | StageFailRecord
   | EndRecord
 ) &
   Epoch;

@@ -43,6 +43,14 @@ export interface JournalState {
    * them: that Droid may still be running them, so the new Yoda holds them back until it is known to be gone.
    */
   inFlightAtRun: Map<number, string>;
+  /** Stage-out: 1 for each done range whose outputs were delivered (a staged record honoured). */
+  staged: Uint8Array;
+  stagedCount: number;
+  stagedBytes: number;
+  /** Staged records for a range already staged: must stay 0. */
+  duplicateStaged: number;
+  /** The last delivery failure of each done range not staged (since its last done record). */
+  stageFailures: Map<number, { id: string; file: string; msg: string }>;
 }
 
 /** An empty state for a job of `ranges` ranges. */
@@ -63,6 +71,11 @@ export function emptyJournalState(ranges: number): JournalState {
     fenced: 0,
     assignedTo: new Array(ranges),
     inFlightAtRun: new Map(),
+    staged: new Uint8Array(ranges),
+    stagedCount: 0,
+    stagedBytes: 0,
+    duplicateStaged: 0,
+    stageFailures: new Map(),
   };
 }
 
@@ -149,7 +162,26 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
       return;
     case 'redo':
       // A done range whose output is gone runs again; its next done record is honoured, not a duplicate.
-      for (const i of r.r) if (i < n && s.state[i] === RangeState.done) move(s, i, RangeState.ready);
+      for (const i of r.r) {
+        if (i >= n || s.state[i] !== RangeState.done) continue;
+        move(s, i, RangeState.ready);
+        unstage(s, i);
+      }
+      return;
+    case 'staged':
+      if (r.i >= n || s.state[r.i] !== RangeState.done) return;
+      if (s.staged[r.i] === 1) {
+        s.duplicateStaged += 1;
+        return;
+      }
+      s.staged[r.i] = 1;
+      s.stagedCount += 1;
+      s.stagedBytes += r.bytes;
+      s.stageFailures.delete(r.i);
+      return;
+    case 'stagefail':
+      if (r.i < n && s.state[r.i] === RangeState.done && s.staged[r.i] === 0)
+        s.stageFailures.set(r.i, { id: r.id, file: r.file, msg: r.msg });
       return;
     case 'retry':
       // --retry-fatal: a fatal range gets maxAttempts fresh attempts; its old failures stay in failureLog.
@@ -166,6 +198,21 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
     case 'leave':
       return;
   }
+}
+
+// A range run again (redo) is delivered again once done again; its bytes stay counted (they were delivered).
+function unstage(s: JournalState, i: number): void {
+  s.stageFailures.delete(i);
+  if (s.staged[i] === 0) return;
+  s.staged[i] = 0;
+  s.stagedCount -= 1;
+}
+
+/** Done ranges whose outputs are not delivered yet (for a job with stageOut). */
+export function unstagedDone(s: JournalState): number[] {
+  const r: number[] = [];
+  for (let i = 0; i < s.state.length; i++) if (s.state[i] === RangeState.done && s.staged[i] === 0) r.push(i);
+  return r;
 }
 
 /** Folds a whole record list for a job of `ranges` ranges. */

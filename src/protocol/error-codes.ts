@@ -23,6 +23,8 @@ export const RANGE_ERRORS = {
   ERR_PAYLOAD: 'the payload reported a failure without a valid ERR_<NAME> code',
   /** A helper: the payload's process function raised an exception that is not a PayloadError. */
   ERR_EXCEPTION: "the helper caught an exception from the payload's function",
+  /** Stage-out: a done range's output could not be delivered and verified at the destination on any attempt. */
+  ERR_STAGE_OUT: 'stage-out: an output could not be copied to the destination and verified there on any attempt',
 } as const;
 
 /** A code the runtime produces. */

@@ -220,7 +220,12 @@ async function endpointToJoin(
 // True when no range is left to run (ranges this run reopens with --retry-fatal or --rerun-missing count as left).
 function jobFinished(p: RankZeroPlan): boolean {
   const { state } = replayJournalFile(workdirPaths(p.workdir).journal, p.description.totalRanges);
-  return state.counts.ready + state.counts.assigned === 0 && (p.amend?.(state, { dryRun: true }).length ?? 0) === 0;
+  // With stageOut, a done range whose outputs are not delivered yet is still work (a Yoda delivers them).
+  const undelivered = p.description.spec.stageOut ? state.counts.done - state.stagedCount : 0;
+  return (
+    state.counts.ready + state.counts.assigned + undelivered === 0 &&
+    (p.amend?.(state, { dryRun: true }).length ?? 0) === 0
+  );
 }
 
 // The exit code: Yoda's when this process ran one; else the Droid's (4 when a drain made it leave early).

@@ -50,6 +50,38 @@ export interface JobStatus {
   integrity: Integrity;
   /** Every allocation the job ran in: launch id, nodes, joined and left, which held Yoda (epoch, take-over). */
   allocations: AllocationInfo[];
+  /** Stage-out (null when the job has none): done ranges delivered, waiting, failed on every attempt; delivered bytes. */
+  stageOut: StageOutStatus | null;
+}
+
+/** Where the delivery of the done ranges' outputs stands (see the README's "Stage-out"). */
+export interface StageOutStatus {
+  destination: string;
+  /** Done ranges whose outputs are at the destination, verified (one staged record each). */
+  staged: number;
+  /** Done ranges not delivered yet (being delivered, or left for the next run). */
+  pending: number;
+  /** Done ranges whose last delivery failed on every attempt (the next run tries again). */
+  failed: number;
+  /** Bytes delivered. */
+  bytes: number;
+  /** The failed ones: range, the file that could not be delivered, why. */
+  failures: { range: string; file: string; message: string }[];
+}
+
+// The stage-out part of the status, from the replayed journal.
+function stageOutOf(d: JobDescription, j: JournalState): StageOutStatus | null {
+  const spec = d.spec.stageOut;
+  if (!spec) return null;
+  const failed = j.stageFailures.size;
+  return {
+    destination: spec.destination,
+    staged: j.stagedCount,
+    pending: j.counts.done - j.stagedCount - failed,
+    failed,
+    bytes: j.stagedBytes,
+    failures: [...j.stageFailures.values()].map((f) => ({ range: f.id, file: f.file, message: f.msg })),
+  };
 }
 
 /** Whether the run that published the endpoint is alive (null: on another host, cannot tell). */
@@ -58,13 +90,13 @@ function yodaAlive(ep: EndpointFile | null): boolean | null {
   return ep.host === hostname() ? pidAlive(ep.pid) : null;
 }
 
-function stateOf(j: JournalState, total: number, alive: boolean | null): JobState {
+function stateOf(j: JournalState, total: number, alive: boolean | null, delivered: boolean): JobState {
   if (!j.lastRun) return 'new';
   if (j.lastEnd) {
     const o = j.lastEnd.outcome;
     return o === 'drained' ? 'stopped' : o;
   }
-  if (j.counts.done === total) return 'complete';
+  if (j.counts.done === total && delivered) return 'complete';
   return alive === false ? 'interrupted' : 'running';
 }
 
@@ -93,7 +125,7 @@ export function statusOf(
     .map((f) => ({ range: f.id, code: f.code, message: f.msg }));
   const run = j.lastRun;
   const latest = latestRunStats(parsed.records, plan, now);
-  const state = stateOf(j, d.totalRanges, alive);
+  const state = stateOf(j, d.totalRanges, alive, !d.spec.stageOut || j.stagedCount === d.totalRanges);
   const remaining = d.totalEvents - eventsDone;
   const deadline = state === 'running' ? (endpoint?.deadline ?? null) : null;
   return {
@@ -148,6 +180,7 @@ export function statusOf(
       ? checkIntegrity(d, j, parsed)
       : { outputsChecked: false, missingOutputs: [], changedInputs: [] },
     allocations: allocationsOf(parsed.records, state === 'running'),
+    stageOut: stageOutOf(d, j),
   };
 }
 

@@ -11,13 +11,21 @@ export type YodaEvent =
   | { type: 'drain'; reason: string; graceSeconds: number }
   /** Droids that held ranges in flight at a take-over are known to be gone (their process on this node ended). */
   | { type: 'holdersGone'; droids: string[] }
-  | { type: 'journalFailed'; error: string };
+  | { type: 'journalFailed'; error: string }
+  /** Stage-out: a range's outputs were delivered and verified at the destination. */
+  | { type: 'staged'; i: number; out: string[]; bytes: number; adler32: string[] | null }
+  /** Stage-out: a range's delivery failed on every attempt; `file` is the output that could not be delivered. */
+  | { type: 'stageFailed'; i: number; file: string; msg: string };
 
 /** Something Yoda's shell must do. */
 export type YodaEffect =
   | { type: 'send'; to: string; msg: YodaMessage }
   | { type: 'journal'; records: JournalRecord[] }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> }
+  /** Stage-out: deliver the outputs of done range `i` (answered by a staged or stageFailed event). */
+  | { type: 'stage'; i: number; id: string; outputs: string[] }
+  /** Stage-out: give up these ranges' transfers (a drain's grace is over): they are delivered by the next run. */
+  | { type: 'stopStage'; r: number[] }
   | { type: 'finish'; outcome: Outcome; exitCode: number };
 
 /** Exit code of each outcome (see the README's exit-code table). */

@@ -17,6 +17,8 @@ import { ZapHandler } from '../security/zap.js';
 import type { HeldLease } from '../workdir/lease.js';
 import { progressLine } from './progress.js';
 import { isYodaError } from '../util/errors.js';
+import { Stager } from '../stageout/stager.js';
+import type { StageOutSpec } from '../job/schema.js';
 
 /** Longest stretch of message handling before the receive loop lets the event loop run. */
 const YIELD_EVERY_MS = 5;
@@ -57,6 +59,8 @@ export class YodaServer {
   private readonly renewer: NodeJS.Timeout | null;
   /** Set once the lease was found taken by a newer epoch: nothing more is written. */
   private deposed = false;
+  /** Runs the stage-out transfers the state machine asks for (null when the job has no stageOut). */
+  private readonly stager: Stager | null;
 
   private constructor(
     private readonly socket: Router,
@@ -67,8 +71,10 @@ export class YodaServer {
     /** The authenticator, when CURVE is on. */
     readonly zap: ZapHandler | null,
     private readonly lease: YodaLease | null,
+    stage: { spec: StageOutSpec; outputDir: string } | null,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.stager = stage ? new Stager(stage.spec, stage.outputDir, log, (e) => this.dispatch(e)) : null;
     this.outbox = new Outbox(
       ([to, frame]) => socket.send([to, frame]),
       (e) => log.debug({ err: e.message }, 'send failed'),
@@ -87,6 +93,8 @@ export class YodaServer {
     log: Logger,
     keys: JobKeys | null,
     lease: YodaLease | null = null,
+    /** The job's stageOut, and the output directory (outputs keep their path inside it at the destination). */
+    stage: { spec: StageOutSpec; outputDir: string } | null = null,
   ): Promise<YodaServer> {
     const zap = keys ? await ZapHandler.start(keys.clientPublic, log) : null;
     const curve = keys
@@ -102,7 +110,7 @@ export class YodaServer {
       ...curve,
     });
     await socket.bind(bindAddress);
-    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap, lease);
+    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap, lease, stage);
   }
 
   /** Batches, records and bytes the journal has written in this run. */
@@ -260,6 +268,12 @@ export class YodaServer {
         case 'log':
           this.log[e.level](e.data ?? {}, e.msg);
           break;
+        case 'stage':
+          this.stager?.start(e.i, e.id, e.outputs);
+          break;
+        case 'stopStage':
+          this.stager?.stop(e.r);
+          break;
         case 'finish':
           void this.close(e.outcome, e.exitCode);
           break;
@@ -269,6 +283,7 @@ export class YodaServer {
 
   private async close(outcome: Outcome, exitCode: number): Promise<void> {
     clearInterval(this.ticker);
+    this.stager?.stop(); // transfers left running (a drain's grace is over) are redone by the next run
     if (this.renewer) clearInterval(this.renewer);
     await this.journal.append([]).catch(() => undefined);
     // The next Yoda need not wait for the timeout: a clean end, or a hand-over already released it.

@@ -14,6 +14,10 @@ import { createYodaState, type YodaConfig, type YodaState } from './state.js';
 import { holderGoneOn } from './holders.js';
 import { YodaServer, type YodaLease } from './server.js';
 import type { JobKeys } from '../security/keys.js';
+import { readJournal } from '../journal/read.js';
+import { unstagedDone } from '../journal/replay.js';
+import { doneOutputs } from '../job/integrity.js';
+import { currentOutputPath } from '../job/workdir.js';
 
 /**
  * Journal records a run asks for at its start (--retry-fatal, --rerun-missing), from the state the lease holder replayed;
@@ -74,6 +78,7 @@ export async function startYoda(
   amend: Amend | null = null,
 ): Promise<YodaServer> {
   const paths = workdirPaths(workdir);
+  const stageOut = description.spec.stageOut;
   const before = replayJournalFile(paths.journal, description.totalRanges);
   const writer = await JournalWriter.open(paths.journal, before.parsed.validBytes);
   const epoch = lease.held.epoch;
@@ -118,12 +123,24 @@ export async function startYoda(
     run,
     launch: lease.launch,
     maxAttempts: description.spec.maxAttempts,
+    stageOut: stageOut ? { parallel: stageOut.parallel } : null,
   };
-  const state = createYodaState(config, planOf(description), past.state, now, holderGoneOn(config.node));
+  const unstaged = stageOut ? unstagedOutputs(description, paths.journal, past.state) : new Map<number, string[]>();
+  if (unstaged.size > 0) log.info(`stage-out: ${unstaged.size} done range(s) not delivered yet are queued`);
+  const state = createYodaState(config, planOf(description), past.state, now, holderGoneOn(config.node), unstaged);
   await recordHeldBack(state, writer, log, now);
-  const server = await YodaServer.start(state, bindAddress, writer, log, keys, lease);
+  const stage = stageOut ? { spec: stageOut, outputDir: description.outputDir } : null;
+  const server = await YodaServer.start(state, bindAddress, writer, log, keys, lease, stage);
   void server.finished.then(() => writer.close());
   return server;
+}
+
+// The outputs (where they are now) of the done ranges not delivered yet: read from the journal's done records.
+function unstagedOutputs(description: JobDescription, journal: string, past: JournalState): Map<number, string[]> {
+  const todo = unstagedDone(past);
+  if (todo.length === 0) return new Map();
+  const outs = doneOutputs(readJournal(journal).records);
+  return new Map(todo.map((i) => [i, (outs.get(i)?.out ?? []).map((o) => currentOutputPath(description, o))]));
 }
 
 // Ranges held back at a take-over stay assigned to the Droid that may still run them in the journal too, so that a

@@ -2,6 +2,7 @@
 import type { RangePlan } from '../job/plan.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
 import { IndexQueue } from './index-queue.js';
+import { createStageState, type StageState } from './stage.js';
 
 /** Policy knobs for one run of Yoda. */
 export interface YodaConfig {
@@ -34,6 +35,8 @@ export interface YodaConfig {
    * giving up on a silent Yoda).
    */
   holdBackSeconds: number;
+  /** Stage-out (the job file's stageOut): transfers at once; absent or null when outputs stay where they are. */
+  stageOut?: { parallel: number } | null;
 }
 
 /** What Yoda knows of one Droid. */
@@ -94,6 +97,8 @@ export interface YodaState {
    */
   heldBack: Map<number, string>;
   heldBackUntil: number;
+  /** Stage-out of done ranges' outputs; null when the job has none. */
+  stage: StageState | null;
 }
 
 /**
@@ -106,6 +111,8 @@ export function createYodaState(
   past: JournalState,
   now: number,
   holderGone: (droid: string) => boolean,
+  /** With stageOut: the outputs of the done ranges not delivered yet (they are queued for delivery). */
+  unstaged: Map<number, string[]> = new Map(),
 ): YodaState {
   const total = plan.total;
   const rangeState = new Uint8Array(total);
@@ -159,5 +166,6 @@ export function createYodaState(
     durations: { count: 0, sumMs: 0 },
     heldBack,
     heldBackUntil: now + config.holdBackSeconds * 1000,
+    stage: config.stageOut ? createStageState(config.stageOut.parallel, past.stagedCount, unstaged) : null,
   };
 }

@@ -5,6 +5,7 @@ import { EXIT_CODES, type YodaEffect, type YodaEvent } from './effects.js';
 import { makeReady, park, serve, serveParked } from './dispatch.js';
 import type { DroidInfo, Outcome, YodaState } from './state.js';
 import { progressLine } from './progress.js';
+import { drainStage, giveUpStage, onStaged, onStageFailed, pumpStage, queueStage, stagePending } from './stage.js';
 
 /** Applies one event to Yoda's state. */
 export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
@@ -29,7 +30,14 @@ export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
       startDrain(s, 'the journal cannot be written', 0, now, out);
       finish(s, 'failed', now, out);
       return out;
+    case 'staged':
+      onStaged(s, e, now, out);
+      break;
+    case 'stageFailed':
+      onStageFailed(s, e, now, out);
+      break;
   }
+  pumpStage(s, out);
   checkTime(s, now, out);
   checkEnd(s, now, out);
   return out;
@@ -214,6 +222,7 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
       type: 'journal',
       records: [{ t: 'done', i: r.i, id: r.id, out: r.outputs, cpu: r.cpu, wall: r.wall, attempt, ...where }],
     });
+    queueStage(s, r.i, r.outputs);
     return;
   }
   s.failures[r.i] += 1;
@@ -351,7 +360,12 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
     if (s.lastDroidError) s.stopReason += `; the last one said: ${s.lastDroidError}`;
     finish(s, 'failed', now, out);
   }
-  if ((s.phase === 'ending' || s.phase === 'draining') && now - s.phaseSince > c.leaveTimeoutSeconds * 1000) {
+  giveUpStage(s, now, out);
+  if (
+    (s.phase === 'ending' || s.phase === 'draining') &&
+    s.activeCount > 0 &&
+    now - s.phaseSince > c.leaveTimeoutSeconds * 1000
+  ) {
     out.push({
       type: 'log',
       level: 'warn',
@@ -364,9 +378,24 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
 function startDrain(s: YodaState, reason: string, graceSeconds: number, now: number, out: YodaEffect[]): void {
   if (s.phase === 'draining' && graceSeconds === 0) {
     sendToActive(s, { type: 'end', reason: 'drain', graceSeconds: 0 }, out); // a second signal: every Droid stops now
+    drainStage(s, 0, now);
+    return;
+  }
+  // Every range done, outputs still being delivered: running transfers get the grace time, queued ones wait.
+  if (s.phase === 'ending' && stagePending(s) > 0) {
+    s.phase = 'draining';
+    s.phaseSince = now;
+    s.stopReason ??= reason;
+    drainStage(s, graceSeconds, now);
+    out.push({
+      type: 'log',
+      level: 'warn',
+      msg: `draining (${reason}): running transfers have ${graceSeconds} s to finish; queued ones are left for the next run`,
+    });
     return;
   }
   if (s.phase !== 'running') return;
+  drainStage(s, graceSeconds, now);
   s.phase = 'draining';
   s.phaseSince = now;
   s.stopReason ??= reason;
@@ -397,8 +426,9 @@ function sendToActive(s: YodaState, msg: YodaMessage, out: YodaEffect[]): void {
 }
 
 function outcomeNow(s: YodaState): Outcome {
-  if (s.counts.done + s.counts.fatal < s.plan.total) return s.phase === 'draining' ? 'drained' : 'failed';
-  return s.counts.fatal > 0 ? 'fatal' : 'complete';
+  if (s.counts.done + s.counts.fatal < s.plan.total || stagePending(s) > 0)
+    return s.phase === 'draining' ? 'drained' : 'failed';
+  return s.counts.fatal > 0 || (s.stage?.failed ?? 0) > 0 ? 'fatal' : 'complete';
 }
 
 function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
@@ -413,7 +443,9 @@ function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
     s.stopReason ??= s.lastDroidError ?? 'every Droid left before the job was complete';
     finish(s, 'failed', now, out);
   } else if ((s.phase === 'ending' || s.phase === 'draining') && allLeft) {
-    finish(s, outcomeNow(s), now, out);
+    // The job ends once every Droid left and no transfer runs (ending: none is queued either).
+    const busy = s.phase === 'ending' ? stagePending(s) : (s.stage?.running.size ?? 0);
+    if (busy === 0) finish(s, outcomeNow(s), now, out);
   }
 }
 

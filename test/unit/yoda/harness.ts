@@ -62,8 +62,10 @@ export class YodaHarness {
     over: Partial<YodaConfig> = {},
     past?: JournalState,
     holderGone: (droid: string) => boolean = () => false,
+    unstaged: Map<number, string[]> = new Map(),
   ) {
-    this.s = createYodaState({ ...config, ...over }, p, past ?? emptyJournalState(p.total), this.now, holderGone);
+    const state = past ?? emptyJournalState(p.total);
+    this.s = createYodaState({ ...config, ...over }, p, state, this.now, holderGone, unstaged);
     live.push(this);
   }
 

@@ -1,0 +1,107 @@
+// The stage-out shell beside Yoda (rank 0): runs the transfers the state machine asks for (child processes for XRootD),
+// retries each file with exponential backoff, and reports every range's outcome back as a Yoda event.
+import type { Logger } from 'pino';
+import type { StageOutSpec } from '../job/schema.js';
+import type { YodaEvent } from '../yoda/effects.js';
+import { destinationName, parseDestination, type Destination } from './destination.js';
+import { deliverFile } from './transfer.js';
+
+/** The first wait between two attempts (doubled each time, at most MAX_BACKOFF_MS); YODA_STAGE_BACKOFF_MS sets it (tests). */
+export function backoffMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.YODA_STAGE_BACKOFF_MS);
+  return Number.isFinite(v) && v >= 0 && env.YODA_STAGE_BACKOFF_MS !== '' ? v : 2000;
+}
+const MAX_BACKOFF_MS = 60_000;
+
+// Resolves after `ms`, or at once when `signal` aborts.
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Delivers done ranges' outputs to the job's stageOut destination; one transfer per range, each reported once. */
+export class Stager {
+  private readonly dest: Destination;
+  private readonly running = new Map<number, AbortController>();
+
+  constructor(
+    private readonly spec: StageOutSpec,
+    private readonly outputDir: string,
+    private readonly log: Logger,
+    /** Receives the staged and stageFailed events. */
+    private readonly report: (e: YodaEvent) => void,
+    private readonly backoff = backoffMs(),
+  ) {
+    const d = parseDestination(spec.destination);
+    if (typeof d === 'string') throw new Error(`stageOut.destination: ${d}`);
+    this.dest = d;
+  }
+
+  /** Starts delivering range `i`'s outputs (in order, each with its attempts); reports staged or stageFailed. */
+  start(i: number, id: string, outputs: string[]): void {
+    if (this.running.has(i)) return;
+    const ac = new AbortController();
+    this.running.set(i, ac);
+    void this.deliverRange(i, id, outputs, ac.signal).then((e) => {
+      if (this.running.get(i) !== ac) return;
+      this.running.delete(i);
+      if (e && !ac.signal.aborted) this.report(e);
+    });
+  }
+
+  /** Stops the transfers of these ranges (nothing is reported for them); all of them without `r`. */
+  stop(r: number[] = [...this.running.keys()]): void {
+    for (const i of r) {
+      this.running.get(i)?.abort();
+      this.running.delete(i);
+    }
+  }
+
+  private async deliverRange(i: number, id: string, outputs: string[], signal: AbortSignal): Promise<YodaEvent | null> {
+    const out: string[] = [];
+    const sums: string[] = [];
+    let bytes = 0;
+    for (const file of outputs) {
+      const name = destinationName(file, this.outputDir);
+      let last = '';
+      let done = false;
+      for (let k = 1; k <= this.spec.attempts && !done; k++) {
+        if (signal.aborted) return null;
+        try {
+          const d = await deliverFile(file, name, this.dest, {
+            checksum: this.spec.checksum,
+            timeoutMs: (this.spec.timeoutSeconds ?? 0) * 1000,
+            signal,
+          });
+          out.push(d.url);
+          bytes += d.bytes;
+          if (d.adler32) sums.push(d.adler32);
+          done = true;
+        } catch (e) {
+          if (signal.aborted) return null;
+          last = (e as Error).message;
+          if (k === this.spec.attempts) break;
+          const wait = Math.min(MAX_BACKOFF_MS, this.backoff * 2 ** (k - 1));
+          this.log.warn(
+            { range: id, file, attempt: k },
+            `stage-out of ${file} (range ${id}) to ${this.spec.destination}: attempt ${k}/${this.spec.attempts} failed: ${last}; trying again in ${(wait / 1000).toFixed(1)} s`,
+          );
+          await pause(wait, signal);
+        }
+      }
+      if (!done) return { type: 'stageFailed', i, file, msg: `${this.spec.destination}: ${last}` };
+    }
+    const adler32 = this.spec.checksum === 'adler32' ? sums : null;
+    this.log.info({ range: id, bytes }, `staged range ${id}: ${out.join(' ')}`);
+    return { type: 'staged', i, out, bytes, adler32 };
+  }
+}

@@ -1,0 +1,121 @@
+// Stage-out in Yoda's state machine: which done ranges wait for delivery, which are being delivered, what came of it.
+// Pure like step.ts: the shell (src/stageout/stager.ts) runs the transfers it asks for and reports back as events.
+import type { YodaEffect } from './effects.js';
+import type { YodaState } from './state.js';
+
+/** Stage-out bookkeeping of one run (null in YodaState when the job has no stageOut). */
+export interface StageState {
+  /** Transfers at once (stageOut.parallel). */
+  parallel: number;
+  /** Done ranges waiting for a transfer, in order, with their outputs in `outputs`. */
+  queue: number[];
+  outputs: Map<number, string[]>;
+  /** Ranges whose transfer runs now. */
+  running: Set<number>;
+  /** Ranges delivered (all runs), delivered bytes (this run), deliveries that failed on every attempt (this run). */
+  staged: number;
+  bytes: number;
+  failed: number;
+  /** While draining: running transfers are given up (left for the next run) after this time (epoch ms). */
+  drainUntil: number | null;
+}
+
+/** The stage-out state of a run: `unstaged` are done ranges not delivered yet, with their outputs. */
+export function createStageState(parallel: number, staged: number, unstaged: Map<number, string[]>): StageState {
+  return {
+    parallel,
+    queue: [...unstaged.keys()].sort((a, b) => a - b),
+    outputs: new Map(unstaged),
+    running: new Set(),
+    staged,
+    bytes: 0,
+    failed: 0,
+    drainUntil: null,
+  };
+}
+
+/** A range just became done: its outputs wait for delivery. */
+export function queueStage(s: YodaState, i: number, outputs: string[]): void {
+  if (!s.stage) return;
+  s.stage.queue.push(i);
+  s.stage.outputs.set(i, outputs);
+}
+
+/** Starts transfers up to `parallel` at once; none while draining (queued ones are left for the next run). */
+export function pumpStage(s: YodaState, out: YodaEffect[]): void {
+  const g = s.stage;
+  if (!g || (s.phase !== 'running' && s.phase !== 'ending')) return;
+  while (g.running.size < g.parallel && g.queue.length > 0) {
+    const i = g.queue.shift()!;
+    g.running.add(i);
+    out.push({ type: 'stage', i, id: s.plan.range(i).id, outputs: g.outputs.get(i) ?? [] });
+  }
+}
+
+/** Ranges not delivered yet that this run still has to deal with (queued or being transferred). */
+export function stagePending(s: YodaState): number {
+  return s.stage ? s.stage.queue.length + s.stage.running.size : 0;
+}
+
+/** A transfer ended well: one staged record (a report for a range not in transfer is ignored). */
+export function onStaged(
+  s: YodaState,
+  e: { i: number; out: string[]; bytes: number; adler32: string[] | null },
+  now: number,
+  out: YodaEffect[],
+): void {
+  const g = s.stage;
+  if (!g?.running.delete(e.i)) return;
+  g.outputs.delete(e.i);
+  g.staged += 1;
+  g.bytes += e.bytes;
+  const id = s.plan.range(e.i).id;
+  out.push({
+    type: 'journal',
+    records: [{ t: 'staged', i: e.i, id, at: now, out: e.out, bytes: e.bytes, adler32: e.adler32 }],
+  });
+}
+
+/** A transfer failed on every attempt: recorded (ERR_STAGE_OUT), said naming the file; the run will end with exit 3. */
+export function onStageFailed(
+  s: YodaState,
+  e: { i: number; file: string; msg: string },
+  now: number,
+  out: YodaEffect[],
+): void {
+  const g = s.stage;
+  if (!g?.running.delete(e.i)) return;
+  g.outputs.delete(e.i);
+  g.failed += 1;
+  const id = s.plan.range(e.i).id;
+  out.push({
+    type: 'journal',
+    records: [{ t: 'stagefail', i: e.i, id, at: now, code: 'ERR_STAGE_OUT', file: e.file, msg: e.msg }],
+  });
+  out.push({
+    type: 'log',
+    level: 'error',
+    msg: `stage-out of range ${id} failed on every attempt: ${e.file}: ${e.msg}`,
+  });
+}
+
+/** A drain: running transfers get `graceSeconds`, queued ones wait for the next run. */
+export function drainStage(s: YodaState, graceSeconds: number, now: number): void {
+  if (!s.stage) return;
+  const until = now + graceSeconds * 1000;
+  s.stage.drainUntil = Math.min(s.stage.drainUntil ?? until, until);
+}
+
+/** While draining, past the grace time: running transfers are given up (the shell stops them; the next run redoes them). */
+export function giveUpStage(s: YodaState, now: number, out: YodaEffect[]): void {
+  const g = s.stage;
+  if (!g || s.phase !== 'draining' || g.drainUntil === null || now < g.drainUntil || g.running.size === 0) return;
+  out.push({
+    type: 'log',
+    level: 'warn',
+    msg: `${g.running.size} transfer(s) did not finish within the grace time: stopped, left for the next run with ${g.queue.length} queued`,
+  });
+  out.push({ type: 'stopStage', r: [...g.running] });
+  for (const i of g.running) g.queue.push(i);
+  g.running.clear();
+}
