@@ -118,8 +118,9 @@ export function sparePerSlot(s: DroidState): number {
 }
 
 /** Records the outcome of a range a worker held. */
-export function pushResult(s: DroidState, result: RangeResult, now: number): void {
+export function pushResult(s: DroidState, result: RangeResult, attempt: number, now: number): void {
   s.results.push(result);
+  s.resultAttempts.set(result.i, attempt);
   s.firstPendingAt ??= now;
 }
 
@@ -142,7 +143,13 @@ export function clearHolding(
     const start = Math.max(since, slot.progressAt);
     if (release || (!inHand && (s.phase === 'draining' || s.phase === 'stopped'))) s.released.push(range.i);
     else if (!inHand) notStarted.push(range);
-    else pushResult(s, { i: range.i, id: range.id, ok: false, code, message, start, end: now, slot: slot.slot }, now);
+    else
+      pushResult(
+        s,
+        { i: range.i, id: range.id, ok: false, code, message, start, end: now, slot: slot.slot },
+        range.attempt,
+        now,
+      );
     inHand = false;
   }
   s.queue.unshift(...notStarted);

@@ -66,6 +66,8 @@ export interface DroidState {
   queue: RangeSpec[];
   requestOpen: boolean;
   results: RangeResult[];
+  /** The attempt of each range in `results` (by range index): a Droid joining a new Yoda claims those ranges too. */
+  resultAttempts: Map<number, number>;
   released: number[];
   firstPendingAt: number | null;
   lastSentToYoda: number;
@@ -117,6 +119,7 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     queue: [],
     requestOpen: false,
     results: [],
+    resultAttempts: new Map(),
     released: [],
     firstPendingAt: null,
     lastSentToYoda: now,

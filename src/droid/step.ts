@@ -1,6 +1,6 @@
 // A Droid's transitions: droidStep(state, event, now) mutates the state and returns effects; no I/O.
 import { EXIT } from '../util/errors.js';
-import { PROTOCOL_VERSION, type DroidMessage, type RangeSpec, type YodaMessage } from '../protocol/messages.js';
+import { PROTOCOL_VERSION, type DroidMessage, type YodaMessage } from '../protocol/messages.js';
 import type { DroidEffect, DroidEvent } from './effects.js';
 import type { WorkerReport } from '../protocol/worker.js';
 import { ERR, isFatalCode } from '../protocol/error-codes.js';
@@ -92,8 +92,11 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
 }
 
 // Every range this Droid holds: in its workers and in its queue.
-function heldRanges(s: DroidState): RangeSpec[] {
-  return [...s.slots.flatMap((x) => [...x.holding.values()].map((h) => h.range)), ...s.queue];
+// The ranges a Droid claims when it joins a new Yoda: those its workers hold, those queued, and those whose results
+// wait to be reported (else the new Yoda, holding them back for this Droid, would take those results as stale).
+function heldRanges(s: DroidState): { i: number; attempt: number }[] {
+  const unreported = [...s.resultAttempts].map(([i, attempt]) => ({ i, attempt }));
+  return [...s.slots.flatMap((x) => [...x.holding.values()].map((h) => h.range)), ...s.queue, ...unreported];
 }
 
 function send(s: DroidState, msg: DroidMessage, now: number, out: DroidEffect[]): void {
@@ -204,9 +207,14 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
   noteRangeEnded(s, start, now);
   const base = { i: held.range.i, id: r.id, start, end: now, slot: slot.slot };
   if (r.type === 'done')
-    pushResult(s, { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - start) / 1000 }, now);
+    pushResult(
+      s,
+      { ...base, ok: true, outputs: r.outputs, cpu: r.cpu, wall: r.wall ?? (now - start) / 1000 },
+      held.range.attempt,
+      now,
+    );
   else {
-    pushResult(s, { ...base, ok: false, code: r.code, message: r.message }, now);
+    pushResult(s, { ...base, ok: false, code: r.code, message: r.message }, held.range.attempt, now);
     if (isFatalCode(r.code)) {
       out.push({
         type: 'log',
@@ -321,6 +329,7 @@ function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): vo
   }
   send(s, { type: 'report', results: s.results, released: s.released, want }, now, out);
   s.results = [];
+  s.resultAttempts.clear();
   s.released = [];
   s.firstPendingAt = null;
 }

@@ -75,6 +75,17 @@ describe('Droid across a hand-over', () => {
     for (const t of workerEffects) expect(ofType(out, t)).toEqual([]);
   });
 
+  it('also claims the ranges it finished while Yoda was moving, whose results the new Yoda has not seen yet', () => {
+    const d = busyDroid();
+    d.on(moving, 10);
+    d.on({ type: 'worker', slot: 1, report: done('f:1') }, 10); // range 1 (attempt 2) done, its result kept
+    const out = d.on({ type: 'connected' }, 500);
+    // Without range 1 in held, a new Yoda holding it back for this Droid would take its result as another's.
+    expect(toYoda(out)).toEqual([
+      expect.objectContaining({ type: 'hello', held: [0, 2, 3, 1], attempts: [1, 1, 1, 2] }),
+    ]);
+  });
+
   it('sends the results of held ranges to the new Yoda only once it is welcomed, and starts no worker again', () => {
     const d = busyDroid();
     d.on(moving, 10);
