@@ -1,6 +1,6 @@
 // The job file's schema: what a user may write, with defaults, checked at load.
 import { z } from 'zod';
-import { parseDestination } from '../stageout/destination.js';
+import { parseDestination } from './destination.js';
 
 const argv = z.union([z.string().min(1), z.array(z.string()).min(1)]);
 

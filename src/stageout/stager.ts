@@ -2,9 +2,13 @@
 // retries each file with exponential backoff, and reports every range's outcome back as a Yoda event.
 import type { Logger } from 'pino';
 import type { StageOutSpec } from '../job/schema.js';
-import type { YodaEvent } from '../yoda/effects.js';
-import { destinationName, parseDestination, type Destination } from './destination.js';
+import { destinationName, parseDestination, type Destination } from '../job/destination.js';
 import { deliverFile } from './transfer.js';
+
+/** How one range's delivery ended (the Yoda shell dispatches it to the state machine as an event of the same shape). */
+export type Delivery =
+  | { type: 'staged'; i: number; out: string[]; bytes: number; adler32: string[] | null }
+  | { type: 'stageFailed'; i: number; file: string; msg: string };
 
 /** The first wait between two attempts (doubled each time, at most MAX_BACKOFF_MS); YODA_STAGE_BACKOFF_MS sets it (tests). */
 export function backoffMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -38,7 +42,7 @@ export class Stager {
     private readonly outputDir: string,
     private readonly log: Logger,
     /** Receives the staged and stageFailed events. */
-    private readonly report: (e: YodaEvent) => void,
+    private readonly report: (e: Delivery) => void,
     private readonly backoff = backoffMs(),
   ) {
     const d = parseDestination(spec.destination);
@@ -66,7 +70,7 @@ export class Stager {
     }
   }
 
-  private async deliverRange(i: number, id: string, outputs: string[], signal: AbortSignal): Promise<YodaEvent | null> {
+  private async deliverRange(i: number, id: string, outputs: string[], signal: AbortSignal): Promise<Delivery | null> {
     const out: string[] = [];
     const sums: string[] = [];
     let bytes = 0;

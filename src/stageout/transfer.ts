@@ -5,7 +5,7 @@ import { copyFile, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { adler32Hex, adler32Update } from './adler32.js';
-import type { Destination } from './destination.js';
+import type { Destination } from '../job/destination.js';
 
 /** What a delivery came to: where the file is now, its size, and its Adler-32 (null when not checked). */
 export interface Delivered {

@@ -3,37 +3,6 @@
 import type { YodaEffect } from './effects.js';
 import type { YodaState } from './state.js';
 
-/** Stage-out bookkeeping of one run (null in YodaState when the job has no stageOut). */
-export interface StageState {
-  /** Transfers at once (stageOut.parallel). */
-  parallel: number;
-  /** Done ranges waiting for a transfer, in order, with their outputs in `outputs`. */
-  queue: number[];
-  outputs: Map<number, string[]>;
-  /** Ranges whose transfer runs now. */
-  running: Set<number>;
-  /** Ranges delivered (all runs), delivered bytes (this run), deliveries that failed on every attempt (this run). */
-  staged: number;
-  bytes: number;
-  failed: number;
-  /** While draining: running transfers are given up (left for the next run) after this time (epoch ms). */
-  drainUntil: number | null;
-}
-
-/** The stage-out state of a run: `unstaged` are done ranges not delivered yet, with their outputs. */
-export function createStageState(parallel: number, staged: number, unstaged: Map<number, string[]>): StageState {
-  return {
-    parallel,
-    queue: [...unstaged.keys()].sort((a, b) => a - b),
-    outputs: new Map(unstaged),
-    running: new Set(),
-    staged,
-    bytes: 0,
-    failed: 0,
-    drainUntil: null,
-  };
-}
-
 /** A range just became done: its outputs wait for delivery. */
 export function queueStage(s: YodaState, i: number, outputs: string[]): void {
   if (!s.stage) return;

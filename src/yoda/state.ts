@@ -2,7 +2,6 @@
 import type { RangePlan } from '../job/plan.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
 import { IndexQueue } from './index-queue.js';
-import { createStageState, type StageState } from './stage.js';
 
 /** Policy knobs for one run of Yoda. */
 export interface YodaConfig {
@@ -167,5 +166,36 @@ export function createYodaState(
     heldBack,
     heldBackUntil: now + config.holdBackSeconds * 1000,
     stage: config.stageOut ? createStageState(config.stageOut.parallel, past.stagedCount, unstaged) : null,
+  };
+}
+
+/** Stage-out bookkeeping of one run (null in YodaState when the job has no stageOut). */
+export interface StageState {
+  /** Transfers at once (stageOut.parallel). */
+  parallel: number;
+  /** Done ranges waiting for a transfer, in order, with their outputs in `outputs`. */
+  queue: number[];
+  outputs: Map<number, string[]>;
+  /** Ranges whose transfer runs now. */
+  running: Set<number>;
+  /** Ranges delivered (all runs), delivered bytes (this run), deliveries that failed on every attempt (this run). */
+  staged: number;
+  bytes: number;
+  failed: number;
+  /** While draining: running transfers are given up (left for the next run) after this time (epoch ms). */
+  drainUntil: number | null;
+}
+
+/** The stage-out state of a run: `unstaged` are done ranges not delivered yet, with their outputs. */
+export function createStageState(parallel: number, staged: number, unstaged: Map<number, string[]>): StageState {
+  return {
+    parallel,
+    queue: [...unstaged.keys()].sort((a, b) => a - b),
+    outputs: new Map(unstaged),
+    running: new Set(),
+    staged,
+    bytes: 0,
+    failed: 0,
+    drainUntil: null,
   };
 }

@@ -4,7 +4,7 @@ import { validateJobFile } from '../../../src/job/validate.js';
 import type { JournalRecord } from '../../../src/journal/records.js';
 import { replay, unstagedDone } from '../../../src/journal/replay.js';
 import { adler32, adler32Hex, adler32Update } from '../../../src/stageout/adler32.js';
-import { destinationName, parseDestination } from '../../../src/stageout/destination.js';
+import { destinationName, parseDestination } from '../../../src/job/destination.js';
 
 // The definition, one modulo per byte: slow and obviously right.
 function naiveAdler32(buf: Uint8Array): number {
