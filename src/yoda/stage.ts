@@ -1,7 +1,7 @@
 // Stage-out in Yoda's state machine: which done ranges wait for delivery, which are being delivered, what came of it.
 // Pure like step.ts: the shell (src/stageout/stager.ts) runs the transfers it asks for and reports back as events.
 import type { YodaEffect } from './effects.js';
-import type { YodaState } from './state.js';
+import type { StageState, YodaState } from './state.js';
 
 /** A range just became done: its outputs wait for delivery. */
 export function queueStage(s: YodaState, i: number, outputs: string[]): void {
@@ -26,6 +26,14 @@ export function stagePending(s: YodaState): number {
   return s.stage ? s.stage.queue.length + s.stage.running.size : 0;
 }
 
+// The transfer of range i ended: its bookkeeping, or null when no transfer of it runs (a late or repeated report).
+function endTransfer(s: YodaState, i: number): StageState | null {
+  const g = s.stage;
+  if (!g?.running.delete(i)) return null;
+  g.outputs.delete(i);
+  return g;
+}
+
 /** A transfer ended well: one staged record (a report for a range not in transfer is ignored). */
 export function onStaged(
   s: YodaState,
@@ -33,9 +41,8 @@ export function onStaged(
   now: number,
   out: YodaEffect[],
 ): void {
-  const g = s.stage;
-  if (!g?.running.delete(e.i)) return;
-  g.outputs.delete(e.i);
+  const g = endTransfer(s, e.i);
+  if (!g) return;
   g.staged += 1;
   g.bytes += e.bytes;
   const id = s.plan.range(e.i).id;
@@ -52,9 +59,8 @@ export function onStageFailed(
   now: number,
   out: YodaEffect[],
 ): void {
-  const g = s.stage;
-  if (!g?.running.delete(e.i)) return;
-  g.outputs.delete(e.i);
+  const g = endTransfer(s, e.i);
+  if (!g) return;
   g.failed += 1;
   const id = s.plan.range(e.i).id;
   out.push({

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { doneRecords, journalRecords } from './jobs.js';
+import { doneRecords, flakyJob, journalRecords } from './jobs.js';
 
 /** The staged records of a work directory's journal. */
 export function stagedRecords(workdir: string) {
@@ -20,4 +20,9 @@ export function checkDelivered(workdir: string, outputDir: string, destDir: stri
       expect(readFileSync(join(destDir, name)).equals(readFileSync(out)), name).toBe(true);
     }
   expect(readdirSync(destDir).filter((f) => f.endsWith('.yoda-part'))).toEqual([]);
+}
+
+/** A flakyJob of `files` input files of `events` events, 5 per range, whose outputs are delivered per `stageOut`. */
+export function stagedJob(dir: string, files: number, stageOut: Record<string, unknown>, events = 20): string {
+  return flakyJob(dir, { files, events, per: 5, extra: { stageOut } });
 }

@@ -3,9 +3,9 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { doneRecords, flakyJob } from './jobs.js';
+import { doneRecords } from './jobs.js';
 import { CLI, jobDirs, killAll, killGroup, start, waitFor, workerGroups, yoda } from './proc.js';
-import { checkDelivered, stagedRecords } from './staged.js';
+import { checkDelivered, stagedJob, stagedRecords } from './staged.js';
 import { xrootdServer } from './xrootd.js';
 
 afterEach(killAll);
@@ -43,12 +43,7 @@ describe('stage-out under faults', () => {
     const server = await xrootdServer();
     await server.start();
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, {
-      files: 2,
-      events: 20,
-      per: 5,
-      extra: { stageOut: { destination: server.url('/dest/') } },
-    });
+    const job = stagedJob(dir, 2, { destination: server.url('/dest/') });
     const x = gatedXrdcp(dir, 3);
     const env = { PATH: `${x.bin}:${process.env.PATH}` };
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log'), env });
@@ -80,12 +75,7 @@ describe('stage-out under faults', () => {
     const server = await xrootdServer();
     await server.start();
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, {
-      files: 1,
-      events: 20,
-      per: 5,
-      extra: { stageOut: { destination: server.url('/d/') } },
-    });
+    const job = stagedJob(dir, 1, { destination: server.url('/d/') });
     const x = gatedXrdcp(dir, 0);
     const env = { PATH: `${x.bin}:${process.env.PATH}` };
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log'), env });
@@ -112,7 +102,7 @@ describe('stage-out under faults', () => {
     const server = await xrootdServer();
     const { dir, workdir } = jobDirs();
     const stageOut = { destination: server.url('/later/'), attempts: 30 };
-    const job = flakyJob(dir, { files: 1, events: 20, per: 5, extra: { stageOut } });
+    const job = stagedJob(dir, 1, stageOut);
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], {
       log: join(dir, 'run.log'),
       env: { YODA_STAGE_BACKOFF_MS: '200' },

@@ -2,9 +2,8 @@
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flakyJob } from './jobs.js';
 import { jobDirs, killAll, yoda } from './proc.js';
-import { checkDelivered, stagedRecords } from './staged.js';
+import { checkDelivered, stagedJob, stagedRecords } from './staged.js';
 import { xrootdServer } from './xrootd.js';
 
 afterEach(killAll);
@@ -14,12 +13,7 @@ describe('stage-out', () => {
     const server = await xrootdServer();
     await server.start();
     const { dir, workdir } = jobDirs();
-    const job = flakyJob(dir, {
-      files: 2,
-      events: 20,
-      per: 5,
-      extra: { stageOut: { destination: server.url('/dest/') } },
-    });
+    const job = stagedJob(dir, 2, { destination: server.url('/dest/') });
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/stage-out to root:\/\/localhost:\d+\/\/dest\/: 8 range\(s\) delivered/);
@@ -39,7 +33,7 @@ describe('stage-out', () => {
   it('delivers to a local directory too', async () => {
     const { dir, workdir } = jobDirs();
     const dest = join(dir, 'delivered');
-    const job = flakyJob(dir, { files: 1, events: 20, per: 5, extra: { stageOut: { destination: dest } } });
+    const job = stagedJob(dir, 1, { destination: dest });
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run.log') });
     expect(r.code, r.output).toBe(0);
     checkDelivered(workdir, join(workdir, 'outputs'), dest);
@@ -52,7 +46,7 @@ describe('stage-out', () => {
     await server.start();
     const { dir, workdir } = jobDirs();
     const stageOut = { destination: server.url('/locked/'), attempts: 2 };
-    const job = flakyJob(dir, { files: 1, events: 10, per: 5, extra: { stageOut } });
+    const job = stagedJob(dir, 1, stageOut, 10);
     const r = await yoda(['run', job, '--workdir', workdir], {
       log: join(dir, 'run.log'),
       env: { YODA_STAGE_BACKOFF_MS: '100' },
