@@ -43,6 +43,8 @@ export interface JournalState {
    * them: that Droid may still be running them, so the new Yoda holds them back until it is known to be gone.
    */
   inFlightAtRun: Map<number, string>;
+  /** The launch (allocation) of every Droid that joined, from its join record (null when its launcher gave none). */
+  droidLaunch: Map<string, string | null>;
   /** Stage-out: 1 for each done range whose outputs were delivered (a staged record honoured). */
   staged: Uint8Array;
   stagedCount: number;
@@ -71,6 +73,7 @@ export function emptyJournalState(ranges: number): JournalState {
     fenced: 0,
     assignedTo: new Array(ranges),
     inFlightAtRun: new Map(),
+    droidLaunch: new Map(),
     staged: new Uint8Array(ranges),
     stagedCount: 0,
     stagedBytes: 0,
@@ -195,6 +198,8 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
       s.lastEnd = r;
       return;
     case 'join':
+      s.droidLaunch.set(r.droid, r.launch);
+      return;
     case 'leave':
       return;
   }

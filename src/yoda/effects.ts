@@ -9,8 +9,8 @@ export type YodaEvent =
   | { type: 'message'; from: string; msg: DroidMessage }
   | { type: 'tick' }
   | { type: 'drain'; reason: string; graceSeconds: number }
-  /** Droids that held ranges in flight at a take-over are known to be gone (their process on this node ended). */
-  | { type: 'holdersGone'; droids: string[] }
+  /** Droids that held ranges in flight at a take-over are known to be gone, and why (see yoda/holders.ts). */
+  | { type: 'holdersGone'; droids: string[]; why: string }
   | { type: 'journalFailed'; error: string }
   /** Stage-out: a range's outputs were delivered and verified at the destination. */
   | { type: 'staged'; i: number; out: string[]; bytes: number; adler32: string[] | null }

@@ -7,7 +7,7 @@ import { Outbox } from '../util/outbox.js';
 import type { YodaEffect, YodaEvent } from './effects.js';
 import type { Outcome, YodaState } from './state.js';
 import { forgivePause, step } from './step.js';
-import { holderGoneOn } from './holders.js';
+import { HolderWatch } from './holders.js';
 
 /** Yoda's timer period, and how late a timer must fire to count as a pause of the whole process. */
 const TICK_MS = 250;
@@ -61,6 +61,8 @@ export class YodaServer {
   private deposed = false;
   /** Runs the stage-out transfers the state machine asks for (null when the job has no stageOut). */
   private readonly stager: Stager | null;
+  /** Judges whether the Droids ranges are held back for (after a take-over) are gone. */
+  private readonly holders: HolderWatch;
 
   private constructor(
     private readonly socket: Router,
@@ -74,6 +76,7 @@ export class YodaServer {
     stage: { spec: StageOutSpec; outputDir: string } | null,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.holders = new HolderWatch(state.config.node, state.config.launch);
     this.stager = stage ? new Stager(stage.spec, stage.outputDir, log, (e) => this.dispatch(e)) : null;
     this.outbox = new Outbox(
       ([to, frame]) => socket.send([to, frame]),
@@ -219,8 +222,10 @@ export class YodaServer {
     this.lastTimerAt = now;
     if (late > PAUSE_MS) this.run(forgivePause(this.state, late, now));
     if (this.state.heldBack.size > 0) {
-      const gone = [...new Set(this.state.heldBack.values())].filter(holderGoneOn(this.state.config.node));
-      if (gone.length > 0) this.dispatch({ type: 'holdersGone', droids: gone });
+      const held = new Map(
+        [...new Set(this.state.heldBack.values())].map((d) => [d, this.state.holderLaunch.get(d) ?? null]),
+      );
+      this.holders.check(held, now, (droids, why) => this.dispatch({ type: 'holdersGone', droids, why }));
     }
     this.dispatch({ type: 'tick' });
   }

@@ -96,6 +96,8 @@ export interface YodaState {
    */
   heldBack: Map<number, string>;
   heldBackUntil: number;
+  /** The launch (allocation) of each Droid ranges are held back for, from its join record (null when unknown). */
+  holderLaunch: Map<string, string | null>;
   /** Stage-out of done ranges' outputs; null when the job has none. */
   stage: StageState | null;
 }
@@ -165,6 +167,7 @@ export function createYodaState(
     durations: { count: 0, sumMs: 0 },
     heldBack,
     heldBackUntil: now + config.holdBackSeconds * 1000,
+    holderLaunch: new Map([...new Set(heldBack.values())].map((d) => [d, past.droidLaunch.get(d) ?? null])),
     stage: config.stageOut ? createStageState(config.stageOut.parallel, past.stagedCount, unstaged) : null,
   };
 }

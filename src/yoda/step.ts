@@ -23,7 +23,7 @@ export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
       startDrain(s, e.reason, e.graceSeconds, now, out);
       break;
     case 'holdersGone':
-      releaseHeldBack(s, (droid) => e.droids.includes(droid), 'their Droid is gone', now, out);
+      releaseHeldBack(s, (droid) => e.droids.includes(droid), e.why, now, out);
       break;
     case 'journalFailed':
       s.stopReason = e.error;

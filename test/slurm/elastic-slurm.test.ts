@@ -51,6 +51,7 @@ const joins = (workdir: string): { node: string; slots: number }[] => {
 const runRecords = (workdir: string) =>
   journalRecords(workdir).filter((r) => r.t === 'run') as unknown as {
     run: number;
+    pid: number;
     launch?: string | null;
     takeover?: boolean;
   }[];
@@ -246,6 +247,48 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
     expect(noRangeTwice(u.workdir)).toEqual({ ranges: RANGES, distinct: RANGES });
     expect(checkFlakyOutputs(u.workdir, FILES, EVENTS)).toEqual([]);
   }, 900_000); // two rounds of three jobs, each wait bounded above
+
+  it('a Yoda killed outright (SIGKILL, no drain): the ranges its allocation held wait until squeue says it ended, not the hold-back time', async () => {
+    const t = setup(2);
+    const env = { YODA_LEASE_TIMEOUT: '5' };
+    const extra = ['-t', '10']; // no drain signal (USR1 180 s before the end) while the test runs
+    const ids = [
+      await sbatch('yoda-backfill.sbatch', 1, t, { env, extra }),
+      await sbatch('yoda-backfill.sbatch', 1, t, { env, extra }),
+    ];
+    await waitFor(
+      '2 ranges done with two allocations in',
+      () =>
+        doneCount(t.workdir) === 2 &&
+        (statusOrNull(t.workdir)?.allocations.filter((a) => a.leftAt === null).length ?? 0) === 2,
+      120_000,
+    );
+    const holder = runRecords(t.workdir)[0].launch;
+    const yodaJob = Number(/^slurm:(\d+)\./.exec(holder ?? '')?.[1]);
+    expect(ids).toContain(yodaJob);
+    // Yoda's process (its Droid too) dies at once, as on an OOM kill; its workers follow (parent-death signal). It
+    // reports nothing: the ranges it held stay in flight, and the batch script then ends that allocation. (scancel
+    // cannot do this: its SIGKILL is a cancel, which sends SIGTERM first, and Yoda drains cleanly.)
+    process.kill(runRecords(t.workdir)[0].pid, 'SIGKILL');
+    await waitFor(
+      'another allocation to take Yoda over',
+      () => runRecords(t.workdir).some((r) => r.takeover === true),
+      120_000,
+    );
+    const why = `their allocation ${holder} has ended`;
+    const released = await waitFor(
+      "the killed allocation's ranges released on squeue's word",
+      () => journalRecords(t.workdir).find((r) => r.t === 'release' && r.why.includes(why)),
+      120_000,
+    );
+    expect(released.t === 'release' && released.r.length).toBeGreaterThan(0);
+    t.gate.open();
+    const other = ids.find((x) => x !== yodaJob) ?? 0;
+    expect(await cluster.waitJob(other, 180_000), out(t, other)).toEqual({ state: 'COMPLETED', exitCode: '0:0' });
+    expect(status(t.workdir).state).toBe('complete');
+    expect(noRangeTwice(t.workdir)).toEqual({ ranges: RANGES, distinct: RANGES });
+    expect(checkFlakyOutputs(t.workdir, FILES, EVENTS)).toEqual([]);
+  }, 600_000);
 
   it('a 1-node job runs, two more submitted later join it: yoda status shows three nodes working; one that leaves early exits 4', async () => {
     const t = setup();

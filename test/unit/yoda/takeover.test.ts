@@ -65,7 +65,7 @@ describe('a Yoda that took a job over', () => {
     y.hello('b');
     y.report('b', [], 6); // b parks a request for more once the free ranges are out
     y.report('b', [], 6);
-    y.step({ type: 'holdersGone', droids: [FAR] });
+    y.step({ type: 'holdersGone', droids: [FAR], why: 'their Droid is gone' });
     expect(y.take('b').flatMap((m) => (m.type === 'ranges' ? m.ranges.map((r) => r.i) : []))).toEqual([0, 1]);
     expect(journaled(y.effects).filter((r) => r.t === 'release')).toEqual([expect.objectContaining({ r: [0, 1] })]);
 
