@@ -13,8 +13,22 @@ const ROOT = resolve(BENCH_DIR, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const PAYLOADS = join(ROOT, 'bench', 'payloads');
 
-/** Who ran the tasks: Yoda in command or daemon mode, or a baseline. */
-export type EdgeMode = 'command' | 'daemon' | 'xargs' | 'mpi4py';
+/**
+ * Who ran the tasks: Yoda in command or daemon mode, a baseline, or a floor: `python-loop` (one plain Python loop per
+ * slot over its share of the tasks) and `sh-loop` (one shell loop per slot running the task script): the payload
+ * alone, with no coordination, the ceiling daemon mode (and mpi4py) and command mode (and xargs) sit under.
+ */
+export type EdgeMode = 'command' | 'daemon' | 'xargs' | 'mpi4py' | 'python-loop' | 'sh-loop';
+
+/** The floor each runner is compared with (`vsFloor`). */
+const FLOOR_OF: Record<EdgeMode, EdgeMode> = {
+  command: 'sh-loop',
+  xargs: 'sh-loop',
+  'sh-loop': 'sh-loop',
+  daemon: 'python-loop',
+  mpi4py: 'python-loop',
+  'python-loop': 'python-loop',
+};
 
 /** One runner on one workload. Rates and utilization are over the run's span (first task start to last output). */
 export interface EdgeRow {
@@ -32,6 +46,8 @@ export interface EdgeRow {
   /** rangesPerSecond / the xargs (mpi4py) row's on the same workload; null when that baseline did not run. */
   vsXargs: number | null;
   vsMpi4py: number | null;
+  /** rangesPerSecond / its floor's (FLOOR_OF) on the same workload: how close to the payload alone. */
+  vsFloor: number | null;
   /** Yoda-process CPU over the span / ranges, split by its CPU profile; null for the baselines. */
   droidCpuMicrosPerRange: number | null;
   yodaCpuMicrosPerRange: number | null;
@@ -40,6 +56,8 @@ export interface EdgeRow {
 /** How the baselines and Yoda are started on this machine. */
 interface Runners {
   slots: number;
+  /** The Python of the floor and of mpi4py (python3 when mpi4py is missing). */
+  python: string;
   mpiPython: string | null;
 }
 
@@ -121,6 +139,17 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
       payload = 'shell script';
       const script = `seq 0 ${w.ranges - 1} | xargs -P ${r.slots} -I{} /bin/sh ${join(PAYLOADS, 'edge_task.sh')} {} ${out}/{}.done`;
       ran = await run('/bin/sh', ['-c', script], { EDGE_SLEEP: sleep }, timeoutMs);
+    } else if (mode === 'sh-loop') {
+      payload = 'shell script';
+      const task = join(PAYLOADS, 'edge_task.sh');
+      const loop = (k: number) =>
+        `(i=${k}; while [ $i -lt ${w.ranges} ]; do /bin/sh ${task} $i ${out}/$i.done; i=$((i+${r.slots})); done) &`;
+      const script = `${Array.from({ length: r.slots }, (_, k) => loop(k)).join(' ')} wait`;
+      ran = await run('/bin/sh', ['-c', script], { EDGE_SLEEP: sleep }, timeoutMs);
+    } else if (mode === 'python-loop') {
+      payload = 'python function';
+      const args = [join(PAYLOADS, 'edge_floor.py'), String(r.slots), String(w.ranges)];
+      ran = await run(r.python, args, { EDGE_SLEEP: sleep, EDGE_OUT: out }, timeoutMs);
     } else if (mode === 'mpi4py') {
       payload = 'python function';
       const root = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
@@ -192,6 +221,7 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
       utilization: w.rangeMs > 0 ? num3((w.ranges * w.rangeMs) / (r.slots * spanMs)) : null,
       vsXargs: null,
       vsMpi4py: null,
+      vsFloor: null,
       droidCpuMicrosPerRange: droidCpu,
       yodaCpuMicrosPerRange: yodaCpu,
     };
@@ -202,13 +232,14 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
 
 /** Every edge case of `c`: the baselines on each workload, then Yoda's modes, with ratios to the baselines. */
 export async function measureEdge(c: BenchConfig, say: (line: string) => void): Promise<EdgeRow[]> {
-  const r: Runners = { slots: availableParallelism(), mpiPython: findMpiPython() };
+  const mpiPython = findMpiPython();
+  const r: Runners = { slots: availableParallelism(), python: mpiPython ?? 'python3', mpiPython };
   if (!r.mpiPython)
     say('edge: mpi4py.futures not available (apt-get install python3-mpi4py openmpi-bin): no mpi4py rows');
   const rows: EdgeRow[] = [];
   for (const w of c.edge) {
     const base: EdgeRow[] = [];
-    for (const mode of ['xargs', ...(r.mpiPython ? ['mpi4py'] : [])] as EdgeMode[]) {
+    for (const mode of ['sh-loop', 'xargs', 'python-loop', ...(r.mpiPython ? ['mpi4py'] : [])] as EdgeMode[]) {
       say(`edge: ${mode}, ${w.ranges} tasks of ${w.rangeMs} ms on ${r.slots} slots`);
       base.push(await measure(mode, w, r));
     }
@@ -220,8 +251,10 @@ export async function measureEdge(c: BenchConfig, say: (line: string) => void): 
     for (const row of base) {
       const x = rate('xargs');
       const m = rate('mpi4py');
+      const f = rate(FLOOR_OF[row.mode]);
       rows.push({
         ...row,
+        vsFloor: f ? num3(row.rangesPerSecond / f) : null,
         vsXargs: x ? num3(row.rangesPerSecond / x) : null,
         vsMpi4py: m ? num3(row.rangesPerSecond / m) : null,
       });

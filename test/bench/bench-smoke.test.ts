@@ -62,9 +62,10 @@ describe('bench --quick --json', () => {
       tailSeconds: number,
       processSeconds: number,
     });
-    // --quick edge: 100 no-op and 20 x 10 ms tasks, each by xargs, mpi4py (when installed), Yoda command and daemon mode.
+    // --quick edge: 100 no-op and 20 x 10 ms tasks, each by the two floors, xargs, mpi4py (when installed), Yoda command
+    // and daemon mode; every row compared with its floor.
     const modes = new Set(r.edge.map((e: { mode: string }) => e.mode));
-    for (const m of ['xargs', 'command', 'daemon']) expect(modes).toContain(m);
+    for (const m of ['sh-loop', 'python-loop', 'xargs', 'command', 'daemon']) expect(modes).toContain(m);
     for (const e of r.edge) {
       expect(e).toMatchObject({
         mode: expect.any(String),
@@ -73,6 +74,7 @@ describe('bench --quick --json', () => {
         rangeMs: number,
         rangesPerSecond: number,
         vsXargs: number,
+        vsFloor: number,
       });
       for (const k of ['utilization', 'vsMpi4py', 'droidCpuMicrosPerRange', 'yodaCpuMicrosPerRange'])
         expect(e).toHaveProperty(k);
