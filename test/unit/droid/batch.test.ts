@@ -71,10 +71,16 @@ function simulate(rangeMs: number, total: number, offer?: number, roundTripMs = 
 
 describe('several ranges per worker message', () => {
   it('short ranges go many to a message, about MESSAGE_TARGET_MS worth, and the slots are not starved', () => {
-    const r = simulate(0.5, 4_000, 256);
-    const target = MESSAGE_TARGET_MS / 0.5;
+    const r = simulate(2, 4_000, 256);
+    const target = MESSAGE_TARGET_MS / 2;
     expect(Math.max(...r.sizes)).toBe(target);
     expect(r.sizes.filter((n) => n === target).length).toBeGreaterThan(r.sizes.length / 2);
+    expect(r.results.filter((x) => x.ok)).toHaveLength(4_000);
+    expect(r.idleMs / (2 * r.spanMs)).toBeLessThan(0.05);
+  });
+
+  it('very short ranges (0.5 ms, messages of up to 200): the slots are still not starved', () => {
+    const r = simulate(0.5, 4_000, 256);
     expect(r.results.filter((x) => x.ok)).toHaveLength(4_000);
     expect(r.idleMs / (2 * r.spanMs)).toBeLessThan(0.05);
   });
