@@ -3,7 +3,7 @@ import { allocationEnded } from '../batch/allocation-ended.js';
 import { droidKeyPlace } from '../protocol/droid-key.js';
 import { pidAlive } from '../util/pid-alive.js';
 
-/** Seconds between two questions to the batch system about the same held-back Droids. */
+/** Milliseconds between two questions to the batch system about the held-back Droids. */
 const ASK_EVERY_MS = 3000;
 
 /**

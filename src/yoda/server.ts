@@ -225,7 +225,10 @@ export class YodaServer {
       const held = new Map(
         [...new Set(this.state.heldBack.values())].map((d) => [d, this.state.holderLaunch.get(d) ?? null]),
       );
-      this.holders.check(held, now, (droids, why) => this.dispatch({ type: 'holdersGone', droids, why }));
+      // The batch system answers later: by then this Yoda may have finished, and writes nothing more.
+      this.holders.check(held, now, (droids, why) => {
+        if (this.state.phase !== 'finished' && !this.deposed) this.dispatch({ type: 'holdersGone', droids, why });
+      });
     }
     this.dispatch({ type: 'tick' });
   }
