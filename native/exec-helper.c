@@ -15,9 +15,9 @@
 // Exit codes of its own: 125 the Droid is already gone, 126 bad arguments or CPU list, 127 cannot exec.
 //
 // Serve mode (-s): one long-lived helper per command-mode slot, tied to the Droid and pinned once, starts the
-// payload of every range so that the Droid (a large Node process, slow to fork) never forks per range. Requests
-// come on stdin, one at a time; replies go to stdout; stderr is the slot log, which the payloads get as stdout
-// and stderr (stdin is /dev/null).
+// payload of every range (by vfork) so that the Droid (a large Node process, slow to fork) never forks per range.
+// Requests come on stdin, one at a time; replies go to stdout; stderr is the slot log, which the payloads get as
+// stdout and stderr (stdin is /dev/null).
 //   request: "R <argc> <envc> <bytes>\n" then <bytes> bytes: argc arguments, then envc "NAME=value" entries set
 //            on top of the helper's own environment, each NUL-terminated.
 //   replies: "P <pid>\n" once the payload is forked and leads its own process group (the Droid may signal it);
@@ -173,18 +173,59 @@ static int next_request(char ***argv_out, char ***env_out, char **mem_out) {
   }
 }
 
-// The payload of one request, in the forked child: never returns.
-static void start_payload(pid_t self, int devnull, char **argv, char **env) {
+// True when two "NAME=value" entries set the same variable.
+static int same_name(const char *a, const char *b) {
+  size_t la = strcspn(a, "="), lb = strcspn(b, "=");
+  return la == lb && memcmp(a, b, la) == 0;
+}
+
+// The environment of a payload: the helper's own with the request's "NAME=value" entries set on top (the last of
+// two with one name wins). Built before vfork, since the child shares the helper's memory; the caller frees it.
+static char **payload_env(char **extra) {
+  size_t n = 0, m = 0;
+  while (environ[n]) n++;
+  while (extra[m]) m++;
+  char **out = malloc((n + m + 1) * sizeof(char *));
+  if (!out) die(126, "out of memory", NULL);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    int replaced = 0;
+    for (size_t j = 0; j < m && !replaced; j++) replaced = same_name(environ[i], extra[j]);
+    if (!replaced) out[k++] = environ[i];
+  }
+  for (size_t j = 0; j < m; j++) {
+    int later = 0;
+    for (size_t j2 = j + 1; j2 < m && !later; j2++) later = same_name(extra[j], extra[j2]);
+    if (!later) out[k++] = extra[j];
+  }
+  out[k] = NULL;
+  return out;
+}
+
+// Reports a failure of the vfork child and ends it: write(2) and _exit only (it shares the helper's memory, so no
+// stdio and no exit handlers).
+static void child_fail(int code, const char *what, int err) {
+  const char *why = strerror(err);
+  const char *parts[] = {"yoda-exec: ", what, ": ", why, "\n"};
+  for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+    if (write(2, parts[k], strlen(parts[k])) < 0) break;
+  _exit(code);
+}
+
+// The payload of one request, in the vfork child (between vfork and exec it only makes system calls on its own
+// state: signal mask and dispositions, process group, parent-death signal, descriptors): never returns.
+static void start_payload(pid_t self, int devnull, char **argv, char **envp) {
   signal(SIGPIPE, SIG_DFL);
   // A drain signal sent since the fork is pending: it is delivered here, with the default action.
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   setpgid(0, 0);
-  tie_to_parent(self);
-  if (dup2(devnull, 0) < 0 || dup2(2, 1) < 0) die(127, "dup2", strerror(errno));
-  for (char **e = env; *e; e++) putenv(*e);
-  exec_payload(argv);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(126, "prctl(PR_SET_PDEATHSIG)", errno);
+  if (getppid() != self) child_fail(125, "the Droid is gone", ESRCH);
+  if (dup2(devnull, 0) < 0 || dup2(2, 1) < 0) child_fail(127, "dup2", errno);
+  execvpe(argv[0], argv, envp);
+  child_fail(127, argv[0], errno);
 }
 
 static int serve(void) {
@@ -210,15 +251,20 @@ static int serve(void) {
   for (;;) {
     char **argv, **env, *mem;
     if (!next_request(&argv, &env, &mem)) return 0;
-    pid_t child = fork();
+    char **envp = payload_env(env);
+    // vfork, not fork: no copy of the page tables and no copy-on-write faults. Starting a short shell script costs
+    // a third less CPU (6.6 -> 4.4 ms per range on a 2-core VM); the helper waits until the child has exec'd.
+    pid_t child = vfork();
     if (child < 0) {
       int n = snprintf(line, sizeof line, "F fork: %s\n", strerror(errno));
-      if (reply(line, (size_t)n) < 0) return 0;
+      free(envp);
       free(argv);
       free(mem);
+      if (reply(line, (size_t)n) < 0) return 0;
       continue;
     }
-    if (child == 0) start_payload(self, devnull, argv, env);
+    if (child == 0) start_payload(self, devnull, argv, envp);
+    free(envp);
     free(argv);
     free(mem);
     // Also here, so that the group exists before the Droid hears the pid (whichever of the two runs first).
