@@ -45,7 +45,11 @@ describe('CURVE authentication', () => {
     for (const p of peers) {
       p.receiveTimeout = 1500;
       p.connect(ep.endpoint);
-      for (const f of forged(String(p.routingId))) p.send(f).catch(() => undefined);
+      // One send at a time (a zeromq socket takes one pending send): each waits until the frame is queued, which
+      // may be never for a peer whose handshake is refused; closing the socket below ends the chain.
+      void forged(String(p.routingId))
+        .reduce((sent, f) => sent.then(() => p.send(f)), Promise.resolve())
+        .catch(() => undefined);
     }
     for (const p of peers) await expect(p.receive().then((f) => unpack(f[0]))).rejects.toThrow();
     for (const p of peers) p.close();
