@@ -56,6 +56,20 @@ const runRecords = (workdir: string) =>
     takeover?: boolean;
   }[];
 const doneCount = (workdir: string) => doneRecords(workdir).length;
+// Waits until `done` ranges are done and `inside` allocations are in the job.
+const waitDoneWithAllocations = (workdir: string, done: number, inside: number) =>
+  waitFor(
+    `${done} ranges done with ${inside} allocations in`,
+    () =>
+      doneCount(workdir) === done &&
+      (statusOrNull(workdir)?.allocations.filter((a) => a.leftAt === null).length ?? 0) === inside,
+    120_000,
+  );
+// The launch of the first Yoda of the job and the Slurm job id it ran in.
+const firstYoda = (workdir: string) => {
+  const holder = runRecords(workdir)[0].launch;
+  return { holder, yodaJob: Number(/^slurm:(\d+)\./.exec(holder ?? '')?.[1]) };
+};
 const noRangeTwice = (workdir: string) => {
   const ids = doneRecords(workdir).map((d) => d.id);
   return { ranges: ids.length, distinct: new Set(ids).size };
@@ -218,15 +232,8 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
       await sbatch('yoda-backfill.sbatch', 1, u, { env }),
       await sbatch('yoda-backfill.sbatch', 1, u, { env }),
     ];
-    await waitFor(
-      '5 ranges done (about 30%) with three allocations in',
-      () =>
-        doneCount(u.workdir) === 5 &&
-        (statusOrNull(u.workdir)?.allocations.filter((a) => a.leftAt === null).length ?? 0) === 3,
-      120_000,
-    );
-    const holder = runRecords(u.workdir)[0].launch;
-    const yodaJob = Number(/^slurm:(\d+)\./.exec(holder ?? '')?.[1]);
+    await waitDoneWithAllocations(u.workdir, 5, 3); // about 30%
+    const { holder, yodaJob } = firstYoda(u.workdir);
     expect(more).toContain(yodaJob);
     const cancel = await cluster.run('scancel', [String(yodaJob)]);
     expect(cancel.exitCode, cancel.stderr).toBe(0);
@@ -256,15 +263,8 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
       await sbatch('yoda-backfill.sbatch', 1, t, { env, extra }),
       await sbatch('yoda-backfill.sbatch', 1, t, { env, extra }),
     ];
-    await waitFor(
-      '2 ranges done with two allocations in',
-      () =>
-        doneCount(t.workdir) === 2 &&
-        (statusOrNull(t.workdir)?.allocations.filter((a) => a.leftAt === null).length ?? 0) === 2,
-      120_000,
-    );
-    const holder = runRecords(t.workdir)[0].launch;
-    const yodaJob = Number(/^slurm:(\d+)\./.exec(holder ?? '')?.[1]);
+    await waitDoneWithAllocations(t.workdir, 2, 2);
+    const { holder, yodaJob } = firstYoda(t.workdir);
     expect(ids).toContain(yodaJob);
     // Yoda's process (its Droid too) dies at once, as on an OOM kill; its workers follow (parent-death signal). It
     // reports nothing: the ranges it held stay in flight, and the batch script then ends that allocation. (scancel
