@@ -1,5 +1,6 @@
 // Whether the Droids that held ranges when a new Yoda took over are known to be gone.
 import { allocationEnded } from '../batch/allocation-ended.js';
+import type { YodaState } from './state.js';
 import { droidKeyPlace } from '../protocol/droid-key.js';
 import { pidAlive } from '../util/pid-alive.js';
 
@@ -15,6 +16,11 @@ export function holderGoneOn(node: string): (droid: string) => boolean {
     const place = droidKeyPlace(droid);
     return place !== null && place.node === node && !pidAlive(place.pid);
   };
+}
+
+/** The Droids ranges are held back for (YodaState.heldBack), each with its launch when known. */
+export function heldDroids(s: Pick<YodaState, 'heldBack' | 'holderLaunch'>): Map<string, string | null> {
+  return new Map([...new Set(s.heldBack.values())].map((d) => [d, s.holderLaunch.get(d) ?? null]));
 }
 
 /** Droids known gone, and why (the text goes to the journal's release record). */

@@ -7,7 +7,7 @@ import { Outbox } from '../util/outbox.js';
 import type { YodaEffect, YodaEvent } from './effects.js';
 import type { Outcome, YodaState } from './state.js';
 import { forgivePause, step } from './step.js';
-import { HolderWatch } from './holders.js';
+import { HolderWatch, heldDroids } from './holders.js';
 
 /** Yoda's timer period, and how late a timer must fire to count as a pause of the whole process. */
 const TICK_MS = 250;
@@ -222,11 +222,8 @@ export class YodaServer {
     this.lastTimerAt = now;
     if (late > PAUSE_MS) this.run(forgivePause(this.state, late, now));
     if (this.state.heldBack.size > 0) {
-      const held = new Map(
-        [...new Set(this.state.heldBack.values())].map((d) => [d, this.state.holderLaunch.get(d) ?? null]),
-      );
       // The batch system answers later: by then this Yoda may have finished, and writes nothing more.
-      this.holders.check(held, now, (droids, why) => {
+      this.holders.check(heldDroids(this.state), now, (droids, why) => {
         if (this.state.phase !== 'finished' && !this.deposed) this.dispatch({ type: 'holdersGone', droids, why });
       });
     }
