@@ -267,7 +267,8 @@ static int serve(void) {
     free(envp);
     free(argv);
     free(mem);
-    // Also here, so that the group exists before the Droid hears the pid (whichever of the two runs first).
+    // The child made its own group before its exec (vfork resumes the helper only after it): a guard, should the
+    // child ever run second.
     setpgid(child, child);
     int n = snprintf(line, sizeof line, "P %d\n", (int)child);
     int gone = reply(line, (size_t)n) < 0;
