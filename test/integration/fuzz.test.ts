@@ -70,6 +70,9 @@ describe('hostile frames', () => {
       routingId: 'fuzzer',
       linger: 30_000,
       sendHighWaterMark: 0,
+      // Unlimited: its I/O thread takes every refusal off the wire even while this test is busy sending, so Yoda's
+      // queue to it never fills (a ROUTER drops what it cannot queue, the last refusal included).
+      receiveHighWaterMark: 0,
       curveServerKey: keys.serverPublic,
       curvePublicKey: keys.clientPublic,
       curveSecretKey: keys.clientSecret,
