@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Check a montecarlo job's outputs against a serial, single-process simulation.
 
-Usage: verify.py [--partial] WORKDIR
+Usage: verify.py [--partial] [--staged DIR] WORKDIR
 
 Reads WORKDIR/job.json (input files and event counts) and WORKDIR/journal.log
 (the done records and their output files). Without --partial, every event of
 every input file must be present exactly once and the combined outputs must be
 byte-identical to the serial simulation. With --partial (after a stop), events
 may be missing, but those present must be correct and not duplicated.
+With --staged DIR (a job with merge per file and stageOut, DIR being the local
+directory the stage-out destination is): every input file's merged file was
+merged and staged exactly once (one merged and one staged record), is in DIR
+with the journaled Adler-32, and is byte-identical to the serial simulation of
+that input file.
 Exit status: 0 when all is well, 1 otherwise (with the differences printed).
 """
 
@@ -81,11 +86,47 @@ def collect_outputs(workdir, done, known, problems):
     return seen
 
 
+# The --staged check: each input file's merged file merged and staged once, in DIR, checksummed, equal to the serial run.
+def check_staged(job, records, files, dest_dir, problems):
+    merged, staged = {}, {}
+    for rec in records:
+        if rec.get("t") == "merged":
+            merged.setdefault(rec["id"], []).append(rec)
+        elif rec.get("t") == "staged" and "g" in rec:
+            staged.setdefault(rec["id"], []).append(rec)
+    destination = job["spec"]["stageOut"]["destination"]
+    for path, n in files:
+        base = os.path.basename(path)
+        m, s = merged.get(base, []), staged.get(base, [])
+        if len(m) != 1 or len(s) != 1:
+            problems.append(f"{base}: merged {len(m)} times and staged {len(s)} times (want once each)")
+            continue
+        url = s[0]["out"][0]
+        if not url.startswith(destination):
+            problems.append(f"{base}: staged to {url}, not under {destination}")
+            continue
+        local = os.path.join(dest_dir, url[len(destination):])
+        try:
+            with open(local, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            problems.append(f"{base}: cannot read the staged file {local}: {e.strerror}")
+            continue
+        if s[0].get("adler32") and s[0]["adler32"][0] != "%08x" % zlib.adler32(data):
+            problems.append(f"{local}: adler32 {zlib.adler32(data):08x}, the journal says {s[0]['adler32'][0]}")
+        events = read_events(path)[1]
+        want = "".join(simulate_event(base, e, events[e]) for e in range(n)).encode()
+        if data != want:
+            problems.append(f"{local}: not byte-identical to the serial simulation of {base}")
+    return sum(len(v) for v in staged.values())
+
+
 # Check the work directory; return the exit status.
 def main():
     parser = argparse.ArgumentParser(description="Verify a montecarlo work directory.")
     parser.add_argument("workdir")
     parser.add_argument("--partial", action="store_true", help="allow missing events (after a stop)")
+    parser.add_argument("--staged", metavar="DIR", help="check the merged files staged out to DIR (see above)")
     args = parser.parse_args()
     try:
         with open(os.path.join(args.workdir, "job.json"), encoding="utf-8") as f:
@@ -143,6 +184,8 @@ def main():
     if not args.partial and not problems and got_text != expected_text:
         problems.append("combined outputs differ from the serial simulation")
 
+    staged = check_staged(job, records, files, args.staged, problems) if args.staged else 0
+
     if problems:
         print(f"FAIL {job.get('name')}: {len(problems)} problem(s)")
         for p in problems:
@@ -155,6 +198,9 @@ def main():
     else:
         print(f"OK {job.get('name')}: {len(done)} done ranges, {len(got)} events of {len(files)} input files "
               f"byte-identical to the serial simulation (sha256 {digest})")
+        if args.staged:
+            print(f"OK staged: {staged} merged files in {args.staged}, one per input file, each merged and staged "
+                  f"once, checksums match, byte-identical to the serial simulation of its input file")
     return 0
 
 

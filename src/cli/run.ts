@@ -25,6 +25,7 @@ import { LiveLine } from '../util/live-line.js';
 import { loadPast, type Amend } from '../yoda/start.js';
 import { planForPayload } from '../node/job-plan.js';
 import { readTopology } from '../node/read-topology.js';
+import { deliveryLeft } from '../job/delivery.js';
 
 const say = (line: string) => process.stderr.write(`yoda: ${line}\n`);
 
@@ -165,12 +166,12 @@ async function runAsRankZero(
   const past = loadPast(description, workdir, log, !joining);
   // Ranges --retry-fatal or --rerun-missing will reopen count as work to do (written only once this run holds the lease).
   const reopened = amend ? requestedRecords(workdir, description, past.state, o).reopened : 0;
-  // With stageOut, done ranges whose outputs are not delivered yet are work too (this run delivers them).
-  const undelivered = description.spec.stageOut ? past.state.counts.done - past.state.stagedCount : 0;
+  // With merge or stageOut, complete groups not merged and outputs not delivered are work too (this run does them).
+  const undelivered = deliveryLeft(description, past.state);
   const left = past.state.counts.ready + past.state.counts.assigned + reopened + undelivered;
   say(
     `${joining ? 'joining the live Yoda of' : resumed ? 'resuming' : 'starting'} job ${description.name} in ${workdir}: ${description.totalRanges} ranges of ${description.eventsPerRange} events, ${left - undelivered} to do` +
-      `${undelivered > 0 ? `, ${undelivered} to deliver (stage-out)` : ''}` +
+      `${undelivered > 0 ? `, ${undelivered} to deliver` : ''}` +
       `${launch.size > 1 ? `, ${launch.size} ranks (${launch.kind})` : ''}${deadline ? `, allocation ends ${new Date(deadline).toISOString()}` : ''}`,
   );
   if (left === 0) {

@@ -10,10 +10,12 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
   const left = r.ready + r.failed + r.assigned;
   const head = `job ${s.job.name}: ${r.done}/${r.total} ranges done (${pct(r.done, r.total)}%), ${s.events.done}/${s.events.total} events`;
   const lines = [head];
+  const m = s.merge;
+  if (m) lines.push(`merge: ${m.merged}/${m.groups} group(s) merged, ${m.pending} pending, ${m.failed} failed`);
   const g = s.stageOut;
   if (g)
     lines.push(
-      `stage-out to ${g.destination}: ${g.staged} range(s) delivered (${g.bytes} bytes), ${g.pending} pending, ${g.failed} failed`,
+      `stage-out to ${g.destination}: ${g.staged} ${g.unit}(s) delivered (${g.bytes} bytes), ${g.pending} pending, ${g.failed} failed`,
     );
   switch (s.state) {
     case 'complete':
@@ -27,7 +29,7 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
         for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
         if (s.fatal.length > 20) lines.push(`  ... and ${s.fatal.length - 20} more (yoda status ${s.job.workdir})`);
       }
-      lines.push(...stageFailureLines(s));
+      lines.push(...deliveryFailureLines(s));
       break;
     case 'interrupted':
       lines.push(
@@ -47,11 +49,15 @@ export function summaryLines(s: JobStatus, reason: string | null): string[] {
   return lines;
 }
 
-// Deliveries that failed on every attempt, naming the file (the next run tries them again).
-function stageFailureLines(s: JobStatus): string[] {
+// Merges and deliveries that failed on every attempt, naming the group or file (the next run tries them again).
+function deliveryFailureLines(s: JobStatus): string[] {
+  const lines: string[] = [];
+  const m = s.merge?.failures ?? [];
+  if (m.length > 0) lines.push(`${m.length} group(s) could not be merged (ERR_MERGE); run again to retry them:`);
+  for (const x of m.slice(0, 20)) lines.push(`  ${x.group}  ${x.message.slice(0, 200)}`);
   const f = s.stageOut?.failures ?? [];
-  if (f.length === 0) return [];
-  const lines = [`${f.length} range(s) could not be delivered (ERR_STAGE_OUT); run again to retry them:`];
+  if (f.length > 0)
+    lines.push(`${f.length} ${s.stageOut?.unit}(s) could not be delivered (ERR_STAGE_OUT); run again to retry them:`);
   for (const x of f.slice(0, 20)) lines.push(`  ${x.range}  ${x.file}  ${x.message.slice(0, 200)}`);
   return lines;
 }
@@ -92,6 +98,12 @@ export function statusTable(s: JobStatus): string {
     ['payload CPU', cpuTotal(s)],
     ['outputs', s.job.outputDir],
   ];
+  const m = s.merge;
+  if (m)
+    rows.push([
+      'merge',
+      `${m.merged}/${m.groups} merged, ${m.pending} pending, ${m.waiting} not complete, ${m.failed} failed`,
+    ]);
   const g = s.stageOut;
   if (g)
     rows.push([
@@ -113,7 +125,7 @@ export function statusTable(s: JobStatus): string {
     lines.push('fatal ranges:');
     for (const f of s.fatal.slice(0, 20)) lines.push(`  ${f.range}  ${f.code}  ${f.message.slice(0, 160)}`);
   }
-  lines.push(...stageFailureLines(s));
+  lines.push(...deliveryFailureLines(s));
   if (s.recentFailures.length > 0) {
     lines.push('recent failures:');
     for (const f of s.recentFailures.slice(-10))

@@ -2,7 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type { JournalRecord, RedoRecord } from '../journal/records.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
-import { currentOutputPath, type JobDescription } from './workdir.js';
+import { currentOutputPath, planOf, type JobDescription } from './workdir.js';
+import { MergeGroups } from './merge-groups.js';
 
 /** Outputs are looked for only up to this many done ranges (each is one stat on a shared file system). */
 export const MAX_OUTPUTS_CHECKED = 200_000;
@@ -55,9 +56,11 @@ export function checkIntegrity(
   const outputsChecked = j.counts.done <= MAX_OUTPUTS_CHECKED;
   const missingOutputs: Integrity['missingOutputs'] = [];
   if (outputsChecked) {
+    const groups = d.spec.merge && j.merged.size > 0 ? new MergeGroups(planOf(d), d.spec.merge.per) : null;
     for (const [i, { id, out }] of doneOutputs(journal.records)) {
-      // A range delivered by stage-out may have its local outputs removed: they are at the destination.
+      // A range delivered by stage-out, or merged, may have its local outputs removed: they live on in what was made of them.
       if (j.state[i] !== RangeState.done || j.staged[i] === 1) continue;
+      if (groups && j.merged.has(groups.groupOf(i))) continue;
       const gone = out.map((o) => currentOutputPath(d, o)).find((o) => !existsSync(o));
       if (gone) missingOutputs.push({ i, range: id, output: gone });
     }

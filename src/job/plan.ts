@@ -56,6 +56,16 @@ export class RangePlan {
     return lo;
   }
 
+  /** The first range of input file `file` (the job's range count for `file` = files.length). */
+  firstRangeOf(file: number): number {
+    return this.starts[file];
+  }
+
+  /** The name input file `file` goes by in range ids (its base name, or its path when base names repeat). */
+  tagOf(file: number): string {
+    return this.tags[file];
+  }
+
   /** Events of range `i`. */
   eventsOf(i: number): number {
     const g = this.range(i);

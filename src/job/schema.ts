@@ -109,6 +109,34 @@ const stageOut = z.strictObject({
   timeoutSeconds: z.number().positive().optional(),
 });
 
+// Merge: the done ranges' outputs of each group (an input file, or N consecutive ranges) merged into one file by a
+// user command, on rank 0, journaled (src/yoda/merge.ts, src/merge/merger.ts).
+const merge = z.strictObject({
+  /** The merge command: {inputs} is a file listing the outputs to merge, one path per line in event order; {output} the file to write. */
+  command: z
+    .array(z.string().min(1))
+    .min(1)
+    .refine((c) => c.some((a) => a.includes('{inputs}')), 'must contain {inputs} (the list of the outputs to merge)')
+    .refine((c) => c.some((a) => a.includes('{output}')), 'must contain {output} (the merged file to write)'),
+  /** file (default): one merge per input file; N: one per N consecutive ranges. */
+  per: z.union([z.literal('file'), z.int().min(1)]).default('file'),
+  /** Name of the merged file, in <output>/merged/: {group} is the input file's name (per: file) or ranges-<first>-<last>. */
+  output: z
+    .string()
+    .min(1)
+    .refine((t) => t.includes('{group}'), 'must contain {group}, or every merge writes the same file')
+    .refine((t) => !t.includes('/'), 'a file name (no /): merged files are written in <output>/merged/')
+    .default('{group}.merged'),
+  /** Merges at once (each a child process of rank 0). */
+  parallel: z.int().min(1).max(64).default(1),
+  /** Tries per group before the merge fails (exit 3). */
+  attempts: z.int().min(1).max(100).default(3),
+  /** Seconds one merge may take; optional: no limit. */
+  timeoutSeconds: z.number().positive().optional(),
+  /** Delete the range outputs once their merge is journaled (default false: they stay). */
+  deleteInputs: z.boolean().default(false),
+});
+
 /** The job file as validated, defaults applied. */
 export const jobFileSchema = z.strictObject({
   name: z
@@ -121,8 +149,12 @@ export const jobFileSchema = z.strictObject({
   output: z.string().min(1).default('outputs'),
   maxAttempts: z.int().min(1).max(100).default(3),
   workdir: z.string().optional(),
+  merge: merge.optional(),
   stageOut: stageOut.optional(),
 });
+
+/** The merge section of a job file, defaults applied. */
+export type MergeSpec = z.infer<typeof merge>;
 
 /** The stageOut section of a job file, defaults applied. */
 export type StageOutSpec = z.infer<typeof stageOut>;

@@ -120,10 +120,41 @@ export interface RetryRecord {
   r: number[];
 }
 
-/** A done range's outputs were delivered to the stage-out destination and verified there. At most one per range is honoured. */
+/** A merge group's ranges were merged into one file (`merge` in the job file). At most one per group is honoured. */
+export interface MergedRecord {
+  t: 'merged';
+  /** The group (see src/job/merge-groups.ts) and its name. */
+  g: number;
+  id: string;
+  at: number;
+  /** The group's first and last range. */
+  r: [number, number];
+  /** How many range outputs went in, and the merged file. */
+  inputs: number;
+  out: string;
+  bytes: number;
+  /** Adler-32 of the merged file (eight hex digits). */
+  adler32: string;
+}
+
+/** A group's merge failed on every attempt (ERR_MERGE): the run ends with exit 3; the next run tries again. */
+export interface MergeFailRecord {
+  t: 'mergefail';
+  g: number;
+  id: string;
+  at: number;
+  code: string;
+  msg: string;
+}
+
+/**
+ * A done range's outputs (`i`), or a merged group's file (`g`, with merge), were delivered to the stage-out destination
+ * and verified there. At most one per range or group is honoured.
+ */
 export interface StagedRecord {
   t: 'staged';
-  i: number;
+  i?: number;
+  g?: number;
   id: string;
   at: number;
   /** The outputs' URLs (or paths) at the destination. */
@@ -133,10 +164,11 @@ export interface StagedRecord {
   adler32: string[] | null;
 }
 
-/** A done range's delivery failed on every attempt (ERR_STAGE_OUT): the run ends with exit 3 naming `file`; the next run tries again. */
+/** A delivery (range `i` or merged group `g`) failed on every attempt (ERR_STAGE_OUT): the run ends with exit 3 naming `file`; the next run tries again. */
 export interface StageFailRecord {
   t: 'stagefail';
-  i: number;
+  i?: number;
+  g?: number;
   id: string;
   at: number;
   code: string;
@@ -165,6 +197,8 @@ export type JournalRecord = (
   | ReleaseRecord
   | RedoRecord
   | RetryRecord
+  | MergedRecord
+  | MergeFailRecord
   | StagedRecord
   | StageFailRecord
   | EndRecord

@@ -53,6 +53,13 @@ export interface JournalState {
   duplicateStaged: number;
   /** The last delivery failure of each done range not staged (since its last done record). */
   stageFailures: Map<number, { id: string; file: string; msg: string }>;
+  /** Merge (job file's merge): the merged groups, each with its merged file and size (the first merged record honoured). */
+  merged: Map<number, { out: string; bytes: number }>;
+  /** The last merge failure of each group not merged. */
+  mergeFailures: Map<number, { id: string; msg: string }>;
+  /** Merged groups whose file was delivered by stage-out, and the last delivery failure of those not delivered. */
+  stagedGroups: Set<number>;
+  groupStageFailures: Map<number, { id: string; file: string; msg: string }>;
 }
 
 /** An empty state for a job of `ranges` ranges. */
@@ -79,6 +86,10 @@ export function emptyJournalState(ranges: number): JournalState {
     stagedBytes: 0,
     duplicateStaged: 0,
     stageFailures: new Map(),
+    merged: new Map(),
+    mergeFailures: new Map(),
+    stagedGroups: new Set(),
+    groupStageFailures: new Map(),
   };
 }
 
@@ -172,7 +183,8 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
       }
       return;
     case 'staged':
-      if (r.i >= n || s.state[r.i] !== RangeState.done) return;
+      if (r.g !== undefined) return foldGroupStaged(s, r.g, r.bytes);
+      if (r.i === undefined || r.i >= n || s.state[r.i] !== RangeState.done) return;
       if (s.staged[r.i] === 1) {
         s.duplicateStaged += 1;
         return;
@@ -183,8 +195,19 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
       s.stageFailures.delete(r.i);
       return;
     case 'stagefail':
-      if (r.i < n && s.state[r.i] === RangeState.done && s.staged[r.i] === 0)
+      if (r.g !== undefined) {
+        if (s.merged.has(r.g) && !s.stagedGroups.has(r.g))
+          s.groupStageFailures.set(r.g, { id: r.id, file: r.file, msg: r.msg });
+      } else if (r.i !== undefined && r.i < n && s.state[r.i] === RangeState.done && s.staged[r.i] === 0)
         s.stageFailures.set(r.i, { id: r.id, file: r.file, msg: r.msg });
+      return;
+    case 'merged':
+      if (s.merged.has(r.g)) return;
+      s.merged.set(r.g, { out: r.out, bytes: r.bytes });
+      s.mergeFailures.delete(r.g);
+      return;
+    case 'mergefail':
+      if (!s.merged.has(r.g)) s.mergeFailures.set(r.g, { id: r.id, msg: r.msg });
       return;
     case 'retry':
       // --retry-fatal: a fatal range gets maxAttempts fresh attempts; its old failures stay in failureLog.
@@ -203,6 +226,18 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
     case 'leave':
       return;
   }
+}
+
+// A merged group's file delivered: honoured once (a repeat is counted as a duplicate, like a range's).
+function foldGroupStaged(s: JournalState, g: number, bytes: number): void {
+  if (!s.merged.has(g)) return;
+  if (s.stagedGroups.has(g)) {
+    s.duplicateStaged += 1;
+    return;
+  }
+  s.stagedGroups.add(g);
+  s.stagedBytes += bytes;
+  s.groupStageFailures.delete(g);
 }
 
 // A range run again (redo) is delivered again once done again; its bytes stay counted (they were delivered).

@@ -25,6 +25,8 @@ export const RANGE_ERRORS = {
   ERR_EXCEPTION: "the helper caught an exception from the payload's function",
   /** Stage-out: a done range's output could not be delivered and verified at the destination on any attempt. */
   ERR_STAGE_OUT: 'stage-out: an output could not be copied to the destination and verified there on any attempt',
+  /** Merge: a group's merge command failed (or wrote nothing) on every attempt. */
+  ERR_MERGE: "merge: the job's merge command failed on a group on every attempt",
 } as const;
 
 /** A code the runtime produces. */

@@ -17,6 +17,7 @@ import { followYoda, FOLLOW_EVERY_MS, type Follower } from './follow.js';
 import type { LiveLine } from '../util/live-line.js';
 import { EXIT, YodaError } from '../util/errors.js';
 import { replayJournalFile } from '../journal/read.js';
+import { deliveryLeft } from '../job/delivery.js';
 
 /** What rank 0 needs to know about this launch. */
 export interface RankZeroPlan {
@@ -220,8 +221,8 @@ async function endpointToJoin(
 // True when no range is left to run (ranges this run reopens with --retry-fatal or --rerun-missing count as left).
 function jobFinished(p: RankZeroPlan): boolean {
   const { state } = replayJournalFile(workdirPaths(p.workdir).journal, p.description.totalRanges);
-  // With stageOut, a done range whose outputs are not delivered yet is still work (a Yoda delivers them).
-  const undelivered = p.description.spec.stageOut ? state.counts.done - state.stagedCount : 0;
+  // With merge or stageOut, a complete group not merged or an output not delivered is still work (a Yoda does it).
+  const undelivered = deliveryLeft(p.description, state);
   return (
     state.counts.ready + state.counts.assigned + undelivered === 0 &&
     (p.amend?.(state, { dryRun: true }).length ?? 0) === 0

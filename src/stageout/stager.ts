@@ -17,8 +17,8 @@ export function backoffMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 const MAX_BACKOFF_MS = 60_000;
 
-// Resolves after `ms`, or at once when `signal` aborts.
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     signal.addEventListener(
@@ -97,7 +97,7 @@ export class Stager {
           const wait = Math.min(MAX_BACKOFF_MS, this.backoff * 2 ** (k - 1));
           this.log.warn(
             { range: id, file, attempt: k },
-            `stage-out of ${file} (range ${id}) to ${this.spec.destination}: attempt ${k}/${this.spec.attempts} failed: ${last}; trying again in ${(wait / 1000).toFixed(1)} s`,
+            `stage-out of ${file} (${id}) to ${this.spec.destination}: attempt ${k}/${this.spec.attempts} failed: ${last}; trying again in ${(wait / 1000).toFixed(1)} s`,
           );
           await pause(wait, signal);
         }
@@ -105,7 +105,7 @@ export class Stager {
       if (!done) return { type: 'stageFailed', i, file, msg: `${this.spec.destination}: ${last}` };
     }
     const adler32 = this.spec.checksum === 'adler32' ? sums : null;
-    this.log.info({ range: id, bytes }, `staged range ${id}: ${out.join(' ')}`);
+    this.log.info({ range: id, bytes }, `staged ${id}: ${out.join(' ')}`);
     return { type: 'staged', i, out, bytes, adler32 };
   }
 }

@@ -11,6 +11,7 @@ import { latestRunStats, type NodeStats } from './nodes.js';
 import { pidAlive } from '../util/pid-alive.js';
 import { checkIntegrity, type Integrity } from '../job/integrity.js';
 import { allocationsOf, type AllocationInfo } from './allocations.js';
+import { allDelivered, deliveryCounts, type DeliveryCounts } from '../job/delivery.js';
 
 /** Where a job stands. `stopped` = drained with ranges left (resumable); `interrupted` = killed mid-run. */
 export type JobState = 'new' | 'running' | 'complete' | 'fatal' | 'stopped' | 'failed' | 'interrupted';
@@ -50,37 +51,68 @@ export interface JobStatus {
   integrity: Integrity;
   /** Every allocation the job ran in: launch id, nodes, joined and left, which held Yoda (epoch, take-over). */
   allocations: AllocationInfo[];
-  /** Stage-out (null when the job has none): done ranges delivered, waiting, failed on every attempt; delivered bytes. */
+  /** Merge (null when the job has none): groups merged, waiting for their merge, failed on every attempt. */
+  merge: MergeStatus | null;
+  /** Stage-out (null when the job has none): done ranges (with merge: merged files) delivered, waiting, failed; bytes. */
   stageOut: StageOutStatus | null;
 }
 
-/** Where the delivery of the done ranges' outputs stands (see the README's "Stage-out"). */
+/** Where the merge of the done ranges' outputs stands (see the README's "Merge" and "Stage-out"). */
+export interface MergeStatus {
+  /** Groups in all, merged (one merged record each), complete and waiting for their merge, not complete yet. */
+  groups: number;
+  merged: number;
+  pending: number;
+  waiting: number;
+  /** Complete groups whose last merge failed on every attempt (the next run tries again), with why. */
+  failed: number;
+  failures: { group: string; message: string }[];
+}
+
+/** Where the delivery of the final outputs stands (see the README's "Merge" and "Stage-out"). */
 export interface StageOutStatus {
   destination: string;
-  /** Done ranges whose outputs are at the destination, verified (one staged record each). */
+  /** What is delivered: each done range's outputs, or with merge each group's merged file. */
+  unit: 'range' | 'group';
+  /** Units whose outputs are at the destination, verified (one staged record each). */
   staged: number;
-  /** Done ranges not delivered yet (being delivered, or left for the next run). */
+  /** Final units not delivered yet (being delivered, or left for the next run). */
   pending: number;
-  /** Done ranges whose last delivery failed on every attempt (the next run tries again). */
+  /** Units whose last delivery failed on every attempt (the next run tries again). */
   failed: number;
   /** Bytes delivered. */
   bytes: number;
-  /** The failed ones: range, the file that could not be delivered, why. */
+  /** The failed ones: range or group, the file that could not be delivered, why. */
   failures: { range: string; file: string; message: string }[];
 }
 
+// The merge part of the status, from the replayed journal.
+function mergeOf(d: JobDescription, j: JournalState, c: DeliveryCounts): MergeStatus | null {
+  if (!d.spec.merge) return null;
+  const failed = [...j.mergeFailures.values()];
+  return {
+    groups: c.groups,
+    merged: c.merged,
+    pending: c.toMerge - failed.length,
+    waiting: c.groups - c.merged - c.toMerge,
+    failed: failed.length,
+    failures: failed.map((f) => ({ group: f.id, message: f.msg })),
+  };
+}
+
 // The stage-out part of the status, from the replayed journal.
-function stageOutOf(d: JobDescription, j: JournalState): StageOutStatus | null {
+function stageOutOf(d: JobDescription, j: JournalState, c: DeliveryCounts): StageOutStatus | null {
   const spec = d.spec.stageOut;
   if (!spec) return null;
-  const failed = j.stageFailures.size;
+  const failures = [...(d.spec.merge ? j.groupStageFailures : j.stageFailures).values()];
   return {
     destination: spec.destination,
-    staged: j.stagedCount,
-    pending: j.counts.done - j.stagedCount - failed,
-    failed,
+    unit: d.spec.merge ? 'group' : 'range',
+    staged: c.staged,
+    pending: c.toStage - failures.length,
+    failed: failures.length,
     bytes: j.stagedBytes,
-    failures: [...j.stageFailures.values()].map((f) => ({ range: f.id, file: f.file, message: f.msg })),
+    failures: failures.map((f) => ({ range: f.id, file: f.file, message: f.msg })),
   };
 }
 
@@ -125,7 +157,8 @@ export function statusOf(
     .map((f) => ({ range: f.id, code: f.code, message: f.msg }));
   const run = j.lastRun;
   const latest = latestRunStats(parsed.records, plan, now);
-  const state = stateOf(j, d.totalRanges, alive, !d.spec.stageOut || j.stagedCount === d.totalRanges);
+  const delivery = deliveryCounts(d, j);
+  const state = stateOf(j, d.totalRanges, alive, allDelivered(d, delivery));
   const remaining = d.totalEvents - eventsDone;
   const deadline = state === 'running' ? (endpoint?.deadline ?? null) : null;
   return {
@@ -180,7 +213,8 @@ export function statusOf(
       ? checkIntegrity(d, j, parsed)
       : { outputsChecked: false, missingOutputs: [], changedInputs: [] },
     allocations: allocationsOf(parsed.records, state === 'running'),
-    stageOut: stageOutOf(d, j),
+    merge: mergeOf(d, j, delivery),
+    stageOut: stageOutOf(d, j, delivery),
   };
 }
 

@@ -17,8 +17,7 @@ import { ZapHandler } from '../security/zap.js';
 import type { HeldLease } from '../workdir/lease.js';
 import { progressLine } from './progress.js';
 import { isYodaError } from '../util/errors.js';
-import { Stager } from '../stageout/stager.js';
-import type { StageOutSpec } from '../job/schema.js';
+import { DeliveryShell, type DeliverySpec } from './delivery-shell.js';
 
 /** Longest stretch of message handling before the receive loop lets the event loop run. */
 const YIELD_EVERY_MS = 5;
@@ -59,8 +58,8 @@ export class YodaServer {
   private readonly renewer: NodeJS.Timeout | null;
   /** Set once the lease was found taken by a newer epoch: nothing more is written. */
   private deposed = false;
-  /** Runs the stage-out transfers the state machine asks for (null when the job has no stageOut). */
-  private readonly stager: Stager | null;
+  /** Runs the merges and stage-out transfers the state machine asks for. */
+  private readonly delivery: DeliveryShell;
   /** Judges whether the Droids ranges are held back for (after a take-over) are gone. */
   private readonly holders: HolderWatch;
 
@@ -73,11 +72,16 @@ export class YodaServer {
     /** The authenticator, when CURVE is on. */
     readonly zap: ZapHandler | null,
     private readonly lease: YodaLease | null,
-    stage: { spec: StageOutSpec; outputDir: string } | null,
+    delivery: DeliverySpec,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.holders = new HolderWatch(state.config.node, state.config.launch);
-    this.stager = stage ? new Stager(stage.spec, stage.outputDir, log, (e) => this.dispatch(e)) : null;
+    this.delivery = new DeliveryShell(
+      delivery,
+      log,
+      (e) => this.dispatch(e),
+      () => journal.append([]),
+    );
     this.outbox = new Outbox(
       ([to, frame]) => socket.send([to, frame]),
       (e) => log.debug({ err: e.message }, 'send failed'),
@@ -96,8 +100,8 @@ export class YodaServer {
     log: Logger,
     keys: JobKeys | null,
     lease: YodaLease | null = null,
-    /** The job's stageOut, and the output directory (outputs keep their path inside it at the destination). */
-    stage: { spec: StageOutSpec; outputDir: string } | null = null,
+    /** The job's merge and stageOut (none by default). */
+    delivery: DeliverySpec = { stage: null, merge: null },
   ): Promise<YodaServer> {
     const zap = keys ? await ZapHandler.start(keys.clientPublic, log) : null;
     const curve = keys
@@ -113,7 +117,7 @@ export class YodaServer {
       ...curve,
     });
     await socket.bind(bindAddress);
-    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap, lease, stage);
+    return new YodaServer(socket, socket.lastEndpoint ?? bindAddress, state, journal, log, zap, lease, delivery);
   }
 
   /** Batches, records and bytes the journal has written in this run. */
@@ -273,22 +277,18 @@ export class YodaServer {
         case 'log':
           this.log[e.level](e.data ?? {}, e.msg);
           break;
-        case 'stage':
-          this.stager?.start(e.i, e.id, e.outputs);
-          break;
-        case 'stopStage':
-          this.stager?.stop(e.r);
-          break;
         case 'finish':
           void this.close(e.outcome, e.exitCode);
           break;
+        default:
+          this.delivery.run(e);
       }
     }
   }
 
   private async close(outcome: Outcome, exitCode: number): Promise<void> {
     clearInterval(this.ticker);
-    this.stager?.stop(); // transfers left running (a drain's grace is over) are redone by the next run
+    this.delivery.stop(); // merges and transfers left running (a drain's grace is over) are redone by the next run
     if (this.renewer) clearInterval(this.renewer);
     await this.journal.append([]).catch(() => undefined);
     // The next Yoda need not wait for the timeout: a clean end, or a hand-over already released it.

@@ -15,9 +15,12 @@ import { holderGoneOn } from './holders.js';
 import { YodaServer, type YodaLease } from './server.js';
 import type { JobKeys } from '../security/keys.js';
 import { readJournal } from '../journal/read.js';
-import { unstagedDone } from '../journal/replay.js';
+import { RangeState, unstagedDone } from '../journal/replay.js';
 import { doneOutputs } from '../job/integrity.js';
 import { currentOutputPath } from '../job/workdir.js';
+import type { RangePlan } from '../job/plan.js';
+import { MergeGroups, mergedPath } from '../job/merge-groups.js';
+import { createMergeState, type MergeState } from './merge.js';
 
 /**
  * Journal records a run asks for at its start (--retry-fatal, --rerun-missing), from the state the lease holder replayed;
@@ -125,18 +128,48 @@ export async function startYoda(
     maxAttempts: description.spec.maxAttempts,
     stageOut: stageOut ? { parallel: stageOut.parallel } : null,
   };
+  const plan = planOf(description);
+  const merge = description.spec.merge ? mergeStateOf(description, plan, paths.journal, past.state) : null;
+  if (merge && merge.queue.length > 0)
+    log.info(`merge: ${merge.queue.length} complete group(s) not merged yet are queued`);
   const unstaged = stageOut ? unstagedOutputs(description, paths.journal, past.state) : new Map<number, string[]>();
-  if (unstaged.size > 0) log.info(`stage-out: ${unstaged.size} done range(s) not delivered yet are queued`);
-  const state = createYodaState(config, planOf(description), past.state, now, holderGoneOn(config.node), unstaged);
+  if (unstaged.size > 0) log.info(`stage-out: ${unstaged.size} output set(s) not delivered yet are queued`);
+  const state = createYodaState(config, plan, past.state, now, holderGoneOn(config.node), unstaged, merge);
   await recordHeldBack(state, writer, log, now);
-  const stage = stageOut ? { spec: stageOut, outputDir: description.outputDir } : null;
-  const server = await YodaServer.start(state, bindAddress, writer, log, keys, lease, stage);
+  const delivery = {
+    stage: stageOut ? { spec: stageOut, outputDir: description.outputDir } : null,
+    merge: description.spec.merge ? { spec: description.spec.merge, cwd: description.payloadCwd } : null,
+  };
+  const server = await YodaServer.start(state, bindAddress, writer, log, keys, lease, delivery);
   void server.finished.then(() => writer.close());
   return server;
 }
 
-// The outputs (where they are now) of the done ranges not delivered yet: read from the journal's done records.
+// The merge state of a run: groups the journal says are merged, and the outputs (where they are now) of the done
+// ranges of the others, read from the journal's done records.
+function mergeStateOf(description: JobDescription, plan: RangePlan, journal: string, past: JournalState): MergeState {
+  const spec = description.spec.merge!;
+  const groups = new MergeGroups(plan, spec.per);
+  const done = (i: number) => past.state[i] === RangeState.done;
+  const outs = new Map<number, string[]>();
+  if (past.merged.size < groups.count)
+    for (const [i, d] of doneOutputs(readJournal(journal).records))
+      if (!past.merged.has(groups.groupOf(i)))
+        outs.set(
+          i,
+          d.out.map((o) => currentOutputPath(description, o)),
+        );
+  const outputOf = (g: number) => mergedPath(description.outputDir, spec, groups.id(g));
+  return createMergeState(groups, outputOf, spec, new Set(past.merged.keys()), done, outs);
+}
+
+// What is not delivered yet, where it is now: the outputs of done ranges (from the journal's done records), or with
+// merge the merged files of merged groups.
 function unstagedOutputs(description: JobDescription, journal: string, past: JournalState): Map<number, string[]> {
+  if (description.spec.merge) {
+    const todo = [...past.merged].filter(([g]) => !past.stagedGroups.has(g));
+    return new Map(todo.map(([g, m]) => [g, [currentOutputPath(description, m.out)]]));
+  }
   const todo = unstagedDone(past);
   if (todo.length === 0) return new Map();
   const outs = doneOutputs(readJournal(journal).records);

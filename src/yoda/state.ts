@@ -2,6 +2,7 @@
 import type { RangePlan } from '../job/plan.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
 import { IndexQueue } from './index-queue.js';
+import type { MergeState } from './merge.js';
 
 /** Policy knobs for one run of Yoda. */
 export interface YodaConfig {
@@ -98,8 +99,10 @@ export interface YodaState {
   heldBackUntil: number;
   /** The launch (allocation) of each Droid ranges are held back for, from its join record (null when unknown). */
   holderLaunch: Map<string, string | null>;
-  /** Stage-out of done ranges' outputs; null when the job has none. */
+  /** Stage-out of done ranges' outputs (with merge: of merged files); null when the job has none. */
   stage: StageState | null;
+  /** Merge of the done ranges' outputs per group; null when the job has none. */
+  merge: MergeState | null;
 }
 
 /**
@@ -112,8 +115,10 @@ export function createYodaState(
   past: JournalState,
   now: number,
   holderGone: (droid: string) => boolean,
-  /** With stageOut: the outputs of the done ranges not delivered yet (they are queued for delivery). */
+  /** With stageOut: the outputs of the done ranges (with merge: merged groups) not delivered yet (queued for delivery). */
   unstaged: Map<number, string[]> = new Map(),
+  /** With merge: its state, built from the journal (see createMergeState). */
+  merge: MergeState | null = null,
 ): YodaState {
   const total = plan.total;
   const rangeState = new Uint8Array(total);
@@ -168,7 +173,10 @@ export function createYodaState(
     heldBack,
     heldBackUntil: now + config.holdBackSeconds * 1000,
     holderLaunch: new Map([...new Set(heldBack.values())].map((d) => [d, past.droidLaunch.get(d) ?? null])),
-    stage: config.stageOut ? createStageState(config.stageOut.parallel, past.stagedCount, unstaged) : null,
+    stage: config.stageOut
+      ? createStageState(config.stageOut.parallel, merge ? past.stagedGroups.size : past.stagedCount, unstaged)
+      : null,
+    merge,
   };
 }
 
@@ -179,9 +187,11 @@ export interface StageState {
   /** Done ranges waiting for a transfer, in order, with their outputs in `outputs`. */
   queue: number[];
   outputs: Map<number, string[]>;
-  /** Ranges whose transfer runs now. */
-  running: Set<number>;
-  /** Ranges delivered (all runs), delivered bytes (this run), deliveries that failed on every attempt (this run). */
+  /** Units whose transfer runs now, with when it started. */
+  running: Map<number, number>;
+  /** Transfers that ended well this run, and their summed wall time (to reserve time for the last one at a time limit). */
+  timing: { count: number; sumMs: number };
+  /** Ranges (with merge: groups) delivered (all runs), delivered bytes (this run), deliveries that failed on every attempt (this run). */
   staged: number;
   bytes: number;
   failed: number;
@@ -195,7 +205,8 @@ export function createStageState(parallel: number, staged: number, unstaged: Map
     parallel,
     queue: [...unstaged.keys()].sort((a, b) => a - b),
     outputs: new Map(unstaged),
-    running: new Set(),
+    running: new Map(),
+    timing: { count: 0, sumMs: 0 },
     staged,
     bytes: 0,
     failed: 0,

@@ -6,7 +6,7 @@ import { serve, serveParked } from './dispatch.js';
 import type { DroidInfo, Outcome, YodaState } from './state.js';
 import { progressLine } from './progress.js';
 import { dropDroid, onHello, releaseHeldBack, releaseRanges } from './droids.js';
-import { drainStage, giveUpStage, onStaged, onStageFailed, pumpStage, queueStage, stagePending } from './stage.js';
+import * as delivery from './delivery.js';
 
 /** Applies one event to Yoda's state. */
 export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
@@ -31,14 +31,10 @@ export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
       startDrain(s, 'the journal cannot be written', 0, now, out);
       finish(s, 'failed', now, out);
       return out;
-    case 'staged':
-      onStaged(s, e, now, out);
-      break;
-    case 'stageFailed':
-      onStageFailed(s, e, now, out);
-      break;
+    default:
+      delivery.onDeliveryEvent(s, e, now, out);
   }
-  pumpStage(s, out);
+  delivery.pumpDelivery(s, now, out);
   checkTime(s, now, out);
   checkEnd(s, now, out);
   return out;
@@ -53,9 +49,11 @@ function checkTime(s: YodaState, now: number, out: YodaEffect[]): void {
   const { deadline, marginSeconds } = s.config;
   if (s.phase !== 'running' || deadline === null) return;
   const left = (deadline - now) / 1000 - marginSeconds;
-  const expected = expectedRangeSeconds(s);
-  if (left > expected) return;
-  const why = `the allocation ends at ${new Date(deadline).toISOString()}: ${Math.max(0, left).toFixed(0)} s left before the ${marginSeconds} s margin, a range takes about ${expected.toFixed(0)} s`;
+  // Time for one more range, and for the merge and transfer running then to end within the drain's grace.
+  const range = expectedRangeSeconds(s);
+  const tail = delivery.tailSeconds(s);
+  if (left > range + tail) return;
+  const why = `the allocation ends at ${new Date(deadline).toISOString()}: ${Math.max(0, left).toFixed(0)} s left before the ${marginSeconds} s margin, a range takes about ${range.toFixed(0)} s${tail > 0 ? `, a merge and transfer about ${tail.toFixed(0)} s` : ''}`;
   startDrain(s, why, Math.max(0, Math.floor(left)), now, out);
 }
 
@@ -123,7 +121,7 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
       type: 'journal',
       records: [{ t: 'done', i: r.i, id: r.id, out: r.outputs, cpu: r.cpu, wall: r.wall, attempt, ...where }],
     });
-    queueStage(s, r.i, r.outputs);
+    delivery.outputsDone(s, r.i, r.outputs);
     return;
   }
   s.failures[r.i] += 1;
@@ -198,7 +196,7 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
     if (s.lastDroidError) s.stopReason += `; the last one said: ${s.lastDroidError}`;
     finish(s, 'failed', now, out);
   }
-  giveUpStage(s, now, out);
+  delivery.giveUpDelivery(s, now, out);
   if (
     (s.phase === 'ending' || s.phase === 'draining') &&
     s.activeCount > 0 &&
@@ -216,24 +214,24 @@ function onTick(s: YodaState, now: number, out: YodaEffect[]): void {
 function startDrain(s: YodaState, reason: string, graceSeconds: number, now: number, out: YodaEffect[]): void {
   if (s.phase === 'draining' && graceSeconds === 0) {
     sendToActive(s, { type: 'end', reason: 'drain', graceSeconds: 0 }, out); // a second signal: every Droid stops now
-    drainStage(s, 0, now);
+    delivery.drainDelivery(s, 0, now);
     return;
   }
-  // Every range done, outputs still being delivered: running transfers get the grace time, queued ones wait.
-  if (s.phase === 'ending' && stagePending(s) > 0) {
+  // Every range done, outputs still being merged or delivered: running ones get the grace time, queued ones wait.
+  if (s.phase === 'ending' && delivery.deliveryPending(s) > 0) {
     s.phase = 'draining';
     s.phaseSince = now;
     s.stopReason ??= reason;
-    drainStage(s, graceSeconds, now);
+    delivery.drainDelivery(s, graceSeconds, now);
     out.push({
       type: 'log',
       level: 'warn',
-      msg: `draining (${reason}): running transfers have ${graceSeconds} s to finish; queued ones are left for the next run`,
+      msg: `draining (${reason}): running merges and transfers have ${graceSeconds} s to finish; queued ones are left for the next run`,
     });
     return;
   }
   if (s.phase !== 'running') return;
-  drainStage(s, graceSeconds, now);
+  delivery.drainDelivery(s, graceSeconds, now);
   s.phase = 'draining';
   s.phaseSince = now;
   s.stopReason ??= reason;
@@ -264,9 +262,9 @@ function sendToActive(s: YodaState, msg: YodaMessage, out: YodaEffect[]): void {
 }
 
 function outcomeNow(s: YodaState): Outcome {
-  if (s.counts.done + s.counts.fatal < s.plan.total || stagePending(s) > 0)
+  if (s.counts.done + s.counts.fatal < s.plan.total || delivery.deliveryPending(s) > 0)
     return s.phase === 'draining' ? 'drained' : 'failed';
-  return s.counts.fatal > 0 || (s.stage?.failed ?? 0) > 0 ? 'fatal' : 'complete';
+  return s.counts.fatal > 0 || delivery.deliveryFailed(s) > 0 ? 'fatal' : 'complete';
 }
 
 function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
@@ -281,8 +279,8 @@ function checkEnd(s: YodaState, now: number, out: YodaEffect[]): void {
     s.stopReason ??= s.lastDroidError ?? 'every Droid left before the job was complete';
     finish(s, 'failed', now, out);
   } else if ((s.phase === 'ending' || s.phase === 'draining') && allLeft) {
-    // The job ends once every Droid left and no transfer runs (ending: none is queued either).
-    const busy = s.phase === 'ending' ? stagePending(s) : (s.stage?.running.size ?? 0);
+    // The job ends once every Droid left and no merge or transfer runs (ending: none is queued either).
+    const busy = s.phase === 'ending' ? delivery.deliveryPending(s) : delivery.deliveryRunning(s);
     if (busy === 0) finish(s, outcomeNow(s), now, out);
   }
 }

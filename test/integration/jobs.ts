@@ -92,12 +92,12 @@ export function montecarloJob(
   return path;
 }
 
-/** Runs examples/montecarlo/verify.py on a work directory; returns its exit code and output. */
-export function verifyMontecarlo(workdir: string): { code: number; output: string } {
+/** Runs examples/montecarlo/verify.py on a work directory (`args` before it); returns its exit code and output. */
+export function verifyMontecarlo(workdir: string, args: string[] = []): { code: number; output: string } {
   try {
     return {
       code: 0,
-      output: execFileSync('python3', [join(ROOT, 'examples', 'montecarlo', 'verify.py'), workdir], {
+      output: execFileSync('python3', [join(ROOT, 'examples', 'montecarlo', 'verify.py'), ...args, workdir], {
         encoding: 'utf8',
         stdio: 'pipe',
       }),
@@ -160,7 +160,7 @@ export function gatedJob(
  */
 export function montecarloExample(dir: string, o: { files?: number; events?: number } = {}): string {
   const example = join(ROOT, 'examples', 'montecarlo');
-  for (const f of ['job.yaml', 'payload.py']) symlinkSync(join(example, f), join(dir, f));
+  for (const f of ['job.yaml', 'payload.py', 'merge.py']) symlinkSync(join(example, f), join(dir, f));
   makeMontecarloInputs(dir, o.files ?? 2, o.events ?? 40);
   return join(dir, 'job.yaml');
 }

@@ -1,11 +1,11 @@
 // Stage-out under faults, against a real XRootD server: the whole tree SIGKILLed while transfers are in flight, and a
 // destination that is down at first. Controlled by a gate and by the server itself, never by the clock.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords } from './jobs.js';
 import { CLI, jobDirs, killAll, killGroup, start, waitFor, workerGroups, yoda } from './proc.js';
-import { checkDelivered, stagedJob, stagedRecords } from './staged.js';
+import { checkDelivered, gatedXrdcp, stagedJob, stagedRecords } from './staged.js';
 import { xrootdServer } from './xrootd.js';
 
 afterEach(killAll);
@@ -18,26 +18,6 @@ const count = <T>(f: () => T[]) => {
   }
 };
 
-// An xrdcp first on PATH that logs each call; the first TICKETS calls copy at once, later ones wait for GATE/open.
-function gatedXrdcp(dir: string, tickets: number): { bin: string; gate: string; calls: () => string[] } {
-  const bin = join(dir, 'bin');
-  const gate = join(dir, 'xrdcp-gate');
-  mkdirSync(bin);
-  mkdirSync(gate);
-  const script = `#!/bin/bash
-echo "$*" >> "${gate}/calls"
-for k in $(seq 1 ${tickets}); do mkdir "${gate}/ticket$k" 2>/dev/null && exec /usr/bin/xrdcp "$@"; done
-touch "${gate}/waiting.$$"
-while [ ! -e "${gate}/open" ]; do sleep 0.05; done
-exec /usr/bin/xrdcp "$@"
-`;
-  writeFileSync(join(bin, 'xrdcp'), script);
-  chmodSync(join(bin, 'xrdcp'), 0o755);
-  const calls = () =>
-    existsSync(join(gate, 'calls')) ? readFileSync(join(gate, 'calls'), 'utf8').trim().split('\n') : [];
-  return { bin, gate, calls };
-}
-
 describe('stage-out under faults', () => {
   it('SIGKILL of the whole tree while transfers are in flight: the rerun delivers the rest, nothing twice', async () => {
     const server = await xrootdServer();
@@ -49,8 +29,7 @@ describe('stage-out under faults', () => {
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log'), env });
     // Three ranges delivered, and at least one transfer waiting inside xrdcp: the tree dies with transfers in flight.
     await waitFor('3 staged records and a transfer in flight', () => {
-      const waiting = readdirSync(x.gate).some((f) => f.startsWith('waiting.'));
-      return count(() => stagedRecords(workdir)) === 3 && waiting;
+      return count(() => stagedRecords(workdir)) === 3 && x.waiting() > 0;
     });
     killGroup(run.child.pid);
     for (const g of workerGroups(workdir)) killGroup(g);
@@ -58,7 +37,7 @@ describe('stage-out under faults', () => {
     const before = new Set(stagedRecords(workdir).map((r) => r.id));
     expect(before.size).toBe(3);
     const firstCalls = x.calls().length;
-    writeFileSync(join(x.gate, 'open'), '');
+    x.open();
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run2.log'), env });
     expect(r.code, r.output).toBe(0);
     expect(doneRecords(workdir)).toHaveLength(8);
@@ -80,12 +59,11 @@ describe('stage-out under faults', () => {
     const env = { PATH: `${x.bin}:${process.env.PATH}` };
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log'), env });
     await waitFor('every range done and two transfers in flight', () => {
-      const waiting = readdirSync(x.gate).filter((f) => f.startsWith('waiting.')).length;
-      return count(() => doneRecords(workdir)) === 4 && waiting === 2;
+      return count(() => doneRecords(workdir)) === 4 && x.waiting() === 2;
     });
     process.kill(run.child.pid!, 'SIGUSR1');
     await waitFor('the drain', () => readFileSync(join(dir, 'run1.log'), 'utf8').includes('draining'));
-    writeFileSync(join(x.gate, 'open'), '');
+    x.open();
     const { code } = await run.exit;
     expect(code, readFileSync(join(dir, 'run1.log'), 'utf8')).toBe(4);
     expect(stagedRecords(workdir)).toHaveLength(2); // the two running transfers finished; the queued two did not start

@@ -14,6 +14,7 @@ import {
 import type { YodaEffect, YodaEvent } from '../../../src/yoda/effects.js';
 import { createYodaState, type YodaConfig, type YodaState } from '../../../src/yoda/state.js';
 import { step } from '../../../src/yoda/step.js';
+import type { MergeState } from '../../../src/yoda/merge.js';
 import { droidToYoda, yodaToDroid } from '../protocol/wire.js';
 
 export const config: YodaConfig = {
@@ -63,9 +64,10 @@ export class YodaHarness {
     past?: JournalState,
     holderGone: (droid: string) => boolean = () => false,
     unstaged: Map<number, string[]> = new Map(),
+    merge: MergeState | null = null,
   ) {
     const state = past ?? emptyJournalState(p.total);
-    this.s = createYodaState({ ...config, ...over }, p, state, this.now, holderGone, unstaged);
+    this.s = createYodaState({ ...config, ...over }, p, state, this.now, holderGone, unstaged, merge);
     live.push(this);
   }
 
