@@ -76,12 +76,9 @@ export class YodaServer {
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.holders = new HolderWatch(state.config.node, state.config.launch);
-    this.delivery = new DeliveryShell(
-      delivery,
-      log,
-      (e) => this.dispatch(e),
-      () => journal.append([]),
-    );
+    // A deposed Yoda writes no record, so it must never act as if one were written (e.g. delete merged inputs).
+    const written = () => (this.deposed ? Promise.reject(new Error('this Yoda was deposed')) : journal.append([]));
+    this.delivery = new DeliveryShell(delivery, log, (e) => this.dispatch(e), written);
     this.outbox = new Outbox(
       ([to, frame]) => socket.send([to, frame]),
       (e) => log.debug({ err: e.message }, 'send failed'),
