@@ -93,7 +93,8 @@ const payload = z.preprocess(
   }),
 );
 
-// Stage-out: every done range's outputs are copied to `destination`, verified and journaled (src/stageout/).
+// Stage-out: every final output (done ranges' outputs, or merged files) is copied to `destination` (root://, https://
+// or a /path), verified and journaled (src/stageout/).
 const stageOut = z.strictObject({
   destination: z.string().superRefine((url, ctx) => {
     const d = parseDestination(url);

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { StageOutSpec } from '../job/schema.js';
 import { destinationName, parseDestination, type Destination } from '../job/destination.js';
-import { deliverFile } from './transfer.js';
+import { deliverFile } from './deliver.js';
 
 /** How one range's delivery ended (the Yoda shell dispatches it to the state machine as an event of the same shape). */
 export type Delivery =

@@ -1,5 +1,5 @@
-// One file delivered to the destination: copied under a temporary name, moved into place, then verified there by
-// size and Adler-32. A killed transfer leaves at most a `.yoda-part` file, never one that looks delivered.
+// One file delivered to a local directory or an XRootD server: copied under a temporary name, moved into place,
+// then verified there by size and Adler-32. A killed transfer leaves at most a `.yoda-part` file, never one that looks delivered.
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -31,17 +31,12 @@ export async function fileAdler32(path: string, signal?: AbortSignal): Promise<s
   return adler32Hex(v);
 }
 
-/** Delivers `src` as `name` (a relative path) under the destination; throws an Error saying what went wrong. */
-export async function deliverFile(src: string, name: string, dest: Destination, o: DeliverOptions): Promise<Delivered> {
-  const bytes = (await stat(src)).size;
-  return dest.kind === 'local' ? deliverLocal(src, name, dest.dir, bytes, o) : deliverXrootd(src, name, dest, bytes, o);
-}
-
 function mismatch(what: string, want: string | number, got: string | number): Error {
   return new Error(`${what} at the destination is ${got}, the source's is ${want}`);
 }
 
-async function deliverLocal(src: string, name: string, dir: string, bytes: number, o: DeliverOptions) {
+/** Delivers `src` as `name` under a local (shared) directory `dir`: copy, fsync, rename, then check. */
+export async function deliverLocal(src: string, name: string, dir: string, bytes: number, o: DeliverOptions) {
   const final = dir + name;
   const part = final + PART_SUFFIX;
   await mkdir(dirname(final), { recursive: true });
@@ -88,7 +83,8 @@ async function xrd(cmd: string, args: string[], o: DeliverOptions): Promise<stri
   throw new Error(`${what} failed: ${why.slice(0, 300)}`);
 }
 
-async function deliverXrootd(
+/** Delivers `src` as `name` to an XRootD server with xrdcp, xrdfs and xrdadler32. */
+export async function deliverXrootd(
   src: string,
   name: string,
   dest: Extract<Destination, { kind: 'xrootd' }>,

@@ -58,8 +58,24 @@ describe('stage-out destinations', () => {
     expect(parseDestination('/scratch/out')).toMatchObject({ kind: 'local', dir: '/scratch/out/' });
   });
 
-  it('refuses https (not supported yet), a single slash before the directory, and ..', () => {
-    expect(parseDestination('https://host/dir/')).toMatch(/not supported yet/);
+  it('reads https:// and http:// (WebDAV) destinations, their directory ending in /', () => {
+    expect(parseDestination('https://webdav.example.org:2880/store/mc')).toEqual({
+      kind: 'http',
+      base: 'https://webdav.example.org:2880/store/mc/',
+      dir: '/store/mc/',
+      url: 'https://webdav.example.org:2880/store/mc',
+    });
+    expect(parseDestination('http://127.0.0.1:8080/d/')).toMatchObject({
+      kind: 'http',
+      base: 'http://127.0.0.1:8080/d/',
+    });
+  });
+
+  it('refuses user:password and queries in https URLs, dav://, a single slash before the directory, and ..', () => {
+    expect(parseDestination('https://me:pw@host/dir/')).toMatch(/bearer token/);
+    expect(parseDestination('https://host/dir/?a=1')).toMatch(/query/);
+    expect(parseDestination('https://host/a/../b/')).toMatch(/\.\./);
+    expect(parseDestination('davs://host/dir/')).toMatch(/as https:\/\//);
     expect(parseDestination('root://host/dir/')).toMatch(/two slashes/);
     expect(parseDestination('/a/../b')).toMatch(/\.\./);
     expect(parseDestination('relative/dir')).toMatch(/expected/);
@@ -82,11 +98,9 @@ describe('the job file stageOut section', () => {
   });
 
   it('names the field and the value of every problem', () => {
-    const bad = job({ destination: 'https://h/d/', checksum: 'md5', parallel: 0, extra: 1 });
+    const bad = job({ destination: 'root://h/d/', checksum: 'md5', parallel: 0, extra: 1 });
     expect(() => validateJobFile(bad, 'job.yaml')).toThrow(/stageOut: unknown field\(s\) extra/);
-    expect(() => validateJobFile(bad, 'job.yaml')).toThrow(
-      /stageOut\.destination: .*not supported yet.*"https:\/\/h\/d\/"/,
-    );
+    expect(() => validateJobFile(bad, 'job.yaml')).toThrow(/stageOut\.destination: .*two slashes.*"root:\/\/h\/d\/"/);
     expect(() => validateJobFile(bad, 'job.yaml')).toThrow(/stageOut\.checksum: .*\(got "md5"\)/);
     expect(() => validateJobFile(bad, 'job.yaml')).toThrow(/stageOut\.parallel: .*\(got 0\)/);
   });
