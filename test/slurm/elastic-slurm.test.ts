@@ -103,9 +103,10 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
   ) =>
     cluster.sbatch([
       `-N${nodes}`,
+      // No --time-min: the backfill scheduler may then start a job with that shorter limit (it once gave 1 minute,
+      // and with the 60 s margin the job drained at once); these tests are about allocations, not time limits.
       '-t',
-      '5',
-      '--time-min=1',
+      '10',
       `--export=${['ALL', `YODA=${o.yoda ?? CLI}`, ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`)].join(',')}`,
       '-o',
       path.join(t.dir, 'slurm-%j.out'),
