@@ -20,7 +20,8 @@ import { doneOutputs } from '../job/integrity.js';
 import { currentOutputPath } from '../job/workdir.js';
 import type { RangePlan } from '../job/plan.js';
 import { MergeGroups, mergedPath } from '../job/merge-groups.js';
-import { createMergeState, type MergeState } from './merge.js';
+import { createMergeState } from './merge.js';
+import type { MergeState } from './state.js';
 
 /**
  * Journal records a run asks for at its start (--retry-fatal, --rerun-missing), from the state the lease holder replayed;

@@ -2,7 +2,7 @@
 import type { RangePlan } from '../job/plan.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
 import { IndexQueue } from './index-queue.js';
-import type { MergeState } from './merge.js';
+import type { MergeGroups } from '../job/merge-groups.js';
 
 /** Policy knobs for one run of Yoda. */
 export interface YodaConfig {
@@ -212,4 +212,28 @@ export function createStageState(parallel: number, staged: number, unstaged: Map
     failed: 0,
     drainUntil: null,
   };
+}
+
+/** Merge bookkeeping of one run (null in YodaState when the job has no merge). */
+export interface MergeState {
+  groups: MergeGroups;
+  /** Where group g's merged file goes. */
+  outputOf: (g: number) => string;
+  /** Merges at once (merge.parallel); delete the range outputs once merged (merge.deleteInputs). */
+  parallel: number;
+  deleteInputs: boolean;
+  /** Per group: ranges not done yet; -1 once merged (or queued or merging: see `queue` and `running`). */
+  left: Int32Array;
+  /** The outputs of the done ranges of groups not merged yet. */
+  outputs: Map<number, string[]>;
+  /** Complete groups waiting for a merge, in order; groups being merged now, with when their merge started. */
+  queue: number[];
+  running: Map<number, number>;
+  /** Merges that ended well this run, and their summed wall time (to reserve time for the last one at a time limit). */
+  timing: { count: number; sumMs: number };
+  /** Groups merged (all runs); merges that failed on every attempt (this run). */
+  merged: number;
+  failed: number;
+  /** While draining: running merges are given up (left for the next run) after this time (epoch ms). */
+  drainUntil: number | null;
 }

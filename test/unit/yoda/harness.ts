@@ -14,7 +14,7 @@ import {
 import type { YodaEffect, YodaEvent } from '../../../src/yoda/effects.js';
 import { createYodaState, type YodaConfig, type YodaState } from '../../../src/yoda/state.js';
 import { step } from '../../../src/yoda/step.js';
-import type { MergeState } from '../../../src/yoda/merge.js';
+import type { MergeState } from '../../../src/yoda/state.js';
 import { droidToYoda, yodaToDroid } from '../protocol/wire.js';
 
 export const config: YodaConfig = {
