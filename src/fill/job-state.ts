@@ -23,6 +23,7 @@ export function fillJobStateOf(s: JobStatus, records: readonly JournalRecord[], 
   const slotKinds = spec.payload.slots;
   return {
     rangesLeft: s.ranges.total - s.ranges.done - s.ranges.fatal,
+    deliveryLeft: (s.merge?.pending ?? 0) + (s.stageOut?.pending ?? 0),
     rangeSeconds: walls.length ? walls.reduce((a, b) => a + b, 0) / walls.length : null,
     slotsPerNode: joined.length ? Math.max(...joined.map((a) => Math.round(a.slots / a.droids))) : null,
     coresPerSlot: slotKinds ? 1 : spec.payload.coresPerWorker,

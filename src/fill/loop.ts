@@ -37,11 +37,13 @@ export function planText(p: FillPlan, describe: (s: Submission) => string, now: 
   return out;
 }
 
-// The exit code when the job needs nothing more: 0 complete, 3 fatal ranges; null while ranges are left.
+// The exit code when the job needs nothing more: 0 complete, 3 fatal ranges or outputs that could not be merged or
+// delivered; null while ranges, merges or transfers are left.
 function finished(v: FillJobView): number | null {
   const r = v.status.ranges;
-  if (r.done + r.fatal < r.total) return null;
-  return r.fatal > 0 ? EXIT.fatal : EXIT.complete;
+  if (r.done + r.fatal < r.total || v.need.deliveryLeft > 0) return null;
+  const failed = (v.status.merge?.failed ?? 0) + (v.status.stageOut?.failed ?? 0);
+  return r.fatal > 0 || failed > 0 ? EXIT.fatal : EXIT.complete;
 }
 
 /** Rounds in a row whose Slurm commands fail before the loop gives up (a busy slurmctld answers again soon). */

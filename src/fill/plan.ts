@@ -5,6 +5,8 @@ import type { ClusterState, QueueJob } from '../batch/slurm-state.js';
 export interface FillJobState {
   /** Ranges not done and not fatal (ready, waiting for a retry, or in flight). */
   rangesLeft: number;
+  /** Merges and transfers not done (complete groups not merged, final outputs not delivered, failed ones excepted). */
+  deliveryLeft: number;
   /** Mean wall seconds of a range seen so far; null before any range finished. */
   rangeSeconds: number | null;
   /** Slots a Droid cut a node into, as seen in an allocation of the job; null before any Droid joined. */
@@ -144,10 +146,11 @@ export function planFill(c: ClusterState, job: FillJobState, o: FillOptions): Fi
     1,
     job.slotsPerNode ?? Math.min(job.maxWorkers ?? Infinity, Math.floor(cpus / job.coresPerSlot)),
   );
-  const useful = Math.ceil(job.rangesLeft / slots);
+  // Only merges and transfers left: one node's run does them (Yoda does them on rank 0).
+  const useful = Math.ceil(job.rangesLeft / slots) || (job.deliveryLeft > 0 ? 1 : 0);
   const wanted = Math.min(useful, o.maxNodes) - busy.size - pendingNodes;
   reasons.push(
-    `${job.rangesLeft} ranges left at ${slots} slots per node: the job can use ${useful} node(s)` +
+    `${job.rangesLeft} ranges left at ${slots} slots per node${job.deliveryLeft > 0 ? `, ${job.deliveryLeft} merge(s) or transfer(s)` : ''}: the job can use ${useful} node(s)` +
       `${useful > o.maxNodes ? ` (--max-nodes ${o.maxNodes})` : ''}; ${busy.size} working, ${pendingNodes} pending in ${pending.length} allocation(s) of ours`,
   );
 
@@ -185,7 +188,7 @@ export function planFill(c: ClusterState, job: FillJobState, o: FillOptions): Fi
   if (tooShort.length)
     reasons.push(`window too short for a range on ${tooShort.map((w) => `${w.node} (${w.boundBy})`).join(', ')}`);
 
-  if (job.rangesLeft === 0) reasons.push('no ranges left to hand out: nothing to submit');
+  if (job.rangesLeft === 0 && job.deliveryLeft === 0) reasons.push('no ranges left to hand out: nothing to submit');
   else if (pending.length >= o.maxJobs)
     reasons.push(`${pending.length} allocation(s) of ours pending (--max-jobs ${o.maxJobs}): waiting for them`);
   else if (wanted <= 0) reasons.push('the job has all the nodes it can use: nothing to submit');

@@ -103,10 +103,12 @@ describe.skipIf(!available.ok)('batch scripts and elastic jobs on a real Slurm c
   ) =>
     cluster.sbatch([
       `-N${nodes}`,
-      // No --time-min: the backfill scheduler may then start a job with that shorter limit (it once gave 1 minute,
-      // and with the 60 s margin the job drained at once); these tests are about allocations, not time limits.
+      // --time-min equal to the time (it overrides yoda-backfill.sbatch's): a shorter minimum lets the backfill
+      // scheduler start a job with it (it once gave 1 minute, and the 60 s margin drained the job at once); these
+      // tests are about allocations, not time limits.
       '-t',
       '10',
+      '--time-min=10',
       `--export=${['ALL', `YODA=${o.yoda ?? CLI}`, ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`)].join(',')}`,
       '-o',
       path.join(t.dir, 'slurm-%j.out'),

@@ -26,6 +26,7 @@ const view = (done: number, fatal = 0, state: JobStatus['state'] = 'running'): F
   } as unknown as JobStatus,
   need: {
     rangesLeft: 8 - done - fatal,
+    deliveryLeft: 0,
     rangeSeconds: 1,
     slotsPerNode: 2,
     coresPerSlot: 1,
@@ -75,6 +76,14 @@ describe('fillLoop', () => {
     expect(rec.submitted.map((s) => s.nodes)).toEqual([2, 2]); // the fake cluster stays idle: each round fills it again
     expect(rec.slept).toBe(2);
     expect(rec.said.at(-1)).toBe('yoda fill: the job is complete (8/8 done)');
+  });
+
+  it('goes on while merges or transfers are left after the last range: one node is submitted for them', async () => {
+    const delivering = view(8);
+    delivering.need.deliveryLeft = 2;
+    const { p, rec } = ports([delivering, view(8)]);
+    expect(await fillLoop(p, OPTS)).toBe(0);
+    expect(rec.submitted.map((s) => s.nodes)).toEqual([1]);
   });
 
   it('exits 3 when the ranges left are fatal, without submitting', async () => {

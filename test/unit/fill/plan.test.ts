@@ -18,6 +18,7 @@ const cluster = (sinfo: string, squeue: string, res: string): ClusterState => ({
 });
 const job = (o: Partial<FillJobState> = {}): FillJobState => ({
   rangesLeft: 16,
+  deliveryLeft: 0,
   rangeSeconds: 5,
   slotsPerNode: 2,
   coresPerSlot: 1,
@@ -58,6 +59,13 @@ describe('planFill', () => {
       { nodes: 1, time: 240, timeMin: 30 },
     ]);
     expect(shape(planFill(c, job({ rangesLeft: 4, activeNodes: ['n8', 'n9'] }), opts()))).toEqual([]);
+    // Every range done, merges or transfers left: one node delivers them; nothing left at all: nothing to submit.
+    expect(shape(planFill(c, job({ rangesLeft: 0, deliveryLeft: 3 }), opts()))).toEqual([
+      { nodes: 1, time: 240, timeMin: 30 },
+    ]);
+    expect(planFill(c, job({ rangesLeft: 0 }), opts()).reasons).toContain(
+      'no ranges left to hand out: nothing to submit',
+    );
     // Before any Droid joined: slots estimated from the job file (coresPerWorker 2 on 2-CPU nodes: 1 slot per node).
     expect(shape(planFill(c, job({ rangesLeft: 2, slotsPerNode: null, coresPerSlot: 2 }), opts()))).toEqual([
       { nodes: 2, time: 240, timeMin: 30 },
