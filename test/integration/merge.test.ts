@@ -105,6 +105,37 @@ describe('merge and stage-out', () => {
     await server.stop();
   });
 
+  it('a drain lets the running merge finish and leaves the queued one to the next run (exit 4, then 0)', async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const gate = commandGate(dir, 0); // every merge waits inside the command until the gate opens
+    writeFileSync(join(dir, 'merge.sh'), gate.script('exec python3 merge.py "$1" "$2"'));
+    chmodSync(join(dir, 'merge.sh'), 0o755);
+    const job = stagedExample(dir, server, 2, { command: ['./merge.sh', '{inputs}', '{output}', '{group}'] });
+    const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log') });
+    await waitFor(
+      'every range done and one merge in flight',
+      () => gate.waiting() === 1 && recordsOf(workdir, 'done').length === 4,
+      WAIT_MS,
+    );
+    process.kill(run.child.pid!, 'SIGUSR1');
+    await waitFor('the drain', () => readFileSync(join(dir, 'run1.log'), 'utf8').includes('draining'), WAIT_MS);
+    gate.open();
+    const { code } = await run.exit;
+    expect(code, readFileSync(join(dir, 'run1.log'), 'utf8')).toBe(4);
+    expect(merged(workdir)).toHaveLength(1); // the running merge finished; the queued one never began
+    expect(staged(workdir)).toHaveLength(0); // nothing new starts in a drain: its transfer waits for the next run
+    expect(gate.calls()).toHaveLength(1);
+    const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run2.log') });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/0 to do, 2 to deliver/); // the queued merge, and the transfer of the merged file
+    expect(gate.calls()).toHaveLength(2);
+    const v = verifyMontecarlo(workdir, ['--staged', join(server.data, 'yoda-montecarlo')]);
+    expect(v.code, v.output).toBe(0);
+    await server.stop();
+  });
+
   it('SIGKILL of the whole tree during transfers: the rerun stages the rest, nothing twice', async () => {
     const server = await xrootdServer();
     await server.start();
