@@ -34,8 +34,43 @@ export function listOutputs(workdir: string): RangeOutputs[] {
   return list;
 }
 
-/** Prints the outputs: one path per line; --by-file groups them under each input file; --json for scripts. */
-export function outputsCommand(o: { workdir: string; json: boolean; byFile: boolean }): number {
+/** One merged group (job file `merge`): its name, ranges, merged file and where it was staged (null: not yet). */
+export interface MergedOutput {
+  group: string;
+  first: number;
+  last: number;
+  output: string;
+  bytes: number;
+  adler32: string;
+  staged: string | null;
+}
+
+/** The merged groups of the job in `workdir`, in group order, from the merged and staged records the journal honoured. */
+export function listMerged(workdir: string): MergedOutput[] {
+  const d = requireJobDescription(workdir);
+  const { parsed } = replayJournalFile(workdirPaths(workdir).journal, d.totalRanges, true);
+  const merged = new Map<number, MergedOutput>();
+  for (const r of parsed.records) {
+    if (r.t === 'merged' && !merged.has(r.g)) {
+      const [first, last] = r.r;
+      const output = currentOutputPath(d, r.out);
+      merged.set(r.g, { group: r.id, first, last, output, bytes: r.bytes, adler32: r.adler32, staged: null });
+    } else if (r.t === 'staged' && r.g !== undefined) {
+      const m = merged.get(r.g);
+      if (m && m.staged === null) m.staged = r.out[0] ?? null;
+    }
+  }
+  return [...merged].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+}
+
+/** Prints the outputs: one path per line; --by-file groups them under each input file; --merged lists merged files; --json for scripts. */
+export function outputsCommand(o: { workdir: string; json: boolean; byFile: boolean; merged: boolean }): number {
+  if (o.merged) {
+    const merged = listMerged(o.workdir);
+    const text = o.json ? JSON.stringify(merged, null, 1) : merged.map((m) => m.output).join('\n');
+    if (text !== '') process.stdout.write(`${text}\n`);
+    return 0;
+  }
   const list = listOutputs(o.workdir);
   let text: string;
   if (o.byFile) {
@@ -59,7 +94,7 @@ export function outputsCommand(o: { workdir: string; json: boolean; byFile: bool
   return 0;
 }
 
-/** `yoda outputs <workdir> [--json] [--by-file]`. */
+/** `yoda outputs <workdir> [--json] [--by-file | --merged]`. */
 export const outputsCli = defineCommand({
   command: 'outputs <workdir>',
   describe: "list each done range's outputs in input-file and event order (for scripts and merging)",
@@ -71,6 +106,13 @@ export const outputsCli = defineCommand({
         default: false,
         describe: 'print JSON: [{range, file, first, last, outputs}]',
       })
-      .option('by-file', { type: 'boolean', default: false, describe: 'group the outputs under their input file' }),
-  handler: (a) => outputsCommand({ workdir: a.workdir, json: a.json, byFile: a['by-file'] }),
+      .option('by-file', { type: 'boolean', describe: 'group the outputs under their input file' })
+      .option('merged', {
+        type: 'boolean',
+        conflicts: 'by-file',
+        describe:
+          'list the merged files instead (job file merge), in group order; --json: [{group, first, last, output, bytes, adler32, staged}]',
+      }),
+  handler: (a) =>
+    outputsCommand({ workdir: a.workdir, json: a.json, byFile: a['by-file'] ?? false, merged: a.merged ?? false }),
 });

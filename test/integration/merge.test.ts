@@ -58,6 +58,15 @@ describe('merge and stage-out', () => {
     const status = JSON.parse((await yoda(['status', workdir, '--json'], { log: join(dir, 's.log') })).output);
     expect(status.merge).toMatchObject({ groups: 3, merged: 3, pending: 0, waiting: 0, failed: 0 });
     expect(status.stageOut).toMatchObject({ unit: 'group', staged: 3, pending: 0, failed: 0 });
+    const list = JSON.parse(
+      (await yoda(['outputs', workdir, '--merged', '--json'], { log: join(dir, 'o.log') })).output,
+    );
+    expect(list.map((m: { group: string; first: number; last: number }) => [m.group, m.first, m.last])).toEqual([
+      ['evgen_001.evgen', 0, 1],
+      ['evgen_002.evgen', 2, 3],
+      ['evgen_003.evgen', 4, 5],
+    ]);
+    expect(list[1].staged).toBe(`${server.url('/yoda-montecarlo/')}merged/evgen_002.evgen.merged`);
     expect(readdirSync(join(dest, 'merged')).sort()).toEqual([
       'evgen_001.evgen.merged',
       'evgen_002.evgen.merged',
