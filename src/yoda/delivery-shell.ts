@@ -28,29 +28,27 @@ export class DeliveryShell {
     this.merger = d.merge ? new Merger(d.merge.spec, d.merge.cwd, log, dispatch) : null;
   }
 
-  /** Carries out a merge or stage-out effect; false for any other effect. */
-  run(e: YodaEffect): boolean {
+  /** Carries out a merge or stage-out effect (any other effect is not its business). */
+  run(e: YodaEffect): void {
     switch (e.type) {
       case 'stage':
         this.stager?.start(e.i, e.id, e.outputs);
-        return true;
+        return;
       case 'stopStage':
         this.stager?.stop(e.r);
-        return true;
+        return;
       case 'merge':
         this.merger?.start(e.g, e.id, e.inputs, e.output);
-        return true;
+        return;
       case 'stopMerge':
         this.merger?.stop(e.g);
-        return true;
+        return;
       case 'deleteFiles':
         // Only once the merged record is on disk: a crash before leaves the inputs for the merge the next run redoes.
         void this.afterJournal()
           .then(() => Promise.all(e.files.map((f) => rm(f, { force: true }))))
           .catch((err: Error) => this.log.warn(`could not delete merged range outputs: ${err.message}`));
-        return true;
-      default:
-        return false;
+        return;
     }
   }
 
