@@ -128,7 +128,7 @@ const merge = z.strictObject({
     .refine((t) => t.includes('{group}'), 'must contain {group}, or every merge writes the same file')
     .refine((t) => !t.includes('/'), 'a file name (no /): merged files are written in <output>/merged/')
     .default('{group}.merged'),
-  /** Merges at once (each a child process of rank 0). */
+  /** Merges at once while ranges run (each a child process of rank 0); at the tail, as many as rank 0 has slots. */
   parallel: z.int().min(1).max(64).default(1),
   /** Tries per group before the merge fails (exit 3). */
   attempts: z.int().min(1).max(100).default(3),

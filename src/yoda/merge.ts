@@ -68,11 +68,23 @@ function groupInputs(m: MergeState, g: number): string[] {
   return files;
 }
 
-/** Starts merges up to `parallel` at once; none while draining (queued ones are left for the next run). */
+/**
+ * Merges at once: `parallel`, and at the tail (every range done) as many as Yoda's node has worker slots, since they
+ * are idle then and the job's end waits for the last merges.
+ */
+export function mergesAtOnce(s: YodaState, m: MergeState): number {
+  if (s.phase !== 'ending') return m.parallel;
+  let slots = 0;
+  for (const d of s.droids.values()) if (d.node === s.config.node) slots = Math.max(slots, d.slots);
+  return Math.max(m.parallel, slots);
+}
+
+/** Starts merges up to mergesAtOnce(); none while draining (queued ones are left for the next run). */
 export function pumpMerge(s: YodaState, now: number, out: YodaEffect[]): void {
   const m = s.merge;
   if (!m || (s.phase !== 'running' && s.phase !== 'ending')) return;
-  while (m.running.size < m.parallel && m.queue.length > 0) {
+  const limit = mergesAtOnce(s, m);
+  while (m.running.size < limit && m.queue.length > 0) {
     const g = m.queue.shift()!;
     m.running.set(g, now);
     out.push({ type: 'merge', g, id: m.groups.id(g), inputs: groupInputs(m, g), output: m.outputOf(g) });

@@ -34,9 +34,9 @@ export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
     default:
       delivery.onDeliveryEvent(s, e, now, out);
   }
-  delivery.pumpDelivery(s, now, out);
   checkTime(s, now, out);
   checkEnd(s, now, out);
+  delivery.pumpDelivery(s, now, out); // after the phase is settled: none start in a drain, more at the tail
   return out;
 }
 

@@ -107,6 +107,29 @@ describe('Yoda merge', () => {
     expect(finishOf(last)).toEqual({ type: 'finish', outcome: 'complete', exitCode: 0 });
   });
 
+  it("at the tail (every range done), merges run as many at once as Yoda's node has worker slots", () => {
+    // 3 input files, 3 ranges each: Droid a (2 slots, on node-a) runs all 9 and reports them at once.
+    const tail = (node: string) => {
+      const p = plan(3, 30, 10);
+      const m = createMergeState(
+        new MergeGroups(p, 'file'),
+        (g) => `/m/${g}`,
+        { parallel: 1, deleteInputs: false },
+        new Set(),
+        () => false,
+        new Map(),
+      );
+      const y = new YodaHarness(p, { node }, undefined, () => false, new Map(), m);
+      y.hello('a');
+      const got = y.report('a', [], 9);
+      y.report('a', got.map(ok));
+      expect(y.take('a')).toEqual([{ type: 'end', reason: 'complete', graceSeconds: 0 }]);
+      return merges(y.effects).map((e) => e.g);
+    };
+    expect(tail('node-a')).toEqual([0, 1]); // Droid a's node is Yoda's: its 2 idle slots
+    expect(tail('yoda-node')).toEqual([0]); // another node's slots are not Yoda's to use: merge.parallel (1)
+  });
+
   it('a merge failing on every attempt is journaled as ERR_MERGE, named, and the run exits 3', () => {
     const y = mergeJob();
     runRanges(y, [0, 1, 2, 3, 4, 5]);
