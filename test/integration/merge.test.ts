@@ -14,12 +14,20 @@ afterEach(killAll);
 
 const WAIT_MS = 300_000; // only a hang guard: every wait polls a condition the test controls
 
-// The shipped staged.yaml beside the example's scripts, staging to `server` (its port), `merge` overriding fields.
-function stagedExample(dir: string, server: XrootdServer, files: number, merge: Record<string, unknown> = {}) {
+// The shipped staged.yaml beside the example's scripts, staging to `server` (its port), `merge` and `payload`
+// overriding fields.
+function stagedExample(
+  dir: string,
+  server: XrootdServer,
+  files: number,
+  merge: Record<string, unknown> = {},
+  payload: Record<string, unknown> = {},
+) {
   montecarloExample(dir, { files, events: 40 });
   const job = parse(readFileSync(join(ROOT, 'examples/montecarlo/staged.yaml'), 'utf8'));
   job.stageOut.destination = server.url('/yoda-montecarlo/');
   job.merge = { ...job.merge, ...merge };
+  job.payload = { ...job.payload, ...payload };
   writeFileSync(join(dir, 'staged.yaml'), stringify(job));
   return join(dir, 'staged.yaml');
 }
@@ -114,18 +122,20 @@ describe('merge and stage-out', () => {
     await server.stop();
   });
 
-  it('a drain lets the running merge finish and leaves the queued one to the next run (exit 4, then 0)', async () => {
+  it('a drain lets the running merges finish and leaves the queued one to the next run (exit 4, then 0)', async () => {
     const server = await xrootdServer();
     await server.start();
     const { dir, workdir } = jobDirs();
     const gate = commandGate(dir, 0); // every merge waits inside the command until the gate opens
     writeFileSync(join(dir, 'merge.sh'), gate.script('exec python3 merge.py "$1" "$2"'));
     chmodSync(join(dir, 'merge.sh'), 0o755);
-    const job = stagedExample(dir, server, 2, { command: ['./merge.sh', '{inputs}', '{output}', '{group}'] });
+    // 3 groups, 2 worker slots (on any machine): at the tail 2 merge at once, the third waits in the queue.
+    const command = ['./merge.sh', '{inputs}', '{output}', '{group}'];
+    const job = stagedExample(dir, server, 3, { command }, { workers: 2 });
     const run = start(process.execPath, [CLI, 'run', job, '--workdir', workdir], { log: join(dir, 'run1.log') });
     await waitFor(
-      'every range done and one merge in flight',
-      () => gate.waiting() === 1 && recordsOf(workdir, 'done').length === 4,
+      'every range done and two merges in flight',
+      () => gate.waiting() === 2 && recordsOf(workdir, 'done').length === 6,
       WAIT_MS,
     );
     process.kill(run.child.pid!, 'SIGUSR1');
@@ -133,13 +143,13 @@ describe('merge and stage-out', () => {
     gate.open();
     const { code } = await run.exit;
     expect(code, readFileSync(join(dir, 'run1.log'), 'utf8')).toBe(4);
-    expect(merged(workdir)).toHaveLength(1); // the running merge finished; the queued one never began
+    expect(merged(workdir)).toHaveLength(2); // the running merges finished; the queued one never began
     expect(staged(workdir)).toHaveLength(0); // nothing new starts in a drain: its transfer waits for the next run
-    expect(gate.calls()).toHaveLength(1);
+    expect(gate.calls()).toHaveLength(2);
     const r = await yoda(['run', job, '--workdir', workdir], { log: join(dir, 'run2.log') });
     expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/0 to do, 2 to deliver/); // the queued merge, and the transfer of the merged file
-    expect(gate.calls()).toHaveLength(2);
+    expect(r.output).toMatch(/0 to do, 3 to deliver/); // the queued merge, and the transfers of the merged files
+    expect(gate.calls()).toHaveLength(3);
     const v = verifyMontecarlo(workdir, ['--staged', join(server.data, 'yoda-montecarlo')]);
     expect(v.code, v.output).toBe(0);
     await server.stop();
