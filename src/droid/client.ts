@@ -1,4 +1,7 @@
 // A Droid's socket shell: a DEALER to Yoda, the slot workers, and a timer, all feeding droidStep().
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { InputFetcher } from '../stagein/fetcher.js';
 import { Dealer } from 'zeromq';
 import type { Logger } from 'pino';
 import { decodeYodaMessage, encode, MAX_FRAME_BYTES } from '../protocol/codec.js';
@@ -36,6 +39,8 @@ export interface DroidShell {
   affinity: LoadedAffinity;
   /** <workdir>/nodes/<node>.rank<k>.json and the Droid's part of it. */
   nodeFile: { path: string; host: string };
+  /** Fetches remote input files into the node's cache (stage-in). */
+  fetcher: InputFetcher;
 }
 
 /** A running Droid. */
@@ -211,6 +216,15 @@ export class DroidClient {
       case 'log':
         this.log[e.level](e.msg);
         break;
+      case 'fetch':
+        this.shell.fetcher.fetch(e.url).then(
+          (f) => !this.closed && this.dispatch({ type: 'fetched', url: e.url, local: f.local, bytes: f.bytes }),
+          (err: Error) => !this.closed && this.dispatch({ type: 'fetchFailed', url: e.url, message: err.message }),
+        );
+        break;
+      case 'evict':
+        void rm(dirname(e.local), { recursive: true, force: true }); // the file's own directory (stagein/fetcher.ts)
+        break;
       case 'exit':
         void this.close({ exitCode: e.code, error: e.error, workerLog: e.workerLog });
         break;
@@ -269,6 +283,7 @@ export class DroidClient {
       // a work directory gone read-only: `yoda status` drops the file once this Droid's pid is gone
     }
     this.killAll();
+    await this.shell.fetcher.close(); // the node's copies of remote inputs go with the Droid
     await this.outbox.drained();
     this.socket.close();
     this.resolveFinished(result);

@@ -13,7 +13,10 @@ export type DroidEvent =
   | { type: 'tick' }
   /** The Droid's own process did not run for `ms` (its timer fired that late: SIGSTOP, a starved node). */
   | { type: 'paused'; ms: number }
-  | { type: 'drain'; reason: string; graceSeconds: number };
+  | { type: 'drain'; reason: string; graceSeconds: number }
+  /** A remote input file is on the node now (`local`), or could not be fetched on any try. */
+  | { type: 'fetched'; url: string; local: string; bytes: number }
+  | { type: 'fetchFailed'; url: string; message: string };
 
 /** Something a Droid's shell must do. */
 export type DroidEffect =
@@ -25,4 +28,7 @@ export type DroidEffect =
   /** A drain began: tell a busy worker (the drain message, then SIGTERM to its process group). */
   | { type: 'drainWorker'; slot: number; graceSeconds: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string }
+  /** Fetch a remote input file into the node's cache (answered by fetched or fetchFailed); delete a cached one. */
+  | { type: 'fetch'; url: string }
+  | { type: 'evict'; local: string }
   | { type: 'exit'; code: number; error: string | null; workerLog: string | null };

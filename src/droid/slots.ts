@@ -4,6 +4,7 @@ import { MAX_RANGES_PER_MESSAGE } from '../protocol/worker.js';
 import type { DroidEffect } from './effects.js';
 import { ERR } from '../protocol/error-codes.js';
 import type { DroidState, SlotState } from './state.js';
+import { isRemote } from '../job/remote.js';
 
 /** Milliseconds a stopping worker gets to exit before it is killed. */
 export const STOP_GRACE_MS = 10_000;
@@ -34,15 +35,26 @@ export function stopSlot(slot: SlotState, now: number, out: DroidEffect[], kill 
 export function feedSlot(s: DroidState, slot: SlotState, now: number, out: DroidEffect[]): void {
   if (slot.phase !== 'waiting') return;
   if (s.phase !== 'running') return stopSlot(slot, now, out);
-  if (s.queue.length === 0) return;
+  // Ranges whose remote input file is still being fetched wait in the queue (inputs.ts).
+  const ready = s.inputs.files.size === 0 ? s.queue.length : s.queue.filter((r) => !isRemote(r.file)).length;
+  if (ready === 0) return;
   const usable = s.slots.filter((x) => x.phase !== 'retired').length;
   // Short ranges go several to a message (as many as the worker takes), never more than a fair share of the queue.
-  const n = Math.max(1, Math.min(slot.batch, rangesPerMessage(s), Math.ceil(s.queue.length / usable)));
-  const ranges = s.queue.splice(0, n);
+  const n = Math.max(1, Math.min(slot.batch, rangesPerMessage(s), Math.ceil(ready / usable)));
+  const ranges = ready === s.queue.length ? s.queue.splice(0, n) : takeReady(s, n);
   for (const range of ranges) slot.holding.set(range.id, { range, since: now });
   slot.phase = 'busy';
   slot.progressAt = now;
   out.push({ type: 'feedWorker', slot: slot.slot, ranges });
+}
+
+// The first `n` queued ranges whose input is on the node, out of the queue (the others keep their order).
+function takeReady(s: DroidState, n: number): RangeSpec[] {
+  const taken: RangeSpec[] = [];
+  const kept: RangeSpec[] = [];
+  for (const r of s.queue) (taken.length < n && !isRemote(r.file) ? taken : kept).push(r);
+  s.queue = kept;
+  return taken;
 }
 
 /**

@@ -1,5 +1,7 @@
 // Starting the Droid of one rank on its node's slot plan: choose how to pin, set each slot's variables, and connect to Yoda.
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputFetcher } from '../stagein/fetcher.js';
 import type { Logger } from 'pino';
 import type { JobDescription } from '../job/workdir.js';
 import { workdirPaths } from '../workdir/paths.js';
@@ -130,7 +132,15 @@ export function startDroid(
     slots,
     startTimeoutSeconds: p.startTimeoutSeconds,
     rangeTimeoutSeconds: p.rangeTimeoutSeconds ?? null,
+    inputCacheBytes: (d.spec.prefetch?.cacheGB ?? 20) * 1e9,
   };
+  const prefetch = d.spec.prefetch;
+  const cacheDir = join(prefetch?.cacheDir ?? tmpdir(), `yoda-inputs-${config.key}`);
+  const fetcher = new InputFetcher(
+    cacheDir,
+    { attempts: prefetch?.attempts ?? 3, timeoutMs: (prefetch?.timeoutSeconds ?? 0) * 1000 },
+    log,
+  );
   const envOptions = slotEnvOptions(p);
   const shell: DroidShell = {
     template: {
@@ -148,6 +158,7 @@ export function startDroid(
     slotEnv: new Map(plan.slots.map((s) => [s.slot, slotEnv(s, topo, envOptions)])),
     affinity,
     nodeFile: { path: nodeFilePath(workdir, place.node, place.rank, process.pid), host: hostname() },
+    fetcher,
   };
   return new DroidClient(endpoint, createDroidState(config, Date.now()), shell, log, keys);
 }

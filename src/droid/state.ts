@@ -28,6 +28,8 @@ export interface DroidConfig {
   yodaGiveUpSeconds: number;
   /** A range held longer than this is a hang: its worker's whole process tree is killed (null: no limit). */
   rangeTimeoutSeconds: number | null;
+  /** Bytes of remote input files kept on the node (inputs.ts; no cap when absent). */
+  inputCacheBytes?: number;
 }
 
 /** Life of one slot's worker process. */
@@ -85,6 +87,8 @@ export interface DroidState {
   errorLog: string | null;
   /** What sets the queue depth (slots.ts, sparePerSlot): request round trip to Yoda and range wall time, measured. */
   pace: Pace;
+  /** Remote input files fetched to the node (inputs.ts). */
+  inputs: InputCache;
 }
 
 /** Moving means of what the Droid measured, in ms (null: nothing measured yet), and when the open request left. */
@@ -131,5 +135,31 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     error: null,
     errorLog: null,
     pace: { requestedAt: null, roundTripMs: null, rangeMs: null, ranges: 0 },
+    inputs: createInputCache(config.inputCacheBytes ?? Number.POSITIVE_INFINITY),
+  };
+}
+
+/** One remote file on this node: its local copy (null while being fetched), size and last use (epoch ms). */
+export interface CachedInput {
+  local: string | null;
+  bytes: number;
+  lastUsed: number;
+}
+
+/** The node's input cache: remote files by URL, the bytes they take and the cap, and what happened so far. */
+export interface InputCache {
+  files: Map<string, CachedInput>;
+  capBytes: number;
+  usedBytes: number;
+  stats: { fetched: number; bytesFetched: number; hits: number; failures: number; evicted: number };
+}
+
+/** An empty cache holding at most `capBytes` (files a queued or running range needs are kept even past it). */
+export function createInputCache(capBytes: number): InputCache {
+  return {
+    files: new Map(),
+    capBytes,
+    usedBytes: 0,
+    stats: { fetched: 0, bytesFetched: 0, hits: 0, failures: 0, evicted: 0 },
   };
 }

@@ -19,6 +19,7 @@ import {
   startSlot,
   stopSlot,
 } from './slots.js';
+import { admitRanges, onFetched, onFetchFailed, rangeEnded } from './inputs.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -86,7 +87,15 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
     case 'drain':
       startDrain(s, e.graceSeconds, now, out);
       break;
+    case 'fetched':
+      onFetched(s, e.url, e.local, e.bytes, now, out);
+      for (const x of s.slots) feedSlot(s, x, now, out);
+      break;
+    case 'fetchFailed':
+      onFetchFailed(s, e.url, e.message, now, out);
+      break;
   }
+  rangeEnded(s, out);
   afterEvent(s, now, out);
   return out;
 }
@@ -130,7 +139,7 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
     case 'ranges':
       if (s.requestOpen) noteRangesArrived(s, now);
       s.requestOpen = false;
-      s.queue.push(...msg.ranges);
+      s.queue.push(...admitRanges(s, msg.ranges, now, out));
       for (const slot of s.slots) feedSlot(s, slot, now, out);
       if (s.phase === 'draining' || s.phase === 'ending') releaseQueue(s);
       return;

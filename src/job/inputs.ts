@@ -7,6 +7,7 @@ import { globSync, isDynamicPattern } from 'tinyglobby';
 import type { JobFile } from './schema.js';
 import { YodaError } from '../util/errors.js';
 import { MAX_EVENTS_PER_FILE } from './limits.js';
+import { isRemote, probeRemote } from './remote.js';
 
 /** One input file of the job. */
 export interface InputFile {
@@ -42,6 +43,16 @@ export function resolveInputPaths(job: JobFile, baseDir: string): ResolvedInput[
     const paths: string[] = [];
     for (const pattern of patterns) {
       const field = `inputs[${index}].files`;
+      if (isRemote(pattern)) {
+        // A remote file: no glob, read by the nodes (src/stagein/); probed when its events are counted.
+        if (seen.has(pattern))
+          throw new YodaError('BAD_INPUT', `${field}: ${pattern} is listed twice (also in ${seen.get(pattern)})`, {
+            path: pattern,
+          });
+        seen.set(pattern, field);
+        paths.push(pattern);
+        continue;
+      }
       const found = isDynamicPattern(pattern)
         ? globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false }).sort()
         : [isAbsolute(pattern) ? pattern : resolve(baseDir, pattern)];
@@ -190,11 +201,18 @@ export async function countInputEvents(
     for (const path of paths) {
       const field = `inputs[${index}]`;
       const timeout = input.eventsTimeoutSeconds ?? DEFAULT_COUNT_TIMEOUT_SECONDS;
+      // A remote file must be there now (a clear error at start rather than stage-in failures on every node later).
+      const remoteSize = isRemote(path)
+        ? await probeRemote(path).catch((e: Error) => {
+            throw new YodaError('BAD_INPUT', `${field}.files: ${path} cannot be reached: ${e.message}`, { path });
+          })
+        : null;
       const events =
         input.events ?? (await countEvents(input.eventsCommand!, path, cwd, `${field}.eventsCommand`, timeout, abort));
       if (events === 0)
         throw new YodaError('BAD_INPUT', `${field}: input file ${path} holds 0 events: nothing to do for it`, { path });
-      const { size, mtimeMs } = statSync(path);
+      // A remote file's size is recorded, not its time: job.json's change check (integrity.ts) skips it.
+      const { size, mtimeMs } = remoteSize === null ? statSync(path) : { size: remoteSize, mtimeMs: undefined };
       files.push({
         path,
         events,

@@ -1,12 +1,23 @@
 // The job file's schema: what a user may write, with defaults, checked at load.
 import { z } from 'zod';
 import { parseDestination } from './destination.js';
+import { isRemote, remoteUrlProblem } from './remote.js';
 
 const argv = z.union([z.string().min(1), z.array(z.string()).min(1)]);
 
+// An input file: a path or glob, or the URL of a file in remote storage (root://, https://; no globs there).
+const inputFile = z
+  .string()
+  .min(1)
+  .superRefine((f, ctx) => {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(f)) return;
+    const why = isRemote(f) ? remoteUrlProblem(f) : 'remote inputs are root://, xroot://, https:// or http:// URLs';
+    if (why) ctx.addIssue({ code: 'custom', message: why, input: f });
+  });
+
 const input = z
   .strictObject({
-    files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    files: z.union([inputFile, z.array(inputFile).min(1)]),
     events: z.int().positive().max(1e12).optional(),
     eventsCommand: argv.optional(),
     /** Seconds the eventsCommand may take per file (default 600); the command's process group is killed after. */
@@ -138,6 +149,18 @@ const merge = z.strictObject({
   deleteInputs: z.boolean().default(false),
 });
 
+// Stage-in of remote input files (src/stagein/): each node fetches the files its ranges need into a local cache.
+const prefetch = z.strictObject({
+  /** The node-local cache directory (default: <node's temporary directory>/yoda-inputs-<Droid>); emptied at the end. */
+  cacheDir: z.string().min(1).optional(),
+  /** Most gigabytes kept per node: past it, files no queued or running range needs are evicted (least recently used). */
+  cacheGB: z.number().positive().default(20),
+  /** Tries per file, with backoff, before its ranges fail with ERR_STAGE_IN (Yoda then hands them out again). */
+  attempts: z.int().min(1).max(100).default(3),
+  /** Seconds one fetch may take; optional: no limit. */
+  timeoutSeconds: z.number().positive().optional(),
+});
+
 /** The job file as validated, defaults applied. */
 export const jobFileSchema = z.strictObject({
   name: z
@@ -150,9 +173,13 @@ export const jobFileSchema = z.strictObject({
   output: z.string().min(1).default('outputs'),
   maxAttempts: z.int().min(1).max(100).default(3),
   workdir: z.string().optional(),
+  prefetch: prefetch.optional(),
   merge: merge.optional(),
   stageOut: stageOut.optional(),
 });
+
+/** The prefetch section of a job file, defaults applied. */
+export type PrefetchSpec = z.infer<typeof prefetch>;
 
 /** The merge section of a job file, defaults applied. */
 export type MergeSpec = z.infer<typeof merge>;

@@ -1,5 +1,6 @@
 // Replay: a pure fold of journal records into the fate of every range.
 import type { EndRecord, JobRecord, JournalRecord, RetryRecord, RunRecord } from './records.js';
+import { STAGE_IN_CODE } from '../protocol/error-codes.js';
 
 /** Range states as stored in `JournalState.state`. */
 export const RangeState = { ready: 0, assigned: 1, done: 2, fatal: 3 } as const;
@@ -159,7 +160,7 @@ export function foldRecord(s: JournalState, r: JournalRecord): void {
       return;
     case 'fail':
       if (r.i >= n || s.state[r.i] === RangeState.done) return;
-      s.failures[r.i] += 1;
+      if (r.code !== STAGE_IN_CODE) s.failures[r.i] += 1; // a stage-in failure uses no attempt
       s.failureLog.push({
         i: r.i,
         id: r.id,

@@ -25,9 +25,16 @@ export const RANGE_ERRORS = {
   ERR_EXCEPTION: "the helper caught an exception from the payload's function",
   /** Stage-out: a done range's output could not be delivered and verified at the destination on any attempt. */
   ERR_STAGE_OUT: 'stage-out: an output could not be copied to the destination and verified there on any attempt',
+  /** Event streaming: the range's remote input file could not be fetched to the node (burns no payload attempt). */
+  ERR_STAGE_IN: "stage-in: the range's remote input file could not be fetched to the node on any try",
   /** Merge: a group's merge command failed (or wrote nothing) on every attempt. */
   ERR_MERGE: "merge: the job's merge command failed on a group on every attempt",
 } as const;
+
+/** The stage-in failure code: a range failing with it uses none of the payload's maxAttempts... */
+export const STAGE_IN_CODE = 'ERR_STAGE_IN';
+/** ...but is fatal after this many in one run (each already retried by the Droid's fetcher, with backoff). */
+export const STAGE_IN_ATTEMPTS = 10;
 
 /** A code the runtime produces. */
 export type RangeErrorCode = keyof typeof RANGE_ERRORS;

@@ -40,7 +40,7 @@ const RESULT: readonly Field[] = [
   ['ok', isBool],
   ['start', isNum],
   ['end', isNum],
-  ['slot', isInt],
+  ['slot', (v: unknown) => Number.isInteger(v) && (v as number) >= -1], // -1: on no slot (a stage-in failure)
 ];
 const RESULT_OK: readonly Field[] = [
   ['outputs', isStrArray],

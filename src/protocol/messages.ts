@@ -1,8 +1,9 @@
 // Every message between Yoda and its Droids: one tagged union per direction, versioned at hello.
 
 /** Bumped whenever a message changes shape; a Droid of another version is refused at hello.
- * 3: a result's `cpu` may be null (not measured), which a Yoda of version 2 would drop with the whole report. */
-export const PROTOCOL_VERSION = 3;
+ * 3: a result's `cpu` may be null (not measured), which a Yoda of version 2 would drop with the whole report.
+ * 4: a failed result's `slot` may be -1 (ERR_STAGE_IN: the range never reached a worker). */
+export const PROTOCOL_VERSION = 4;
 
 /** One event range as sent to a Droid: events first..last (0-based, inclusive) of one input file. */
 export interface RangeSpec {

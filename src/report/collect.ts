@@ -66,6 +66,7 @@ export function collect(records: JournalRecord[], eventsOf: (i: number) => numbe
       continue;
     }
     if (r.t !== 'done' && r.t !== 'fail') continue;
+    if (r.slot < 0) continue; // a stage-in failure (ERR_STAGE_IN): the range never reached a worker's lane
     let seen = workers.get(cur);
     if (!seen) workers.set(cur, (seen = new Set()));
     seen.add(workerKey(r.node, r.slot));

@@ -1,35 +1,16 @@
 // One file delivered to a WebDAV server (https://, or http:// on a trusted network): PUT under a temporary name, MOVE
 // into place, then verified by size and Adler-32 (the server's RFC 3230 Digest, or read back when it offers none).
 // Credentials: a WLCG bearer token, found the standard way (BEARER_TOKEN, BEARER_TOKEN_FILE, bt_u<uid>).
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Destination } from '../job/destination.js';
+import { bearerToken } from '../util/bearer-token.js';
 import { adler32Hex, adler32Update } from './adler32.js';
 import { type DeliverOptions, type Delivered, fileAdler32, PART_SUFFIX } from './transfer.js';
 
 /** Redirects followed per request (storage systems redirect PUT and GET to a data server). */
 const MAX_REDIRECTS = 5;
-
-/** The bearer token per the WLCG token discovery rules, or null (the request then goes without Authorization). */
-export function bearerToken(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string | null {
-  if (env.BEARER_TOKEN?.trim()) return env.BEARER_TOKEN.trim();
-  const files = [
-    env.BEARER_TOKEN_FILE,
-    env.XDG_RUNTIME_DIR ? `${env.XDG_RUNTIME_DIR}/bt_u${uid}` : undefined,
-    `/tmp/bt_u${uid}`,
-  ];
-  for (const f of files) {
-    if (!f) continue;
-    try {
-      const t = readFileSync(f, 'utf8').trim();
-      if (t) return t;
-    } catch {
-      // not there: the next place
-    }
-  }
-  return null;
-}
 
 /** The adler32 in an RFC 3230 Digest header (`adler32=0a1b2c3d, md5=...`), eight lower-case hex digits, or null. */
 export function digestAdler32(header: string | undefined): string | null {

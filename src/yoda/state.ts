@@ -99,6 +99,8 @@ export interface YodaState {
   heldBackUntil: number;
   /** The launch (allocation) of each Droid ranges are held back for, from its join record (null when unknown). */
   holderLaunch: Map<string, string | null>;
+  /** Stage-in failures (ERR_STAGE_IN) per range this run: they use no attempt, up to STAGE_IN_ATTEMPTS. */
+  stageInFailures: Map<number, number>;
   /** Stage-out of done ranges' outputs (with merge: of merged files); null when the job has none. */
   stage: StageState | null;
   /** Merge of the done ranges' outputs per group; null when the job has none. */
@@ -176,6 +178,7 @@ export function createYodaState(
     stage: config.stageOut
       ? createStageState(config.stageOut.parallel, merge ? past.stagedGroups.size : past.stagedCount, unstaged)
       : null,
+    stageInFailures: new Map(),
     merge,
   };
 }

@@ -7,6 +7,7 @@ import type { DroidInfo, Outcome, YodaState } from './state.js';
 import { progressLine } from './progress.js';
 import { dropDroid, onHello, releaseHeldBack, releaseRanges } from './droids.js';
 import * as delivery from './delivery.js';
+import { STAGE_IN_ATTEMPTS, STAGE_IN_CODE } from '../protocol/error-codes.js';
 
 /** Applies one event to Yoda's state. */
 export function step(s: YodaState, e: YodaEvent, now: number): YodaEffect[] {
@@ -124,8 +125,13 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
     delivery.outputsDone(s, r.i, r.outputs);
     return;
   }
-  s.failures[r.i] += 1;
-  const fatal = s.failures[r.i] >= s.config.maxAttempts;
+  // An input that could not be fetched to the node is not the payload's failure: it burns no attempt, up to its own limit.
+  const stageIn = r.code === STAGE_IN_CODE;
+  if (stageIn) s.stageInFailures.set(r.i, (s.stageInFailures.get(r.i) ?? 0) + 1);
+  else s.failures[r.i] += 1;
+  const fatal = stageIn
+    ? (s.stageInFailures.get(r.i) ?? 0) >= STAGE_IN_ATTEMPTS
+    : s.failures[r.i] >= s.config.maxAttempts;
   out.push({
     type: 'journal',
     records: [{ t: 'fail', i: r.i, id: r.id, attempt, code: r.code, msg: r.message, fatal, ...where }],
@@ -133,7 +139,7 @@ function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[])
   out.push({
     type: 'log',
     level: fatal ? 'error' : 'warn',
-    msg: `range ${r.id} failed on ${d.node} (attempt ${attempt}/${s.config.maxAttempts}): ${r.code} ${r.message}${fatal ? ' — no attempts left, range is fatal' : ''}`,
+    msg: `range ${r.id} failed on ${d.node} (${stageIn ? `stage-in failure ${s.stageInFailures.get(r.i)}/${STAGE_IN_ATTEMPTS}, no attempt used` : `attempt ${attempt}/${s.config.maxAttempts}`}): ${r.code} ${r.message}${fatal ? ' — no attempts left, range is fatal' : ''}`,
   });
   if (fatal) {
     s.rangeState[r.i] = RangeState.fatal;

@@ -123,7 +123,8 @@ function wrongValues(key: string, v: unknown): unknown[] {
   if (typeof v === 'number') {
     // Counts and indexes are non-negative integers; times and durations are finite numbers.
     const real = ['cpu', 'wall', 'start', 'end', 'heartbeatSeconds', 'graceSeconds'].includes(key);
-    return real ? ['1', null, Number.POSITIVE_INFINITY, Number.NaN] : ['1', null, -1, 1.5];
+    if (real) return ['1', null, Number.POSITIVE_INFINITY, Number.NaN];
+    return key === 'slot' ? ['1', null, -2, 1.5] : ['1', null, -1, 1.5]; // slot -1: a range that reached no worker
   }
   return [];
 }

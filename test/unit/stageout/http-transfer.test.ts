@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bearerToken, digestAdler32 } from '../../../src/stageout/http-transfer.js';
+import { digestAdler32 } from '../../../src/stageout/http-transfer.js';
+import { bearerToken } from '../../../src/util/bearer-token.js';
 
 describe('Digest header', () => {
   it('finds adler32 among several digests, in any case, padded to eight hex digits', () => {

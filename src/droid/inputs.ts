@@ -1,0 +1,94 @@
+// Remote input files on the node (event streaming): a range whose input file is a URL waits in the queue while the
+// shell fetches the file into the node's cache; the local copy then replaces the URL in every range that needs it.
+// A fetch that failed on every try fails its ranges with ERR_STAGE_IN (Yoda counts no payload attempt for it).
+// Past the cache cap, the least recently used files that no queued or running range needs are evicted. Pure.
+import type { RangeSpec } from '../protocol/messages.js';
+import { STAGE_IN_CODE } from '../protocol/error-codes.js';
+import type { DroidEffect } from './effects.js';
+import { pushResult } from './slots.js';
+import type { DroidState } from './state.js';
+import { isRemote } from '../job/remote.js';
+
+/** Ranges just received: those of files already here get their local copy; the others' files are fetched. */
+export function admitRanges(s: DroidState, ranges: RangeSpec[], now: number, out: DroidEffect[]): RangeSpec[] {
+  const c = s.inputs;
+  return ranges.map((r) => {
+    if (!isRemote(r.file)) return r;
+    const f = c.files.get(r.file);
+    if (f?.local) {
+      f.lastUsed = now;
+      c.stats.hits += 1;
+      return { ...r, file: f.local };
+    }
+    if (!f) {
+      c.files.set(r.file, { local: null, bytes: 0, lastUsed: now });
+      out.push({ type: 'fetch', url: r.file });
+    }
+    return r;
+  });
+}
+
+/** A file arrived: the ranges waiting for it get its local copy; then files no range needs go, past the cap. */
+export function onFetched(s: DroidState, url: string, local: string, bytes: number, now: number, out: DroidEffect[]) {
+  const c = s.inputs;
+  const f = c.files.get(url);
+  if (!f || f.local) return;
+  Object.assign(f, { local, bytes, lastUsed: now });
+  c.usedBytes += bytes;
+  c.stats.fetched += 1;
+  c.stats.bytesFetched += bytes;
+  s.queue = s.queue.map((r) => (r.file === url ? { ...r, file: local } : r));
+  evict(s, out);
+}
+
+/** A file could not be fetched on any try: the ranges waiting for it fail with ERR_STAGE_IN, `message` saying why. */
+export function onFetchFailed(s: DroidState, url: string, message: string, now: number, out: DroidEffect[]) {
+  const c = s.inputs;
+  if (!c.files.get(url) || c.files.get(url)?.local) return;
+  c.files.delete(url);
+  c.stats.failures += 1;
+  const failed = s.queue.filter((r) => r.file === url);
+  s.queue = s.queue.filter((r) => r.file !== url);
+  for (const r of failed)
+    pushResult(
+      s,
+      { i: r.i, id: r.id, ok: false, code: STAGE_IN_CODE, message, start: now, end: now, slot: -1 },
+      r.attempt,
+      now,
+    );
+  out.push({
+    type: 'log',
+    level: 'warn',
+    msg: `stage-in of ${url} failed: ${message}; its ${failed.length} range(s) go back to Yoda`,
+  });
+}
+
+// Past the cap: the least recently used local files that no queued or running range reads are deleted.
+function evict(s: DroidState, out: DroidEffect[]): void {
+  const c = s.inputs;
+  if (c.usedBytes <= c.capBytes) return;
+  const inUse = new Set([
+    ...s.queue.map((r) => r.file),
+    ...s.slots.flatMap((x) => [...x.holding.values()].map((h) => h.range.file)),
+  ]);
+  const idle = [...c.files]
+    .filter(([, f]) => f.local !== null && !inUse.has(f.local))
+    .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+  for (const [url, f] of idle) {
+    if (c.usedBytes <= c.capBytes) break;
+    c.files.delete(url);
+    c.usedBytes -= f.bytes;
+    c.stats.evicted += 1;
+    out.push({ type: 'evict', local: f.local! });
+    out.push({
+      type: 'log',
+      level: 'info',
+      msg: `stage-in: evicted ${url} from the node's cache (over its cap, no range needs it)`,
+    });
+  }
+}
+
+/** After a range ends: files past the cap may be evicted now that it no longer reads its file. */
+export function rangeEnded(s: DroidState, out: DroidEffect[]): void {
+  if (s.inputs.usedBytes > s.inputs.capBytes) evict(s, out);
+}

@@ -1,0 +1,144 @@
+// Stage-in: remote input files fetched into the node's cache for the Droid (event streaming), each checked by size
+// and Adler-32 where the server offers one, with tries and backoff. A fetch in progress is a `.yoda-part` file: a
+// killed Droid never leaves a file that looks fetched. XRootD via xrdcp; http(s) with Node's own client.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { basename, dirname, join } from 'node:path';
+import { execa } from 'execa';
+import type { Logger } from 'pino';
+import { adler32Hex, adler32Update } from '../stageout/adler32.js';
+import { digestAdler32 } from '../stageout/http-transfer.js';
+import { bearerToken } from '../util/bearer-token.js';
+import { backoffMs, pause } from '../stageout/stager.js';
+import { PART_SUFFIX } from '../stageout/transfer.js';
+
+/** How the fetcher tries: `attempts` per file, each bounded by `timeoutMs` (0: no limit). */
+export interface FetchOptions {
+  attempts: number;
+  timeoutMs: number;
+}
+
+/**
+ * Where remote input `url` is kept in cache directory `dir`: under a short hash of the URL, with its own file name (a
+ * payload may read meaning into the name, as it would of a local input).
+ */
+export function cachePath(dir: string, url: string): string {
+  const name = basename(new URL(url.replace(/^x?root:/, 'http:')).pathname) || 'input';
+  return join(dir, createHash('sha1').update(url).digest('hex').slice(0, 12), name);
+}
+
+/** Fetches remote input files into one node-local directory. */
+export class InputFetcher {
+  private readonly ac = new AbortController();
+
+  constructor(
+    readonly dir: string,
+    private readonly o: FetchOptions,
+    private readonly log: Logger,
+    private readonly backoff = backoffMs(),
+  ) {}
+
+  /** The local copy of `url` (fetched, checked) and its size; throws saying what failed on the last try. */
+  async fetch(url: string): Promise<{ local: string; bytes: number }> {
+    const local = cachePath(this.dir, url);
+    await mkdir(dirname(local), { recursive: true });
+    let last = '';
+    for (let k = 1; k <= this.o.attempts; k++) {
+      if (this.ac.signal.aborted) throw new Error('the Droid is stopping');
+      const part = `${local}.${k}${PART_SUFFIX}`;
+      try {
+        const t0 = Date.now();
+        if (/^x?root:/.test(url)) await this.xrootd(url, part);
+        else await this.http(url, part);
+        await rename(part, local);
+        const bytes = (await stat(local)).size;
+        this.log.info(`stage-in: ${url} -> ${local} (${bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        return { local, bytes };
+      } catch (e) {
+        await rm(part, { force: true });
+        last = (e as Error).message;
+        if (k === this.o.attempts || this.ac.signal.aborted) break;
+        const wait = Math.min(60_000, this.backoff * 2 ** (k - 1));
+        this.log.warn(
+          `stage-in of ${url}: try ${k}/${this.o.attempts} failed: ${last}; trying again in ${(wait / 1000).toFixed(1)} s`,
+        );
+        await pause(wait, this.ac.signal);
+      }
+    }
+    throw new Error(`${url}: ${last}`);
+  }
+
+  /** Stops every fetch and deletes the cache directory (the Droid is ending). */
+  async close(): Promise<void> {
+    this.ac.abort();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  // xrdcp checks the copy against the server's adler32 (--cksum adler32:source).
+  private async xrootd(url: string, part: string): Promise<void> {
+    const r = await execa('xrdcp', ['-f', '--nopbar', '--cksum', 'adler32:source', url, part], {
+      reject: false,
+      timeout: this.o.timeoutMs > 0 ? this.o.timeoutMs : undefined,
+      cancelSignal: this.ac.signal,
+      stdin: 'ignore',
+      env: { LC_ALL: 'C', XRD_CONNECTIONRETRY: process.env.XRD_CONNECTIONRETRY ?? '1' },
+    });
+    if (r.exitCode === 0) return;
+    const said = `${r.stderr}\n${r.stdout}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    throw new Error(
+      `xrdcp failed: ${(r.timedOut ? `timed out after ${this.o.timeoutMs / 1000} s` : (said[0] ?? r.shortMessage)).slice(0, 300)}`,
+    );
+  }
+
+  // GET into `part`, summing as it comes; the size and (when the server sends one) the adler32 Digest must match.
+  private http(url: string, part: string, hops = 0): Promise<void> {
+    const token = bearerToken();
+    const headers: Record<string, string> = {
+      'Want-Digest': 'adler32',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    };
+    const signal =
+      this.o.timeoutMs > 0 ? AbortSignal.any([this.ac.signal, AbortSignal.timeout(this.o.timeoutMs)]) : this.ac.signal;
+    return new Promise((resolve, reject) => {
+      const get = url.startsWith('https:') ? httpsGet : httpGet;
+      const req = get(url, { headers, signal }, (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400 && res.headers.location && hops < 5) {
+          res.resume();
+          resolve(this.http(new URL(res.headers.location, url).href, part, hops + 1));
+          return;
+        }
+        if (status !== 200) {
+          res.resume();
+          reject(new Error(`GET ${url}: HTTP ${status}`));
+          return;
+        }
+        let v = 1;
+        let bytes = 0;
+        const out = createWriteStream(part);
+        res.on('data', (c: Buffer) => {
+          v = adler32Update(v, c);
+          bytes += c.length;
+        });
+        res.pipe(out);
+        out.on('error', reject);
+        res.on('error', reject);
+        out.on('finish', () => {
+          const want = Number(res.headers['content-length'] ?? bytes);
+          const digest = digestAdler32(res.headers.digest as string | undefined);
+          if (bytes !== want) reject(new Error(`GET ${url}: ${bytes} bytes arrived, the server announced ${want}`));
+          else if (digest && digest !== adler32Hex(v))
+            reject(new Error(`GET ${url}: adler32 ${adler32Hex(v)}, the server's Digest says ${digest}`));
+          else resolve();
+        });
+      });
+      req.on('error', reject);
+    });
+  }
+}

@@ -1,0 +1,112 @@
+// Event streaming: the montecarlo example with its inputs served by a real XRootD server (root://), fetched by each
+// node into its cache: outputs byte-identical to a run on local inputs; a server stopped mid-run fails ranges with
+// ERR_STAGE_IN (no payload attempt used) until it is back; a cache smaller than the inputs evicts and completes.
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { doneRecords, journalRecords, montecarloExample } from './jobs.js';
+import { CLI, jobDirs, killAll, start, waitFor, yoda } from './proc.js';
+import { commandGate } from './staged.js';
+import { xrootdServer, type XrootdServer } from './xrootd.js';
+
+afterEach(killAll);
+
+const WAIT_MS = 300_000; // only a hang guard
+
+// The montecarlo example in `dir` (2 files x 40 events), and a copy of it whose inputs are served by `server`.
+function remoteExample(dir: string, server: XrootdServer, prefetch: Record<string, unknown> = {}) {
+  const local = montecarloExample(dir, { files: 2, events: 40 });
+  const served = join(server.data, 'in');
+  mkdirSync(served, { recursive: true });
+  const names = readdirSync(join(dir, 'inputs')).sort();
+  for (const f of names) copyFileSync(join(dir, 'inputs', f), join(served, f));
+  const job = parse(readFileSync(local, 'utf8'));
+  job.inputs = [{ files: names.map((f) => server.url(`/in/${f}`)), events: 40 }];
+  job.prefetch = prefetch;
+  writeFileSync(join(dir, 'remote.yaml'), stringify(job));
+  return { local, remote: join(dir, 'remote.yaml') };
+}
+
+// Every output of a work directory, concatenated in the job's order (input file, then event).
+const allOutputs = (workdir: string) =>
+  doneRecords(workdir)
+    .sort((a, b) => a.i - b.i)
+    .map((d) => readFileSync(d.out[0], 'utf8'))
+    .join('');
+
+describe('remote inputs (stage-in)', () => {
+  it('inputs over root://: fetched to the node, outputs byte-identical to a run on local inputs', async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const job = remoteExample(dir, server);
+    const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'remote.log') });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/stage-in: root:\/\/localhost:\d+\/\/in\/evgen_001\.evgen -> /);
+    const localWork = join(dir, 'local.work');
+    const l = await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') });
+    expect(l.code, l.output).toBe(0);
+    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    expect(allOutputs(workdir).split('\n').length).toBe(81);
+    await server.stop();
+  });
+
+  it('an input the server does not have stops the job at start (exit 2), naming the URL', async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const job = remoteExample(dir, server);
+    const text = readFileSync(job.remote, 'utf8').replace('/in/evgen_002.evgen', '/in/missing.evgen');
+    writeFileSync(job.remote, text);
+    const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'run.log') });
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toMatch(/inputs\[0\]\.files: root:\/\/localhost:\d+\/\/in\/missing\.evgen cannot be reached: /);
+    await server.stop();
+  });
+
+  it('a server stopped mid-run: ranges fail with ERR_STAGE_IN, using no attempt, and complete once it is back', {
+    timeout: 600_000,
+  }, async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const job = remoteExample(dir, server);
+    // The first xrdcp copies at once; the next waits at the gate, and the test stops the server meanwhile.
+    const gate = commandGate(dir, 1);
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'xrdcp'), gate.script('exec /usr/bin/xrdcp "$@"'));
+    chmodSync(join(dir, 'bin', 'xrdcp'), 0o755);
+    const env = { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, YODA_STAGE_BACKOFF_MS: '1000' };
+    const run = start(process.execPath, [CLI, 'run', job.remote, '--workdir', workdir], {
+      log: join(dir, 'run.log'),
+      env,
+    });
+    // evgen_001 fetched (the gate's one ticket), evgen_002's fetch waiting at the gate: now the server goes away.
+    const fetched = () => /stage-in: \S+evgen_001\.evgen -> /.test(readFileSync(join(dir, 'run.log'), 'utf8'));
+    await waitFor('evgen_001 fetched and a fetch waiting at the gate', () => fetched() && gate.waiting() > 0, WAIT_MS);
+    await server.stop();
+    gate.open();
+    const stageIn = () => journalRecords(workdir).filter((r) => r.t === 'fail' && r.code === 'ERR_STAGE_IN');
+    await waitFor('a range failed with ERR_STAGE_IN', () => stageIn().length > 0, WAIT_MS);
+    await server.start();
+    const { code } = await run.exit;
+    expect(code, readFileSync(join(dir, 'run.log'), 'utf8')).toBe(0);
+    expect(doneRecords(workdir)).toHaveLength(4);
+    const attempts = journalRecords(workdir).flatMap((r) => (r.t === 'done' ? [r.attempt] : []));
+    expect(attempts).toEqual([1, 1, 1, 1]); // the stage-in failures used no attempt
+    await server.stop();
+  });
+
+  it('a cache smaller than one input file: files no range needs are evicted, and the job completes', async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const job = remoteExample(dir, server, { cacheGB: 1e-6 }); // 1 kB: every input file is larger
+    const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'run.log') });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/stage-in: evicted root:\/\/\S+ from the node's cache/);
+    expect(doneRecords(workdir)).toHaveLength(4);
+    await server.stop();
+  });
+});
