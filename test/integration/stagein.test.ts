@@ -8,14 +8,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { doneRecords, journalRecords, montecarloExample } from './jobs.js';
 import { CLI, jobDirs, killAll, start, waitFor, yoda } from './proc.js';
 import { commandGate } from './staged.js';
-import { xrootdServer, type XrootdServer } from './xrootd.js';
+import { xrootdServer } from './xrootd.js';
+import { webdavServer } from './webdav.js';
 
 afterEach(killAll);
 
 const WAIT_MS = 300_000; // only a hang guard
 
 // The montecarlo example in `dir` (2 files x 40 events), and a copy of it whose inputs are served by `server`.
-function remoteExample(dir: string, server: XrootdServer, prefetch: Record<string, unknown> = {}) {
+function remoteExample(
+  dir: string,
+  server: { data: string; url: (path: string) => string },
+  prefetch: Record<string, unknown> = {},
+) {
   const local = montecarloExample(dir, { files: 2, events: 40 });
   const served = join(server.data, 'in');
   mkdirSync(served, { recursive: true });
@@ -50,6 +55,22 @@ describe('remote inputs (stage-in)', () => {
     expect(allOutputs(workdir)).toBe(allOutputs(localWork));
     expect(allOutputs(workdir).split('\n').length).toBe(81);
     await server.stop();
+  });
+
+  it("inputs over http:// (Node's own server): fetched with GET, outputs byte-identical to local inputs", async () => {
+    const dav = await webdavServer();
+    const { dir, workdir } = jobDirs();
+    const job = remoteExample(dir, dav);
+    const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'remote.log') });
+    expect(r.code, r.output).toBe(0);
+    expect(dav.requests.filter((q) => q.startsWith('GET'))).toEqual([
+      'GET /in/evgen_001.evgen',
+      'GET /in/evgen_002.evgen',
+    ]);
+    const localWork = join(dir, 'local.work');
+    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
+    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    await dav.close();
   });
 
   it('an input the server does not have stops the job at start (exit 2), naming the URL', async () => {
