@@ -88,7 +88,7 @@ function evict(s: DroidState, out: DroidEffect[]): void {
   }
 }
 
-/** After a range ends: files past the cap may be evicted now that it no longer reads its file. */
-export function rangeEnded(s: DroidState, out: DroidEffect[]): void {
+/** After every event: past the cap, files that no range reads any more (a range just ended, say) are evicted. */
+export function trimCache(s: DroidState, out: DroidEffect[]): void {
   if (s.inputs.usedBytes > s.inputs.capBytes) evict(s, out);
 }

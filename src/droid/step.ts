@@ -19,7 +19,7 @@ import {
   startSlot,
   stopSlot,
 } from './slots.js';
-import { admitRanges, onFetched, onFetchFailed, rangeEnded } from './inputs.js';
+import { admitRanges, onFetched, onFetchFailed, trimCache } from './inputs.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -95,7 +95,7 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
       onFetchFailed(s, e.url, e.message, now, out);
       break;
   }
-  rangeEnded(s, out);
+  trimCache(s, out);
   afterEvent(s, now, out);
   return out;
 }
