@@ -1,7 +1,7 @@
 // Merge groups: which consecutive ranges are merged together (one input file, or N ranges), named and addressed by index.
 import { join } from 'node:path';
 import type { MergeSpec } from './schema.js';
-import { safeRangeName, type RangePlan } from './plan.js';
+import { safeRangeName, segmentOf, type RangePlan } from './plan.js';
 
 /** The merge groups of a job: group g holds the ranges first(g)..last(g). */
 export class MergeGroups {
@@ -35,14 +35,7 @@ export class MergeGroups {
 
   /** The group of range `i` (binary search over the group starts). */
   groupOf(i: number): number {
-    let lo = 0;
-    let hi = this.ids.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return segmentOf(this.starts, this.ids.length, i);
   }
 
   /** The first range of group `g`. */

@@ -11,6 +11,18 @@ export interface RangeGeometry {
   last: number;
 }
 
+/** The last of the first `count` segments whose start (`starts`, ascending) is at most `i`: a binary search. */
+export function segmentOf(starts: readonly number[], count: number, i: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** The ranges of a job, computed from its files; ids stay the same as long as files and eventsPerRange do. */
 export class RangePlan {
   /** Index of the first range of each file, plus the total at the end. */
@@ -45,15 +57,8 @@ export class RangePlan {
   fileOf(i: number): number {
     const last = this.lastFile;
     if (this.starts[last] <= i && i < this.starts[last + 1]) return last;
-    let lo = 0;
-    let hi = this.files.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    this.lastFile = lo;
-    return lo;
+    this.lastFile = segmentOf(this.starts, this.files.length, i);
+    return this.lastFile;
   }
 
   /** The first range of input file `file` (the job's range count for `file` = files.length). */

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import type { Logger } from 'pino';
 import type { MergeSpec } from '../job/schema.js';
 import { fileAdler32, PART_SUFFIX } from '../stageout/transfer.js';
-import { backoffMs, pause } from '../stageout/stager.js';
+import { backoffMs, Stopped, withRetries } from '../util/retry.js';
 
 /** How one group's merge ended (dispatched to the state machine as an event of the same shape). */
 export type MergeOutcome =
@@ -59,25 +59,20 @@ export class Merger {
     signal: AbortSignal,
   ): Promise<MergeOutcome | null> {
     await removeLeftovers(output);
-    let last = '';
-    for (let k = 1; k <= this.spec.attempts; k++) {
-      if (signal.aborted) return null;
-      try {
-        const m = await this.mergeOnce(id, inputs, output, `${process.pid}-${k}`, signal);
-        return { type: 'merged', g, out: output, inputs: inputs.length, ...m };
-      } catch (e) {
-        if (signal.aborted) return null;
-        last = (e as Error).message;
-        if (k === this.spec.attempts) break;
-        const wait = Math.min(60_000, this.backoff * 2 ** (k - 1));
-        this.log.warn(
-          { group: id, attempt: k },
-          `merge of ${id}: attempt ${k}/${this.spec.attempts} failed: ${last}; trying again in ${(wait / 1000).toFixed(1)} s`,
-        );
-        await pause(wait, signal);
-      }
+    try {
+      const m = await withRetries(
+        { attempts: this.spec.attempts, backoff: this.backoff, signal },
+        (k) => this.mergeOnce(id, inputs, output, `${process.pid}-${k}`, signal),
+        (k, why, wait) =>
+          this.log.warn(
+            { group: id, attempt: k },
+            `merge of ${id}: attempt ${k}/${this.spec.attempts} failed: ${why}; trying again in ${(wait / 1000).toFixed(1)} s`,
+          ),
+      );
+      return { type: 'merged', g, out: output, inputs: inputs.length, ...m };
+    } catch (e) {
+      return e instanceof Stopped ? null : { type: 'mergeFailed', g, msg: (e as Error).message };
     }
-    return { type: 'mergeFailed', g, msg: last };
   }
 
   // One attempt: the list file, the command writing a part file, the part moved into place, its size and checksum.

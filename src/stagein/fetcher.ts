@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { adler32Hex, adler32Update } from '../stageout/adler32.js';
 import { digestAdler32 } from '../stageout/http-transfer.js';
 import { bearerToken } from '../util/bearer-token.js';
-import { backoffMs, pause } from '../stageout/stager.js';
+import { backoffMs, Stopped, withRetries } from '../util/retry.js';
 import { PART_SUFFIX } from '../stageout/transfer.js';
 
 /** How the fetcher tries: `attempts` per file, each bounded by `timeoutMs` (0: no limit). */
@@ -45,30 +45,31 @@ export class InputFetcher {
   async fetch(url: string): Promise<{ local: string; bytes: number }> {
     const local = cachePath(this.dir, url);
     await mkdir(dirname(local), { recursive: true });
-    let last = '';
-    for (let k = 1; k <= this.o.attempts; k++) {
-      if (this.ac.signal.aborted) throw new Error('the Droid is stopping');
+    const signal = this.ac.signal;
+    const tryOnce = async (k: number) => {
       const part = `${local}.${k}${PART_SUFFIX}`;
+      const t0 = Date.now();
       try {
-        const t0 = Date.now();
         if (/^x?root:/.test(url)) await this.xrootd(url, part);
         else await this.http(url, part);
         await rename(part, local);
-        const bytes = (await stat(local)).size;
-        this.log.info(`stage-in: ${url} -> ${local} (${bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-        return { local, bytes };
       } catch (e) {
         await rm(part, { force: true });
-        last = (e as Error).message;
-        if (k === this.o.attempts || this.ac.signal.aborted) break;
-        const wait = Math.min(60_000, this.backoff * 2 ** (k - 1));
-        this.log.warn(
-          `stage-in of ${url}: try ${k}/${this.o.attempts} failed: ${last}; trying again in ${(wait / 1000).toFixed(1)} s`,
-        );
-        await pause(wait, this.ac.signal);
+        throw e;
       }
+      const bytes = (await stat(local)).size;
+      this.log.info(`stage-in: ${url} -> ${local} (${bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      return { local, bytes };
+    };
+    const say = (k: number, why: string, wait: number) =>
+      this.log.warn(
+        `stage-in of ${url}: try ${k}/${this.o.attempts} failed: ${why}; trying again in ${(wait / 1000).toFixed(1)} s`,
+      );
+    try {
+      return await withRetries({ attempts: this.o.attempts, backoff: this.backoff, signal }, tryOnce, say);
+    } catch (e) {
+      throw new Error(e instanceof Stopped ? 'the Droid is stopping' : `${url}: ${(e as Error).message}`);
     }
-    throw new Error(`${url}: ${last}`);
   }
 
   /** Stops every fetch and deletes the cache directory (the Droid is ending). */

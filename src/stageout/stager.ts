@@ -4,33 +4,12 @@ import type { Logger } from 'pino';
 import type { StageOutSpec } from '../job/schema.js';
 import { destinationName, parseDestination, type Destination } from '../job/destination.js';
 import { deliverFile } from './deliver.js';
+import { backoffMs, Stopped, withRetries } from '../util/retry.js';
 
 /** How one range's delivery ended (the Yoda shell dispatches it to the state machine as an event of the same shape). */
 export type Delivery =
   | { type: 'staged'; i: number; out: string[]; bytes: number; adler32: string[] | null }
   | { type: 'stageFailed'; i: number; file: string; msg: string };
-
-/** The first wait between two attempts (doubled each time, at most MAX_BACKOFF_MS); YODA_STAGE_BACKOFF_MS sets it (tests). */
-export function backoffMs(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.YODA_STAGE_BACKOFF_MS);
-  return Number.isFinite(v) && v >= 0 && env.YODA_STAGE_BACKOFF_MS !== '' ? v : 2000;
-}
-const MAX_BACKOFF_MS = 60_000;
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
 
 /** Delivers done ranges' outputs to the job's stageOut destination; one transfer per range, each reported once. */
 export class Stager {
@@ -76,33 +55,24 @@ export class Stager {
     let bytes = 0;
     for (const file of outputs) {
       const name = destinationName(file, this.outputDir);
-      let last = '';
-      let done = false;
-      for (let k = 1; k <= this.spec.attempts && !done; k++) {
-        if (signal.aborted) return null;
-        try {
-          const d = await deliverFile(file, name, this.dest, {
-            checksum: this.spec.checksum,
-            timeoutMs: (this.spec.timeoutSeconds ?? 0) * 1000,
-            signal,
-          });
-          out.push(d.url);
-          bytes += d.bytes;
-          if (d.adler32) sums.push(d.adler32);
-          done = true;
-        } catch (e) {
-          if (signal.aborted) return null;
-          last = (e as Error).message;
-          if (k === this.spec.attempts) break;
-          const wait = Math.min(MAX_BACKOFF_MS, this.backoff * 2 ** (k - 1));
-          this.log.warn(
-            { range: id, file, attempt: k },
-            `stage-out of ${file} (${id}) to ${this.spec.destination}: attempt ${k}/${this.spec.attempts} failed: ${last}; trying again in ${(wait / 1000).toFixed(1)} s`,
-          );
-          await pause(wait, signal);
-        }
+      const options = { checksum: this.spec.checksum, timeoutMs: (this.spec.timeoutSeconds ?? 0) * 1000, signal };
+      try {
+        const d = await withRetries(
+          { attempts: this.spec.attempts, backoff: this.backoff, signal },
+          () => deliverFile(file, name, this.dest, options),
+          (k, why, wait) =>
+            this.log.warn(
+              { range: id, file, attempt: k },
+              `stage-out of ${file} (${id}) to ${this.spec.destination}: attempt ${k}/${this.spec.attempts} failed: ${why}; trying again in ${(wait / 1000).toFixed(1)} s`,
+            ),
+        );
+        out.push(d.url);
+        bytes += d.bytes;
+        if (d.adler32) sums.push(d.adler32);
+      } catch (e) {
+        if (e instanceof Stopped) return null;
+        return { type: 'stageFailed', i, file, msg: `${this.spec.destination}: ${(e as Error).message}` };
       }
-      if (!done) return { type: 'stageFailed', i, file, msg: `${this.spec.destination}: ${last}` };
     }
     const adler32 = this.spec.checksum === 'adler32' ? sums : null;
     this.log.info({ range: id, bytes }, `staged ${id}: ${out.join(' ')}`);

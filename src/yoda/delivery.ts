@@ -1,8 +1,8 @@
 // What happens to a done range's outputs: merged with their group (merge), delivered (stageOut), or both in turn.
 // The step function sees one interface; merge.ts and stage.ts keep their own bookkeeping.
 import type { YodaEffect, YodaEvent } from './effects.js';
-import { drainMerge, giveUpMerge, mergePending, mergeRangeDone, onMerged, onMergeFailed, pumpMerge } from './merge.js';
-import { drainStage, giveUpStage, onStaged, onStageFailed, pumpStage, queueStage, stagePending } from './stage.js';
+import { mergePending, mergeRangeDone, onMerged, onMergeFailed, pumpMerge } from './merge.js';
+import { onStaged, onStageFailed, pumpStage, queueStage, stagePending } from './stage.js';
 import type { YodaState } from './state.js';
 
 /** The events the delivery shell reports: a merge or a transfer ended. */
@@ -54,14 +54,38 @@ export function deliveryFailed(s: YodaState): number {
   return (s.merge?.failed ?? 0) + (s.stage?.failed ?? 0);
 }
 
-/** A drain: running merges and transfers get `graceSeconds`. */
+/** A drain: running merges and transfers get `graceSeconds`, queued ones wait for the next run. */
 export function drainDelivery(s: YodaState, graceSeconds: number, now: number): void {
-  drainMerge(s, graceSeconds, now);
-  drainStage(s, graceSeconds, now);
+  const until = now + graceSeconds * 1000;
+  for (const line of [s.merge, s.stage]) if (line) line.drainUntil = Math.min(line.drainUntil ?? until, until);
 }
 
-/** Past a drain's grace time: running merges and transfers are given up (the next run redoes them). */
+/** Past a drain's grace time: running merges and transfers are stopped and queued again (the next run redoes them). */
 export function giveUpDelivery(s: YodaState, now: number, out: YodaEffect[]): void {
-  giveUpMerge(s, now, out);
-  giveUpStage(s, now, out);
+  const merges = giveUp(s, s.merge, 'merge(s)', now, out);
+  if (merges.length > 0) out.push({ type: 'stopMerge', g: merges });
+  const transfers = giveUp(s, s.stage, 'transfer(s)', now, out);
+  if (transfers.length > 0) out.push({ type: 'stopStage', r: transfers });
+}
+
+// One line of work (merges or transfers) past its grace time while draining: its running units go back to its queue
+// (said in the log); returns them, none when it is not time.
+function giveUp(
+  s: YodaState,
+  line: { running: Map<number, number>; queue: number[]; drainUntil: number | null } | null,
+  what: string,
+  now: number,
+  out: YodaEffect[],
+): number[] {
+  if (!line || s.phase !== 'draining' || line.drainUntil === null || now < line.drainUntil) return [];
+  const stopped = [...line.running.keys()];
+  if (stopped.length === 0) return [];
+  out.push({
+    type: 'log',
+    level: 'warn',
+    msg: `${stopped.length} ${what} did not finish within the grace time: stopped, left for the next run with ${line.queue.length} queued`,
+  });
+  line.queue.push(...stopped);
+  line.running.clear();
+  return stopped;
 }

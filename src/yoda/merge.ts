@@ -133,24 +133,3 @@ export function onMergeFailed(s: YodaState, e: { g: number; msg: string }, now: 
   out.push({ type: 'journal', records: [{ t: 'mergefail', g: e.g, id, at: now, code: 'ERR_MERGE', msg: e.msg }] });
   out.push({ type: 'log', level: 'error', msg: `the merge of ${id} failed on every attempt: ${e.msg}` });
 }
-
-/** A drain: running merges get `graceSeconds`, queued ones wait for the next run. */
-export function drainMerge(s: YodaState, graceSeconds: number, now: number): void {
-  if (!s.merge) return;
-  const until = now + graceSeconds * 1000;
-  s.merge.drainUntil = Math.min(s.merge.drainUntil ?? until, until);
-}
-
-/** While draining, past the grace time: running merges are given up (the shell kills them; the next run redoes them). */
-export function giveUpMerge(s: YodaState, now: number, out: YodaEffect[]): void {
-  const m = s.merge;
-  if (!m || s.phase !== 'draining' || m.drainUntil === null || now < m.drainUntil || m.running.size === 0) return;
-  out.push({
-    type: 'log',
-    level: 'warn',
-    msg: `${m.running.size} merge(s) did not finish within the grace time: stopped, left for the next run with ${m.queue.length} queued`,
-  });
-  out.push({ type: 'stopMerge', g: [...m.running.keys()] });
-  for (const g of m.running.keys()) m.queue.push(g);
-  m.running.clear();
-}

@@ -87,24 +87,3 @@ export function onStageFailed(
     msg: `stage-out of ${id} failed on every attempt: ${e.file}: ${e.msg}`,
   });
 }
-
-/** A drain: running transfers get `graceSeconds`, queued ones wait for the next run. */
-export function drainStage(s: YodaState, graceSeconds: number, now: number): void {
-  if (!s.stage) return;
-  const until = now + graceSeconds * 1000;
-  s.stage.drainUntil = Math.min(s.stage.drainUntil ?? until, until);
-}
-
-/** While draining, past the grace time: running transfers are given up (the shell stops them; the next run redoes them). */
-export function giveUpStage(s: YodaState, now: number, out: YodaEffect[]): void {
-  const g = s.stage;
-  if (!g || s.phase !== 'draining' || g.drainUntil === null || now < g.drainUntil || g.running.size === 0) return;
-  out.push({
-    type: 'log',
-    level: 'warn',
-    msg: `${g.running.size} transfer(s) did not finish within the grace time: stopped, left for the next run with ${g.queue.length} queued`,
-  });
-  out.push({ type: 'stopStage', r: [...g.running.keys()] });
-  for (const i of g.running.keys()) g.queue.push(i);
-  g.running.clear();
-}
