@@ -1,5 +1,5 @@
 // Checks on what stage-out delivered: the staged records of a journal, and the files at the destination.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { doneRecords, flakyJob, journalRecords } from './jobs.js';
@@ -29,7 +29,8 @@ export function stagedJob(dir: string, files: number, stageOut: Record<string, u
 
 /**
  * A gate for a command: `script(body)` is a bash script that logs its arguments to GATE/calls, then runs `body` at once
- * for the first `tickets` calls and, for later ones, marks GATE/waiting.<pid> and waits for GATE/open first.
+ * for the first `tickets` calls and, for later ones, marks GATE/waiting.<pid> and waits for GATE/open first
+ * (`open()` creates it, `close()` removes it again).
  */
 export function commandGate(dir: string, tickets: number) {
   const gate = join(dir, 'gate');
@@ -45,7 +46,8 @@ ${body}
     existsSync(join(gate, 'calls')) ? readFileSync(join(gate, 'calls'), 'utf8').trim().split('\n') : [];
   const waiting = () => readdirSync(gate).filter((f) => f.startsWith('waiting.')).length;
   const open = () => writeFileSync(join(gate, 'open'), '');
-  return { gate, script, calls, waiting, open };
+  const close = () => rmSync(join(gate, 'open'), { force: true });
+  return { gate, script, calls, waiting, open, close };
 }
 
 /** An xrdcp first on PATH (in `bin`) that copies at once for the first `tickets` calls; see commandGate. */
