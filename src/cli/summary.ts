@@ -70,6 +70,8 @@ export function cpuTotal(s: Pick<JobStatus, 'cpuSeconds' | 'cpuNotMeasured' | 'r
   return `${s.cpuSeconds.toFixed(1)} s${n > 0 ? ` (${n} range${n === 1 ? '' : 's'} not measured)` : ''}`;
 }
 
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
 /** The readable form of `yoda status`. */
 export function statusTable(s: JobStatus): string {
   const r = s.ranges;
@@ -109,6 +111,12 @@ export function statusTable(s: JobStatus): string {
     rows.push([
       'stage-out',
       `${g.destination}: ${g.staged} staged (${g.bytes} bytes), ${g.pending} pending, ${g.failed} failed`,
+    ]);
+  const p = s.prefetch?.total;
+  if (p)
+    rows.push([
+      'prefetch',
+      `${p.files} input file(s) fetched (${mb(p.bytesFetched)}), ${p.hits} range(s) found their file on the node, ${p.misses} waited for a fetch, ${p.failures} fetch(es) failed; workers waited ${duration(Math.round(p.workerWaitSeconds))} for input`,
     ]);
   const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
   if (s.nodes.length > 0) {

@@ -2,6 +2,8 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { InputFetcher } from '../stagein/fetcher.js';
+import { prefetchStats } from './inputs.js';
+import type { PrefetchPublisher } from './prefetch-file.js';
 import { Dealer } from 'zeromq';
 import type { Logger } from 'pino';
 import { decodeYodaMessage, encode, MAX_FRAME_BYTES } from '../protocol/codec.js';
@@ -41,6 +43,8 @@ export interface DroidShell {
   nodeFile: { path: string; host: string };
   /** Fetches remote input files into the node's cache (stage-in). */
   fetcher: InputFetcher;
+  /** Keeps <workdir>/prefetch/<this Droid>.json current. */
+  prefetchFile: PrefetchPublisher;
 }
 
 /** A running Droid. */
@@ -160,6 +164,7 @@ export class DroidClient {
     this.lastTimerAt = now;
     if (late > PAUSE_MS) this.dispatch({ type: 'paused', ms: late });
     this.dispatch({ type: 'tick' });
+    this.shell.prefetchFile.update(prefetchStats(this.state, now), now);
   }
 
   private dispatch(event: DroidEvent): void {
@@ -283,6 +288,8 @@ export class DroidClient {
       // a work directory gone read-only: `yoda status` drops the file once this Droid's pid is gone
     }
     this.killAll();
+    const now = Date.now();
+    this.shell.prefetchFile.update(prefetchStats(this.state, now), now, true);
     await this.shell.fetcher.close(); // the node's copies of remote inputs go with the Droid
     await this.outbox.drained();
     this.socket.close();

@@ -6,7 +6,7 @@ import type { RangeSpec } from '../protocol/messages.js';
 import { STAGE_IN_CODE } from '../protocol/error-codes.js';
 import type { DroidEffect } from './effects.js';
 import { pushResult } from './slots.js';
-import type { DroidState } from './state.js';
+import type { DroidState, PrefetchStats } from './state.js';
 import { isRemote } from '../job/remote.js';
 
 /** Ranges just received: those of files already here get their local copy; the others' files are fetched. */
@@ -20,6 +20,7 @@ export function admitRanges(s: DroidState, ranges: RangeSpec[], now: number, out
       c.stats.hits += 1;
       return { ...r, file: f.local };
     }
+    c.stats.misses += 1;
     if (!f) {
       c.files.set(r.file, { local: null, bytes: 0, lastUsed: now });
       out.push({ type: 'fetch', url: r.file });
@@ -88,7 +89,29 @@ function evict(s: DroidState, out: DroidEffect[]): void {
   }
 }
 
-/** After every event: past the cap, files that no range reads any more (a range just ended, say) are evicted. */
-export function trimCache(s: DroidState, out: DroidEffect[]): void {
-  if (s.inputs.usedBytes > s.inputs.capBytes) evict(s, out);
+/**
+ * After every event: past the cap, files that no range reads any more (a range just ended, say) are evicted; and the
+ * time workers wait for input is counted (a waiting worker with ranges queued: they all wait for their file, since
+ * a range whose file is here would have been given to it).
+ */
+export function afterInputEvent(s: DroidState, now: number, out: DroidEffect[]): void {
+  const c = s.inputs;
+  if (c.usedBytes > c.capBytes) evict(s, out);
+  if (c.files.size === 0 && c.waitingSince.size === 0) return;
+  for (const x of s.slots) {
+    const waits = x.phase === 'waiting' && s.phase === 'running' && s.queue.length > 0;
+    const since = c.waitingSince.get(x.slot);
+    if (waits && since === undefined) c.waitingSince.set(x.slot, now);
+    else if (!waits && since !== undefined) {
+      c.stats.workerWaitMs += now - since;
+      c.waitingSince.delete(x.slot);
+    }
+  }
+}
+
+/** The cache's figures at `now`, waits still going on included. */
+export function prefetchStats(s: DroidState, now: number): PrefetchStats {
+  let waiting = 0;
+  for (const since of s.inputs.waitingSince.values()) waiting += now - since;
+  return { ...s.inputs.stats, workerWaitMs: s.inputs.stats.workerWaitMs + waiting };
 }

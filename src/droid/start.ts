@@ -18,7 +18,8 @@ import { slotEnv } from '../node/slot-env.js';
 import { findOnPath } from '../util/path-lookup.js';
 import { DroidClient, type DroidShell } from './client.js';
 import { droidKey } from '../protocol/droid-key.js';
-import { nodeFilePath, workerLogPath } from '../workdir/paths.js';
+import { nodeFilePath, prefetchFilePath, workerLogPath } from '../workdir/paths.js';
+import { PrefetchPublisher } from './prefetch-file.js';
 import { createDroidState, type DroidConfig } from './state.js';
 import type { JobKeys } from '../security/keys.js';
 
@@ -159,6 +160,11 @@ export function startDroid(
     affinity,
     nodeFile: { path: nodeFilePath(workdir, place.node, place.rank, process.pid), host: hostname() },
     fetcher,
+    prefetchFile: new PrefetchPublisher(prefetchFilePath(workdir, place.node, place.rank, process.pid, Date.now()), {
+      node: place.node,
+      rank: place.rank,
+      droid: config.key,
+    }),
   };
   return new DroidClient(endpoint, createDroidState(config, Date.now()), shell, log, keys);
 }

@@ -146,12 +146,26 @@ export interface CachedInput {
   lastUsed: number;
 }
 
+/** What the node's input cache did so far: files fetched and their bytes, ranges whose file was here (hits) or had
+ * to be fetched (misses), fetches failed on every try, files evicted, and worker time spent waiting for input. */
+export interface PrefetchStats {
+  fetched: number;
+  bytesFetched: number;
+  hits: number;
+  misses: number;
+  failures: number;
+  evicted: number;
+  workerWaitMs: number;
+}
+
 /** The node's input cache: remote files by URL, the bytes they take and the cap, and what happened so far. */
 export interface InputCache {
   files: Map<string, CachedInput>;
   capBytes: number;
   usedBytes: number;
-  stats: { fetched: number; bytesFetched: number; hits: number; failures: number; evicted: number };
+  stats: PrefetchStats;
+  /** Slots whose worker waits with only ranges of files still being fetched queued, since when (epoch ms). */
+  waitingSince: Map<number, number>;
 }
 
 /** An empty cache holding at most `capBytes` (files a queued or running range needs are kept even past it). */
@@ -160,6 +174,7 @@ export function createInputCache(capBytes: number): InputCache {
     files: new Map(),
     capBytes,
     usedBytes: 0,
-    stats: { fetched: 0, bytesFetched: 0, hits: 0, failures: 0, evicted: 0 },
+    stats: { fetched: 0, bytesFetched: 0, hits: 0, misses: 0, failures: 0, evicted: 0, workerWaitMs: 0 },
+    waitingSince: new Map(),
   };
 }

@@ -19,7 +19,7 @@ import {
   startSlot,
   stopSlot,
 } from './slots.js';
-import { admitRanges, onFetched, onFetchFailed, trimCache } from './inputs.js';
+import { admitRanges, afterInputEvent, onFetched, onFetchFailed } from './inputs.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -95,8 +95,8 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
       onFetchFailed(s, e.url, e.message, now, out);
       break;
   }
-  trimCache(s, out);
   afterEvent(s, now, out);
+  afterInputEvent(s, now, out);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { buildLanes, nodeTotals } from './lanes.js';
 import type { ReportModel } from './model.js';
 import { activeMs, axisPieces } from './time-axis.js';
 import { allocationsOf } from '../status/allocations.js';
+import type { PrefetchSummary } from '../droid/prefetch-file.js';
 
 /** What the report is built from. */
 export interface ReportInput {
@@ -17,6 +18,8 @@ export interface ReportInput {
   eventsOf: (i: number) => number;
   /** True when the latest run has no end record and no Yoda runs it any more (status: interrupted). */
   lastRunInterrupted?: boolean;
+  /** What the nodes' input caches did (droid/prefetch-file.ts); null or absent when the job reads no remote input. */
+  prefetch?: PrefetchSummary | null;
   now: Date;
 }
 
@@ -108,5 +111,6 @@ export function buildReport(input: ReportInput): ReportModel {
     failures,
     mergeNote,
     allocations: allocationsOf(input.records, !input.lastRunInterrupted),
+    prefetch: input.prefetch ?? null,
   };
 }

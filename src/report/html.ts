@@ -34,6 +34,7 @@ function cards(m: ReportModel): string {
     card('fatal ranges', count(t.fatal), t.fatal > 0 ? 'bad' : 'good'),
     card('failed attempts', count(t.failedAttempts), t.failedAttempts > 0 ? 'warn' : ''),
     card('utilization', pct(t.utilization)),
+    ...(m.prefetch ? [card('waited for input', esc(formatDuration(m.prefetch.total.workerWaitSeconds)))] : []),
     card('active time', esc(formatDuration(t.activeSeconds))),
     card('mean range time', esc(formatDuration(t.meanRangeSeconds))),
     card('workers', count(t.workers)),

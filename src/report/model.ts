@@ -139,4 +139,6 @@ export interface ReportModel {
   mergeNote: string | null;
   /** Every allocation (launch) the job ran in: nodes, joined, left, which held Yoda (see src/report/allocations.ts). */
   allocations: import('../status/allocations.js').AllocationInfo[];
+  /** Remote inputs fetched to the nodes and the worker time spent waiting for them (null: the job reads none). */
+  prefetch: import('../droid/prefetch-file.js').PrefetchSummary | null;
 }

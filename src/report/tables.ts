@@ -44,9 +44,10 @@ export function failuresTable(m: ReportModel): string {
   return table(['range', 'attempt', 'worker', 'at', 'code', 'message', ''], rows, 'failures') + more;
 }
 
-/** Per node: workers, ranges, events, busy and CPU time, failed attempts. */
+/** Per node: workers, ranges, events, busy and CPU time, failed attempts; with remote inputs, time waiting for them. */
 export function nodesTable(m: ReportModel): string {
   if (m.nodes.length === 0) return '<p class="note">No range ran yet.</p>';
+  const waits = new Map(m.prefetch?.nodes.map((p) => [p.node, p]) ?? []);
   const rows = m.nodes.map((n) => [
     esc(n.node),
     String(n.workers),
@@ -55,12 +56,10 @@ export function nodesTable(m: ReportModel): string {
     esc(formatDuration(n.busySeconds)),
     esc(formatDuration(n.cpuSeconds)),
     n.failures ? `<span class="badge warn">${n.failures}</span>` : '0',
+    ...(m.prefetch ? [esc(formatDuration(waits.get(n.node)?.workerWaitSeconds ?? 0))] : []),
   ]);
-  return table(
-    ['node', 'workers', 'ranges done', 'events', 'busy time', 'payload CPU', 'failed attempts'],
-    rows,
-    'num',
-  );
+  const head = ['node', 'workers', 'ranges done', 'events', 'busy time', 'payload CPU', 'failed attempts'];
+  return table(m.prefetch ? [...head, 'waited for input'] : head, rows, 'num');
 }
 
 /** One row per `yoda run` on the work directory: when, where, how it ended. */

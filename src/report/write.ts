@@ -9,6 +9,7 @@ import { buildReport } from './build.js';
 import { errnoOf, YodaError } from '../util/errors.js';
 import { readStatus } from '../status/job-status.js';
 import { renderReportHtml } from './html.js';
+import { readPrefetchSummary } from '../droid/prefetch-file.js';
 import type { ReportModel } from './model.js';
 
 /** Where the page and its JSON go: `out` (default <workdir>/report.html) and the same name ending in .json. */
@@ -32,6 +33,7 @@ function readReport(workdir: string, now = new Date()): ReportModel {
     eventsOf: (i) => (i < plan.total ? plan.eventsOf(i) : 0),
     now,
     lastRunInterrupted,
+    prefetch: readPrefetchSummary(workdir),
   });
 }
 

@@ -8,6 +8,7 @@ import { liveWorkers, type WorkerStatus } from './workers.js';
 import { readEndpoint, type EndpointFile } from '../runtime/rendezvous.js';
 import type { ParsedJournal } from '../journal/frame.js';
 import { latestRunStats, type NodeStats } from './nodes.js';
+import { type PrefetchSummary, readPrefetchSummary } from '../droid/prefetch-file.js';
 import { pidAlive } from '../util/pid-alive.js';
 import { checkIntegrity, type Integrity } from '../job/integrity.js';
 import { allocationsOf, type AllocationInfo } from './allocations.js';
@@ -55,6 +56,8 @@ export interface JobStatus {
   merge: MergeStatus | null;
   /** Stage-out (null when the job has none): done ranges (with merge: merged files) delivered, waiting, failed; bytes. */
   stageOut: StageOutStatus | null;
+  /** Remote inputs fetched to the nodes (null when the job reads none): per node and in total, every allocation. */
+  prefetch: PrefetchSummary | null;
 }
 
 /** Where the merge of the done ranges' outputs stands (see the README's "Merge" and "Stage-out"). */
@@ -215,6 +218,7 @@ export function statusOf(
     allocations: allocationsOf(parsed.records, state === 'running'),
     merge: mergeOf(d, j, delivery),
     stageOut: stageOutOf(d, j, delivery),
+    prefetch: readPrefetchSummary(workdir),
   };
 }
 

@@ -18,6 +18,8 @@ export interface WorkdirPaths {
   workerLogs: string;
   /** One file per live Droid, read by `yoda status`. */
   nodes: string;
+  /** One file per Droid that fetched remote inputs (kept after it ends), read by `yoda status` and the report. */
+  prefetch: string;
   /** The job's CURVE keys (folder 0700, file 0600). */
   keys: string;
   keyFile: string;
@@ -38,6 +40,7 @@ export function workdirPaths(dir: string): WorkdirPaths {
     logs: join(root, 'logs'),
     workerLogs: join(root, 'logs', 'workers'),
     nodes: join(root, 'nodes'),
+    prefetch: join(root, 'prefetch'),
     keys: join(root, 'keys'),
     keyFile: join(root, 'keys', 'curve.json'),
     report: join(root, 'report.html'),
@@ -63,4 +66,10 @@ export function nodeFilePath(workdir: string, node: string, rank: number, pid?: 
     workdirPaths(workdir).nodes,
     `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}${pid === undefined ? '' : `.pid${pid}`}.json`,
   );
+}
+
+/** The prefetch file of the Droid of `rank` on `node`, process `pid`, started at `startedMs` (droid/prefetch-file.ts). */
+export function prefetchFilePath(workdir: string, node: string, rank: number, pid: number, startedMs: number): string {
+  const name = `${node.replace(/[^A-Za-z0-9._-]/g, '_')}.rank${rank}.pid${pid}.${startedMs}.json`;
+  return join(workdirPaths(workdir).prefetch, name);
 }

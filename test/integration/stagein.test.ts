@@ -1,7 +1,7 @@
 // Event streaming: the montecarlo example with its inputs served by a real XRootD server (root://), fetched by each
 // node into its cache: outputs byte-identical to a run on local inputs; a server stopped mid-run fails ranges with
 // ERR_STAGE_IN (no payload attempt used) until it is back; a cache smaller than the inputs evicts and completes.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,19 @@ describe('remote inputs (stage-in)', () => {
     const localWork = join(dir, 'local.work');
     expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
     expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    // What the node's cache did, in `yoda status --json` and in the report: both files fetched, each range a miss
+    // (its file was being fetched when it came) or a hit, no failure.
+    const bytes = readdirSync(join(dir, 'inputs')).reduce((n, f) => n + statSync(join(dir, 'inputs', f)).size, 0);
+    const status = JSON.parse((await yoda(['status', workdir, '--json'], { log: join(dir, 'status.log') })).output);
+    expect(status.prefetch.total).toMatchObject({ files: 2, bytesFetched: bytes, failures: 0 });
+    expect(status.prefetch.total.hits + status.prefetch.total.misses).toBe(4);
+    expect(status.prefetch.nodes.map((n: { node: string }) => n.node)).toEqual([status.nodes[0].node]);
+    const local = JSON.parse((await yoda(['status', localWork, '--json'], { log: join(dir, 'status2.log') })).output);
+    expect(local.prefetch).toBeNull();
+    expect((await yoda(['report', workdir], { log: join(dir, 'report.log') })).code).toBe(0);
+    const report = JSON.parse(readFileSync(join(workdir, 'report.json'), 'utf8'));
+    expect(report.prefetch.total).toEqual(status.prefetch.total);
+    expect(readFileSync(join(workdir, 'report.html'), 'utf8')).toContain('waited for input');
     await dav.close();
   });
 

@@ -1,6 +1,7 @@
 // Remote inputs on the Droid (event streaming): a range of a remote file waits until the file is fetched, then runs on
 // the local copy; a failed fetch fails its ranges with ERR_STAGE_IN (slot -1); past the cache cap, idle files go.
 import { describe, expect, it } from 'vitest';
+import { prefetchStats } from '../../../src/droid/inputs.js';
 import { createDroidState } from '../../../src/droid/state.js';
 import { config, Droid, ofType, range, toYoda } from './harness.js';
 
@@ -68,5 +69,19 @@ describe('Droid remote inputs', () => {
     expect(ofType(done, 'evict')).toEqual([{ type: 'evict', local: '/c/1/a.root' }]);
     toYoda(done);
     expect(d.s.inputs.usedBytes).toBe(100);
+  });
+
+  it('counts hits and misses per range, and the time a worker waits with only ranges of files being fetched', () => {
+    const d = ready();
+    toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(0, URL_A), remote(1, URL_A)] } }));
+    d.on({ type: 'worker', slot: 0, report: { type: 'ready' } }, 100); // waits from t=100: nothing here yet
+    d.on({ type: 'worker', slot: 1, report: { type: 'ready' } }, 100); // waits from t=200
+    d.on({ type: 'tick' }, 300); // t=500: still waiting
+    expect(prefetchStats(d.s, 600).workerWaitMs).toBe(500 + 400); // waits going on are counted when asked
+    d.on({ type: 'fetched', url: URL_A, local: '/c/a.root', bytes: 10 }, 500); // t=1000: both workers fed
+    expect(d.s.inputs.stats).toMatchObject({ misses: 2, hits: 0, workerWaitMs: 900 + 800 });
+    toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(2, URL_A)] } }));
+    d.on({ type: 'tick' }, 1000);
+    expect(prefetchStats(d.s, d.now)).toMatchObject({ misses: 2, hits: 1, workerWaitMs: 1700 }); // busy: no wait
   });
 });
