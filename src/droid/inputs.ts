@@ -23,6 +23,7 @@ export function admitRanges(s: DroidState, ranges: RangeSpec[], now: number, out
     c.stats.misses += 1;
     if (!f) {
       c.files.set(r.file, { local: null, bytes: 0, lastUsed: now });
+      c.changed = true;
       out.push({ type: 'fetch', url: r.file });
     }
     return r;
@@ -47,6 +48,7 @@ export function onFetchFailed(s: DroidState, url: string, message: string, now: 
   const c = s.inputs;
   if (!c.files.get(url) || c.files.get(url)?.local) return;
   c.files.delete(url);
+  c.changed = true;
   c.stats.failures += 1;
   const failed = s.queue.filter((r) => r.file === url);
   s.queue = s.queue.filter((r) => r.file !== url);
@@ -78,6 +80,7 @@ function evict(s: DroidState, out: DroidEffect[]): void {
   for (const [url, f] of idle) {
     if (c.usedBytes <= c.capBytes) break;
     c.files.delete(url);
+    c.changed = true;
     c.usedBytes -= f.bytes;
     c.stats.evicted += 1;
     out.push({ type: 'evict', local: f.local! });
@@ -107,6 +110,19 @@ export function afterInputEvent(s: DroidState, now: number, out: DroidEffect[]):
       c.waitingSince.delete(x.slot);
     }
   }
+}
+
+/** For the next report: the remote files the node holds or fetches, when Yoda has not been told yet (else none). */
+export function cachedForReport(s: DroidState): { cached?: string[] } {
+  const c = s.inputs;
+  if (!c.changed) return {};
+  c.changed = false;
+  return { cached: [...c.files.keys()] };
+}
+
+/** A hello to a (new) Yoda: it knows nothing of this node's cache, so the next report tells it. */
+export function cacheUnknownToYoda(s: DroidState): void {
+  s.inputs.changed = s.inputs.files.size > 0;
 }
 
 /** The cache's figures at `now`, waits still going on included. */

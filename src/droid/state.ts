@@ -166,6 +166,8 @@ export interface InputCache {
   stats: PrefetchStats;
   /** Slots whose worker waits with only ranges of files still being fetched queued, since when (epoch ms). */
   waitingSince: Map<number, number>;
+  /** The files held changed since Yoda was last told (the next report lists them, for locality-aware dispatch). */
+  changed: boolean;
 }
 
 /** An empty cache holding at most `capBytes` (files a queued or running range needs are kept even past it). */
@@ -176,5 +178,6 @@ export function createInputCache(capBytes: number): InputCache {
     usedBytes: 0,
     stats: { fetched: 0, bytesFetched: 0, hits: 0, misses: 0, failures: 0, evicted: 0, workerWaitMs: 0 },
     waitingSince: new Map(),
+    changed: false,
   };
 }

@@ -19,7 +19,14 @@ import {
   startSlot,
   stopSlot,
 } from './slots.js';
-import { admitRanges, afterInputEvent, onFetched, onFetchFailed } from './inputs.js';
+import {
+  admitRanges,
+  afterInputEvent,
+  cacheUnknownToYoda,
+  cachedForReport,
+  onFetched,
+  onFetchFailed,
+} from './inputs.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -40,6 +47,7 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
         s.yodaSilent = false;
         out.push({ type: 'log', level: 'info', msg: `joining the new Yoda, still holding ${held.length} range(s)` });
       }
+      cacheUnknownToYoda(s);
       send(
         s,
         {
@@ -336,7 +344,7 @@ function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): vo
     s.requestOpen = true;
     noteRequest(s, now);
   }
-  send(s, { type: 'report', results: s.results, released: s.released, want }, now, out);
+  send(s, { type: 'report', results: s.results, released: s.released, want, ...cachedForReport(s) }, now, out);
   s.results = [];
   s.resultAttempts.clear();
   s.released = [];

@@ -77,6 +77,7 @@ const MOVING: readonly Field[] = [['reason', isStr]];
 const REPORT: readonly Field[] = [
   ['want', isInt],
   ['released', isIntArray],
+  ['cached', (v) => arrayOf(v, 1_000_000, isStr), true],
 ];
 const BYE: readonly Field[] = [
   ['reason', isStr],

@@ -2,8 +2,9 @@
 
 /** Bumped whenever a message changes shape; a Droid of another version is refused at hello.
  * 3: a result's `cpu` may be null (not measured), which a Yoda of version 2 would drop with the whole report.
- * 4: a failed result's `slot` may be -1 (ERR_STAGE_IN: the range never reached a worker). */
-export const PROTOCOL_VERSION = 4;
+ * 4: a failed result's `slot` may be -1 (ERR_STAGE_IN: the range never reached a worker).
+ * 5: a report may carry `cached`, the remote input files the Droid's node holds (locality-aware dispatch). */
+export const PROTOCOL_VERSION = 5;
 
 /** One event range as sent to a Droid: events first..last (0-based, inclusive) of one input file. */
 export interface RangeSpec {
@@ -66,8 +67,9 @@ export type DroidMessage =
       held: number[];
       attempts: number[];
     }
-  /** Results since the last report; `want` > 0 asks for that many more ranges (one open request at a time). */
-  | { type: 'report'; results: RangeResult[]; released: number[]; want: number }
+  /** Results since the last report; `want` > 0 asks for that many more ranges (one open request at a time);
+   * `cached`: the remote input files (URLs) the node's cache holds or fetches, sent when that changed. */
+  | { type: 'report'; results: RangeResult[]; released: number[]; want: number; cached?: string[] }
   | { type: 'heartbeat' }
   | { type: 'bye'; reason: string; error?: string };
 

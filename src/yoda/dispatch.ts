@@ -2,6 +2,7 @@
 import { RangeState } from '../journal/replay.js';
 import type { RangeSpec } from '../protocol/messages.js';
 import type { YodaEffect } from './effects.js';
+import { FileReadyQueue, holdFile, nextReadyFor } from './locality.js';
 import type { DroidInfo, YodaState } from './state.js';
 
 /** How many ranges one answer may carry: ceil(ready / active Droids), Raythena's tail rule. */
@@ -25,13 +26,14 @@ export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out
   const indexes: number[] = new Array(n);
   const attempts: number[] = new Array(n);
   for (let k = 0; k < n; k++) {
-    let i = s.ready.shift();
+    let i = nextReady(s, d);
     // A range taken out of ready by a late report stays queued; skip it here.
-    while (s.rangeState[i] !== RangeState.ready) i = s.ready.shift();
+    while (s.rangeState[i] !== RangeState.ready) i = nextReady(s, d);
     s.rangeState[i] = RangeState.assigned;
     s.owner[i] = d.key;
     d.holds.add(i);
     const g = s.plan.range(i);
+    if (s.locality) holdFile(s.locality, d, g.file);
     const file = s.plan.files[g.file];
     const attempt = s.failures[i] + 1;
     ranges[k] = { i, id: g.id, file: file.path, first: g.first, last: g.last, attempt };
@@ -45,6 +47,11 @@ export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out
   d.lastSent = now;
   out.push({ type: 'journal', records: [{ t: 'assign', at: now, droid: d.key, r: indexes, a: attempts }] });
   out.push({ type: 'send', to: d.key, msg: { type: 'ranges', ranges } });
+}
+
+// The next queued range for `d`: the queue's front, or with remote inputs, one of a file its node holds (locality.ts).
+function nextReady(s: YodaState, d: DroidInfo): number {
+  return s.locality && s.ready instanceof FileReadyQueue ? nextReadyFor(s.ready, s.locality, d) : s.ready.shift();
 }
 
 /** Serves parked requests after ranges became ready again (no walk over the Droids when none is parked). */

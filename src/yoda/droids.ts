@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION, type DroidMessage } from '../protocol/messages.js';
 import { RangeState } from '../journal/replay.js';
 import type { YodaEffect } from './effects.js';
 import { makeReady, park, serveParked } from './dispatch.js';
+import { dropFiles } from './locality.js';
 import type { DroidInfo, YodaState } from './state.js';
 
 export function onHello(
@@ -29,6 +30,7 @@ export function onHello(
     launch: msg.launch,
     slots: msg.slots,
     holds: new Set(),
+    files: new Set(),
     parkedWant: 0,
     lastSeen: now,
     lastSent: now,
@@ -143,6 +145,7 @@ export function dropDroid(
   // A Droid moving to the next Yoda keeps its ranges: they stay assigned in the journal, for it to claim there.
   if (release) releaseRanges(s, d, [...d.holds], `Droid ${d.key} ${why}`, now, out);
   d.holds.clear();
+  if (s.locality) dropFiles(s.locality, d);
   out.push({ type: 'log', level, msg: `Droid ${d.key} on ${d.node} ${why}` });
   serveParked(s, now, out);
 }

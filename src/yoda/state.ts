@@ -2,6 +2,7 @@
 import type { RangePlan } from '../job/plan.js';
 import { RangeState, type JournalState } from '../journal/replay.js';
 import { IndexQueue } from './index-queue.js';
+import { createLocality, FileReadyQueue, type Locality } from './locality.js';
 import type { MergeGroups } from '../job/merge-groups.js';
 
 /** Policy knobs for one run of Yoda. */
@@ -49,6 +50,8 @@ export interface DroidInfo {
   slots: number;
   /** Ranges this Droid holds. */
   holds: Set<number>;
+  /** Input files its node holds or fetches (locality.ts; empty when the job's inputs are all local). */
+  files: Set<number>;
   /** An open request waiting for ranges (0 when none). */
   parkedWant: number;
   lastSeen: number;
@@ -67,7 +70,10 @@ export interface YodaState {
   failures: Uint16Array;
   /** Key of the Droid holding each assigned range. */
   owner: (string | undefined)[];
-  ready: IndexQueue;
+  /** Ready ranges: one FIFO, or one per input file when the job has remote inputs (locality.ts). */
+  ready: IndexQueue | FileReadyQueue;
+  /** Which node holds which remote input file; null when the job's inputs are all local. */
+  locality: Locality | null;
   counts: { ready: number; assigned: number; done: number; fatal: number };
   /** Events of the done ranges: in all runs, and in this run (for rates). */
   events: { total: number; done: number; doneThisRun: number };
@@ -126,7 +132,8 @@ export function createYodaState(
   const rangeState = new Uint8Array(total);
   // Room for a second entry per range: a range adopted after a hand-over keeps its stale entry (dispatch skips it)
   // and may be queued again if released later.
-  const ready = new IndexQueue(2 * total);
+  const locality = createLocality(plan);
+  const ready = locality ? new FileReadyQueue(plan) : new IndexQueue(2 * total);
   const counts = { ready: 0, assigned: 0, done: 0, fatal: 0 };
   const events = { total: plan.totalEvents, done: 0, doneThisRun: 0 };
   const heldBack = new Map<number, string>();
@@ -156,6 +163,7 @@ export function createYodaState(
     failures: Uint16Array.from(past.failures),
     owner: new Array(total),
     ready,
+    locality,
     counts,
     events,
     droids: new Map(),

@@ -7,6 +7,7 @@ import type { DroidInfo, Outcome, YodaState } from './state.js';
 import { progressLine } from './progress.js';
 import { dropDroid, onHello, releaseHeldBack, releaseRanges } from './droids.js';
 import * as delivery from './delivery.js';
+import { setFiles } from './locality.js';
 import { STAGE_IN_ATTEMPTS, STAGE_IN_CODE } from '../protocol/error-codes.js';
 
 /** Applies one event to Yoda's state. */
@@ -69,6 +70,13 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
   }
   d.lastSeen = now;
   if (msg.type === 'report') {
+    if (msg.cached && s.locality)
+      setFiles(
+        s.locality,
+        d,
+        msg.cached,
+        [...d.holds].map((i) => s.plan.fileOf(i)),
+      );
     for (const r of msg.results) onResult(s, d, r, out);
     releaseRanges(s, d, msg.released, 'released by Droid', now, out);
     serveParked(s, now, out);

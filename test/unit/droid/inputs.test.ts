@@ -22,7 +22,8 @@ describe('Droid remote inputs', () => {
     const d = ready();
     const out = d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(0, URL_A), remote(1, URL_A), range(2)] } });
     expect(ofType(out, 'fetch')).toEqual([{ type: 'fetch', url: URL_A }]);
-    expect(toYoda(out)).toEqual([{ type: 'report', results: [], released: [], want: 1 }]); // waiting ranges count as held
+    // Waiting ranges count as held; the report tells Yoda which remote files the node holds or fetches.
+    expect(toYoda(out)).toEqual([{ type: 'report', results: [], released: [], want: 1, cached: [URL_A] }]);
     const fed = d.on({ type: 'worker', slot: 0, report: { type: 'ready' } });
     expect(ofType(fed, 'feedWorker')).toEqual([{ type: 'feedWorker', slot: 0, ranges: [range(2)] }]); // the local one
     expect(ofType(d.on({ type: 'worker', slot: 1, report: { type: 'ready' } }), 'feedWorker')).toEqual([]);
@@ -83,5 +84,18 @@ describe('Droid remote inputs', () => {
     toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(2, URL_A)] } }));
     d.on({ type: 'tick' }, 1000);
     expect(prefetchStats(d.s, d.now)).toMatchObject({ misses: 2, hits: 1, workerWaitMs: 1700 }); // busy: no wait
+  });
+
+  it('tells Yoda which remote files the node holds only when that changed: a new file, a failed fetch', () => {
+    const d = ready();
+    const first = toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(0, URL_A)] } }));
+    expect(first.map((m) => m.type === 'report' && m.cached)).toEqual([[URL_A]]);
+    d.on({ type: 'fetched', url: URL_A, local: '/c/a.root', bytes: 10 });
+    const again = toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(1, URL_A)] } }));
+    expect(again.map((m) => m.type === 'report' && m.cached)).toEqual([undefined]); // a hit: nothing new to say
+    toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(2, URL_B)] } }));
+    d.on({ type: 'fetchFailed', url: URL_B, message: 'HTTP 503' });
+    const [report] = toYoda(d.on({ type: 'tick' }, config.reportIntervalMs));
+    expect(report).toMatchObject({ type: 'report', cached: [URL_A] }); // URL_B is no longer on the node
   });
 });

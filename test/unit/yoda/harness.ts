@@ -153,8 +153,8 @@ export class YodaHarness {
   }
 
   /** Sends a report and returns the ranges Yoda answered with (if any). */
-  report(from: string, results: RangeResult[], want = 0, released: number[] = []): RangeSpec[] {
-    const out = this.send(from, { type: 'report', results, released, want });
+  report(from: string, results: RangeResult[], want = 0, released: number[] = [], cached?: string[]): RangeSpec[] {
+    const out = this.send(from, { type: 'report', results, released, want, ...(cached ? { cached } : {}) });
     // Only the answer counts as looked at: anything else sent meanwhile (an end, a refusal) is for the test to check.
     return sentTo(
       out.filter((e) => e.type === 'send' && e.msg.type === 'ranges'),

@@ -1,0 +1,112 @@
+// Locality-aware dispatch for jobs with remote input files: each Droid fetches the files of its ranges into its node's
+// cache, so Yoda gives a Droid ranges of the files its node holds (or is fetching) first, then ranges of a file no
+// node holds yet (consecutive ranges of one file stay on one node), and only then ranges of another node's file
+// (the tail: idle slots cost more than one more fetch). How many ranges an answer carries is unchanged (dispatch.ts).
+import { isRemote } from '../job/remote.js';
+import type { RangePlan } from '../job/plan.js';
+
+/** The ready ranges of a job, one FIFO per input file; files with ready ranges kept in the order they got them. */
+export class FileReadyQueue {
+  private readonly queues: number[][];
+  private readonly heads: Int32Array;
+  /** Files with queued ranges (maybe only stale ones, which dispatch skips), in the order they got them. */
+  private readonly queued = new Set<number>();
+  private count = 0;
+
+  constructor(private readonly plan: RangePlan) {
+    this.queues = plan.files.map(() => []);
+    this.heads = new Int32Array(plan.files.length);
+  }
+
+  /** Number of queued range indexes (stale ones included, as IndexQueue counts them). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Appends range `i` to its file's queue. */
+  push(i: number): void {
+    const f = this.plan.fileOf(i);
+    this.queues[f].push(i);
+    this.queued.add(f);
+    this.count += 1;
+  }
+
+  /** True when file `f` has queued ranges. */
+  has(f: number): boolean {
+    return this.queued.has(f);
+  }
+
+  /** The first file with queued ranges that `ok` accepts, or undefined. */
+  firstFile(ok: (f: number) => boolean): number | undefined {
+    for (const f of this.queued) if (ok(f)) return f;
+    return undefined;
+  }
+
+  /** Removes and returns the front range of file `f`; call only when has(f). */
+  shiftFrom(f: number): number {
+    const q = this.queues[f];
+    const i = q[this.heads[f]++];
+    this.count -= 1;
+    if (this.heads[f] === q.length) {
+      q.length = 0;
+      this.heads[f] = 0;
+      this.queued.delete(f);
+    }
+    return i;
+  }
+
+  /** Removes and returns the front range of the first file with queued ranges; call only when size > 0. */
+  shift(): number {
+    return this.shiftFrom(this.firstFile(() => true)!);
+  }
+}
+
+/** Which input files each node holds: a file's index by URL, and how many live Droids hold or fetch each file. */
+export interface Locality {
+  fileIndex: Map<string, number>;
+  holders: Uint32Array;
+}
+
+/** Locality for a job with remote input files, null for a job whose inputs are all on a shared file system. */
+export function createLocality(plan: RangePlan): Locality | null {
+  if (!plan.files.some((f) => isRemote(f.path))) return null;
+  return {
+    fileIndex: new Map(plan.files.map((f, k) => [f.path, k])),
+    holders: new Uint32Array(plan.files.length),
+  };
+}
+
+/** What locality needs of a Droid: the input files its node holds or is fetching. */
+export interface FileHolder {
+  files: Set<number>;
+}
+
+/** The next ready range for Droid `d`: from a file it holds, else from one nobody holds, else from any file. */
+export function nextReadyFor(q: FileReadyQueue, l: Locality, d: FileHolder): number {
+  for (const f of d.files) if (q.has(f)) return q.shiftFrom(f);
+  const f = q.firstFile((g) => l.holders[g] === 0) ?? q.firstFile(() => true)!;
+  return q.shiftFrom(f);
+}
+
+/** Droid `d` got a range of file `f`: its node now holds (or fetches) that file. */
+export function holdFile(l: Locality, d: FileHolder, f: number): void {
+  if (d.files.has(f)) return;
+  d.files.add(f);
+  l.holders[f] += 1;
+}
+
+/** Droid `d` told what its node's cache holds (`urls`, fetching included); the files of `alsoHeld` count too. */
+export function setFiles(l: Locality, d: FileHolder, urls: string[], alsoHeld: Iterable<number>): void {
+  dropFiles(l, d);
+  for (const url of urls) {
+    const f = l.fileIndex.get(url);
+    if (f !== undefined) holdFile(l, d, f);
+  }
+  for (const f of alsoHeld) holdFile(l, d, f);
+}
+
+/** Droid `d` is gone: its node's files no longer count. */
+export function dropFiles(l: Locality, d: FileHolder): void {
+  for (const f of d.files) l.holders[f] -= 1;
+  d.files.clear();
+}
