@@ -23,8 +23,11 @@ UNIX stream socket whose file descriptor is given in YODA_CONTROL_FD (normally
                                       after N seconds. draining() turns True;
                                       the range in hand may still finish.
 
-R = {"id","file","first","last","output","attempt","guid"?,"scope"?}: events
-first..last (0-based, inclusive) of the input file, and a suggested output path.
+R = {"id","file","first","last","output","attempt","guid"?,"scope"?,"fileFirst"?,
+"source"?}: events first..last (0-based, inclusive) of the input file, and a
+suggested output path. With the job's `extract` (ESS style) `file` is a small
+file holding only the range's events: event e is its (e - fileFirst)-th
+(Range.file_first; 0 for a whole input file), `source` the remote file.
 When the control channel reaches EOF (the Droid died) the worker exits at once.
 Message types the worker does not know are ignored. The whole protocol is
 docs/worker-protocol.md.
@@ -90,6 +93,9 @@ class Range:
         self.attempt = int(raw.get("attempt", 1))
         self.guid = raw.get("guid")
         self.scope = raw.get("scope")
+        # With `extract` (ESS style) `file` holds only this range's events: event e is its (e - file_first)-th.
+        self.file_first = int(raw.get("fileFirst", 0))
+        self.source = raw.get("source")
 
     def __repr__(self):
         return f"Range({self.id!r}, attempt={self.attempt})"

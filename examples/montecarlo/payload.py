@@ -158,8 +158,10 @@ def process(r):
         raise PayloadError("ERR_INPUT_NOT_FOUND", str(e))
     except (ValueError, IndexError) as e:
         raise PayloadError("ERR_BAD_INPUT", str(e))
-    if not 0 <= r.first <= r.last < count:
-        raise PayloadError("ERR_BAD_RANGE", f"events {r.first}-{r.last} outside 0-{count - 1} of {r.file}")
+    # With `extract` (extract.py) the file holds only this range's events: event e is its (e - file_first)-th.
+    base = r.file_first
+    if not 0 <= r.first - base <= r.last - base < count:
+        raise PayloadError("ERR_BAD_RANGE", f"events {r.first}-{r.last} outside {base}-{base + count - 1} of {r.file}")
     gate = os.environ.get("MONTECARLO_GATE")
     while gate and not os.path.exists(gate):
         time.sleep(0.05)
@@ -171,7 +173,7 @@ def process(r):
             os._exit(9)
         if fault == "hang":
             time.sleep(3600 * 24)
-        lines.append(simulate_event(basename, event, events[event]))
+        lines.append(simulate_event(basename, event, events[event - base]))
         if pause:
             time.sleep(pause)
     write_atomically(r.output, "".join(lines))

@@ -116,7 +116,7 @@ export function statusTable(s: JobStatus): string {
   if (p)
     rows.push([
       'prefetch',
-      `${p.files} input file(s) fetched (${mb(p.bytesFetched)}), ${p.hits} range(s) found their file on the node, ${p.misses} waited for a fetch, ${p.failures} fetch(es) failed; workers waited ${duration(Math.round(p.workerWaitSeconds))} for input`,
+      `${p.files} input file(s) fetched${p.extracts > 0 ? `, ${p.extracts} range(s) extracted` : ''} (${mb(p.bytesFetched)}), ${p.hits} range(s) found their file on the node, ${p.misses} waited for a fetch, ${p.failures} fetch(es) failed; workers waited ${duration(Math.round(p.workerWaitSeconds))} for input`,
     ]);
   const lines = rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
   if (s.nodes.length > 0) {

@@ -2,6 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { InputFetcher } from '../stagein/fetcher.js';
+import type { RangeExtractor } from '../stagein/extractor.js';
 import { prefetchStats } from './inputs.js';
 import type { PrefetchPublisher } from './prefetch-file.js';
 import { Dealer } from 'zeromq';
@@ -41,8 +42,9 @@ export interface DroidShell {
   affinity: LoadedAffinity;
   /** <workdir>/nodes/<node>.rank<k>.json and the Droid's part of it. */
   nodeFile: { path: string; host: string };
-  /** Fetches remote input files into the node's cache (stage-in). */
+  /** Fetches remote input files into the node's cache (stage-in), and extracts ranges of those read per range. */
   fetcher: InputFetcher;
+  extractor: RangeExtractor;
   /** Keeps <workdir>/prefetch/<this Droid>.json current. */
   prefetchFile: PrefetchPublisher;
 }
@@ -227,6 +229,12 @@ export class DroidClient {
           (err: Error) => !this.closed && this.dispatch({ type: 'fetchFailed', url: e.url, message: err.message }),
         );
         break;
+      case 'extract':
+        this.shell.extractor.extract(e.range).then(
+          (f) => !this.closed && this.dispatch({ type: 'extracted', i: e.range.i, local: f.local, bytes: f.bytes }),
+          (err: Error) => !this.closed && this.dispatch({ type: 'extractFailed', i: e.range.i, message: err.message }),
+        );
+        break;
       case 'evict':
         void rm(dirname(e.local), { recursive: true, force: true }); // the file's own directory (stagein/fetcher.ts)
         break;
@@ -290,6 +298,7 @@ export class DroidClient {
     this.killAll();
     const now = Date.now();
     this.shell.prefetchFile.update(prefetchStats(this.state, now), now, true);
+    this.shell.extractor.close();
     await this.shell.fetcher.close(); // the node's copies of remote inputs go with the Droid
     await this.outbox.drained();
     this.socket.close();

@@ -16,7 +16,10 @@ export type DroidEvent =
   | { type: 'drain'; reason: string; graceSeconds: number }
   /** A remote input file is on the node now (`local`), or could not be fetched on any try. */
   | { type: 'fetched'; url: string; local: string; bytes: number }
-  | { type: 'fetchFailed'; url: string; message: string };
+  | { type: 'fetchFailed'; url: string; message: string }
+  /** Range `i`'s events were extracted into the small file `local` (`extract`), or could not be on any try. */
+  | { type: 'extracted'; i: number; local: string; bytes: number }
+  | { type: 'extractFailed'; i: number; message: string };
 
 /** Something a Droid's shell must do. */
 export type DroidEffect =
@@ -30,5 +33,7 @@ export type DroidEffect =
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string }
   /** Fetch a remote input file into the node's cache (answered by fetched or fetchFailed); delete a cached one. */
   | { type: 'fetch'; url: string }
+  /** Extract one range's events of its remote file into a small local file (answered by extracted or extractFailed). */
+  | { type: 'extract'; range: RangeSpec }
   | { type: 'evict'; local: string }
   | { type: 'exit'; code: number; error: string | null; workerLog: string | null };

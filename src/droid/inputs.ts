@@ -5,15 +5,17 @@
 import type { RangeSpec } from '../protocol/messages.js';
 import { STAGE_IN_CODE } from '../protocol/error-codes.js';
 import type { DroidEffect } from './effects.js';
-import { pushResult } from './slots.js';
+import { failQueued } from './slots.js';
 import type { DroidState, PrefetchStats } from './state.js';
 import { isRemote } from '../job/remote.js';
+import { admitExtract, dropEndedExtracts } from './extracts.js';
 
 /** Ranges just received: those of files already here get their local copy; the others' files are fetched. */
 export function admitRanges(s: DroidState, ranges: RangeSpec[], now: number, out: DroidEffect[]): RangeSpec[] {
   const c = s.inputs;
   return ranges.map((r) => {
     if (!isRemote(r.file)) return r;
+    if (c.extractUrls.has(r.file)) return admitExtract(s, r, out);
     const f = c.files.get(r.file);
     if (f?.local) {
       f.lastUsed = now;
@@ -50,19 +52,11 @@ export function onFetchFailed(s: DroidState, url: string, message: string, now: 
   c.files.delete(url);
   c.changed = true;
   c.stats.failures += 1;
-  const failed = s.queue.filter((r) => r.file === url);
-  s.queue = s.queue.filter((r) => r.file !== url);
-  for (const r of failed)
-    pushResult(
-      s,
-      { i: r.i, id: r.id, ok: false, code: STAGE_IN_CODE, message, start: now, end: now, slot: -1 },
-      r.attempt,
-      now,
-    );
+  const failed = failQueued(s, (r) => r.file === url, STAGE_IN_CODE, message, now);
   out.push({
     type: 'log',
     level: 'warn',
-    msg: `stage-in of ${url} failed: ${message}; its ${failed.length} range(s) go back to Yoda`,
+    msg: `stage-in of ${url} failed: ${message}; its ${failed} range(s) go back to Yoda`,
   });
 }
 
@@ -100,7 +94,8 @@ function evict(s: DroidState, out: DroidEffect[]): void {
 export function afterInputEvent(s: DroidState, now: number, out: DroidEffect[]): void {
   const c = s.inputs;
   if (c.usedBytes > c.capBytes) evict(s, out);
-  if (c.files.size === 0 && c.waitingSince.size === 0) return;
+  if (c.extracted.size > 0) dropEndedExtracts(s, out);
+  if (c.files.size === 0 && c.extracting.size === 0 && c.waitingSince.size === 0) return;
   for (const x of s.slots) {
     const waits = x.phase === 'waiting' && s.phase === 'running' && s.queue.length > 0;
     const since = c.waitingSince.get(x.slot);

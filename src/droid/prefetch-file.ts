@@ -19,6 +19,8 @@ export interface PrefetchFile extends PrefetchStats {
 export interface PrefetchFigures {
   bytesFetched: number;
   files: number;
+  /** Ranges extracted into small files of their own (`extract`, ESS style). */
+  extracts: number;
   hits: number;
   misses: number;
   failures: number;
@@ -41,6 +43,7 @@ export function writePrefetchFile(path: string, f: PrefetchFile): void {
 const zero = (): PrefetchFigures => ({
   bytesFetched: 0,
   files: 0,
+  extracts: 0,
   hits: 0,
   misses: 0,
   failures: 0,
@@ -51,6 +54,7 @@ const zero = (): PrefetchFigures => ({
 function add(to: PrefetchFigures, f: PrefetchFile): void {
   to.bytesFetched += f.bytesFetched;
   to.files += f.fetched;
+  to.extracts += f.extracted ?? 0;
   to.hits += f.hits;
   to.misses += f.misses;
   to.failures += f.failures;

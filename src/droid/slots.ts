@@ -31,12 +31,29 @@ export function stopSlot(slot: SlotState, now: number, out: DroidEffect[], kill 
   slot.stopBy = now + STOP_GRACE_MS;
 }
 
+/** The queued ranges `which` picks fail with `code` without reaching a worker (slot -1); returns how many. */
+export function failQueued(
+  s: DroidState,
+  which: (r: RangeSpec) => boolean,
+  code: string,
+  message: string,
+  now: number,
+): number {
+  const failed = s.queue.filter(which);
+  s.queue = s.queue.filter((r) => !which(r));
+  for (const r of failed)
+    pushResult(s, { i: r.i, id: r.id, ok: false, code, message, start: now, end: now, slot: -1 }, r.attempt, now);
+  return failed.length;
+}
+
 /** Gives the next queued ranges to a worker that waits, or tells it to stop when no more will come. */
 export function feedSlot(s: DroidState, slot: SlotState, now: number, out: DroidEffect[]): void {
   if (slot.phase !== 'waiting') return;
   if (s.phase !== 'running') return stopSlot(slot, now, out);
   // Ranges whose remote input file is still being fetched wait in the queue (inputs.ts).
-  const ready = s.inputs.files.size === 0 ? s.queue.length : s.queue.filter((r) => !isRemote(r.file)).length;
+  const c = s.inputs;
+  const ready =
+    c.files.size === 0 && c.extracting.size === 0 ? s.queue.length : s.queue.filter((r) => !isRemote(r.file)).length;
   if (ready === 0) return;
   const usable = s.slots.filter((x) => x.phase !== 'retired').length;
   // Short ranges go several to a message (as many as the worker takes), never more than a fair share of the queue.

@@ -20,6 +20,7 @@ import { DroidClient, type DroidShell } from './client.js';
 import { droidKey } from '../protocol/droid-key.js';
 import { nodeFilePath, prefetchFilePath, workerLogPath } from '../workdir/paths.js';
 import { PrefetchPublisher } from './prefetch-file.js';
+import { RangeExtractor } from '../stagein/extractor.js';
 import { createDroidState, type DroidConfig } from './state.js';
 import type { JobKeys } from '../security/keys.js';
 
@@ -123,6 +124,8 @@ export function startDroid(
     log: workerLogPath(workdir, place.node, s.slot),
     memoryLimitMB: memoryLimitMB(p, s.width),
   }));
+  // Remote input files read per range (`extract`, ESS style), with their command.
+  const extracts = new Map(d.files.flatMap((f) => (f.extract ? [[f.path, f.extract] as const] : [])));
   const config: DroidConfig = {
     ...tuning,
     key: droidKey(place.rank, place.node, process.pid),
@@ -134,14 +137,13 @@ export function startDroid(
     startTimeoutSeconds: p.startTimeoutSeconds,
     rangeTimeoutSeconds: p.rangeTimeoutSeconds ?? null,
     inputCacheBytes: (d.spec.prefetch?.cacheGB ?? 20) * 1e9,
+    extractUrls: [...extracts.keys()],
   };
   const prefetch = d.spec.prefetch;
   const cacheDir = join(prefetch?.cacheDir ?? tmpdir(), `yoda-inputs-${config.key}`);
-  const fetcher = new InputFetcher(
-    cacheDir,
-    { attempts: prefetch?.attempts ?? 3, timeoutMs: (prefetch?.timeoutSeconds ?? 0) * 1000 },
-    log,
-  );
+  const tries = { attempts: prefetch?.attempts ?? 3, timeoutMs: (prefetch?.timeoutSeconds ?? 0) * 1000 };
+  const fetcher = new InputFetcher(cacheDir, tries, log);
+  const extractor = new RangeExtractor(cacheDir, extracts, d.payloadCwd, tries, log);
   const envOptions = slotEnvOptions(p);
   const shell: DroidShell = {
     template: {
@@ -160,6 +162,7 @@ export function startDroid(
     affinity,
     nodeFile: { path: nodeFilePath(workdir, place.node, place.rank, process.pid), host: hostname() },
     fetcher,
+    extractor,
     prefetchFile: new PrefetchPublisher(prefetchFilePath(workdir, place.node, place.rank, process.pid, Date.now()), {
       node: place.node,
       rank: place.rank,

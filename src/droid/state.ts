@@ -30,6 +30,8 @@ export interface DroidConfig {
   rangeTimeoutSeconds: number | null;
   /** Bytes of remote input files kept on the node (inputs.ts; no cap when absent). */
   inputCacheBytes?: number;
+  /** Remote input files read per range by the job's `extract` command (ESS style) instead of fetched whole. */
+  extractUrls?: string[];
 }
 
 /** Life of one slot's worker process. */
@@ -135,7 +137,7 @@ export function createDroidState(config: DroidConfig, now: number): DroidState {
     error: null,
     errorLog: null,
     pace: { requestedAt: null, roundTripMs: null, rangeMs: null, ranges: 0 },
-    inputs: createInputCache(config.inputCacheBytes ?? Number.POSITIVE_INFINITY),
+    inputs: createInputCache(config.inputCacheBytes ?? Number.POSITIVE_INFINITY, config.extractUrls),
   };
 }
 
@@ -150,6 +152,8 @@ export interface CachedInput {
  * to be fetched (misses), fetches failed on every try, files evicted, and worker time spent waiting for input. */
 export interface PrefetchStats {
   fetched: number;
+  /** Ranges whose events were extracted into a small file of their own (`extract`). */
+  extracted: number;
   bytesFetched: number;
   hits: number;
   misses: number;
@@ -168,16 +172,23 @@ export interface InputCache {
   waitingSince: Map<number, number>;
   /** The files held changed since Yoda was last told (the next report lists them, for locality-aware dispatch). */
   changed: boolean;
+  /** Remote files read per range (`extract`): ranges being extracted, and the small file of each extracted one. */
+  extractUrls: Set<string>;
+  extracting: Set<number>;
+  extracted: Map<number, string>;
 }
 
 /** An empty cache holding at most `capBytes` (files a queued or running range needs are kept even past it). */
-export function createInputCache(capBytes: number): InputCache {
+export function createInputCache(capBytes: number, extractUrls: string[] = []): InputCache {
   return {
     files: new Map(),
     capBytes,
     usedBytes: 0,
-    stats: { fetched: 0, bytesFetched: 0, hits: 0, misses: 0, failures: 0, evicted: 0, workerWaitMs: 0 },
+    stats: { fetched: 0, extracted: 0, bytesFetched: 0, hits: 0, misses: 0, failures: 0, evicted: 0, workerWaitMs: 0 },
     waitingSince: new Map(),
     changed: false,
+    extractUrls: new Set(extractUrls),
+    extracting: new Set(),
+    extracted: new Map(),
   };
 }

@@ -27,6 +27,7 @@ import {
   onFetched,
   onFetchFailed,
 } from './inputs.js';
+import { onExtracted, onExtractFailed } from './extracts.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -101,6 +102,13 @@ export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffec
       break;
     case 'fetchFailed':
       onFetchFailed(s, e.url, e.message, now, out);
+      break;
+    case 'extracted':
+      onExtracted(s, e.i, e.local, e.bytes, out);
+      for (const x of s.slots) feedSlot(s, x, now, out);
+      break;
+    case 'extractFailed':
+      onExtractFailed(s, e.i, e.message, now, out);
       break;
   }
   afterEvent(s, now, out);

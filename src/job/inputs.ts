@@ -15,6 +15,8 @@ export interface InputFile {
   events: number;
   guid?: string;
   scope?: string;
+  /** The input entry's extract command (remote files read per range, ESS style; see the schema). */
+  extract?: string[];
   /** Size and modification time when the job was created (absent in job.json written before they were recorded). */
   size?: number;
   mtimeMs?: number;
@@ -218,6 +220,7 @@ export async function countInputEvents(
         events,
         ...(input.guid ? { guid: input.guid } : {}),
         ...(input.scope ? { scope: input.scope } : {}),
+        ...(input.extract ? { extract: input.extract } : {}),
         size,
         mtimeMs,
       });

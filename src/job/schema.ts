@@ -28,9 +28,27 @@ const input = z
       .optional(),
     guid: z.string().optional(),
     scope: z.string().optional(),
+    /**
+     * Per range, ESS style (remote files only): a command that writes events {first}..{last} of {url} into the small
+     * local file {output}, run on the node ahead of the payload; the worker gets that file and `fileFirst`.
+     */
+    extract: z
+      .array(z.string())
+      .min(1)
+      .refine((c) => c.some((a) => a.includes('{url}')), 'must contain {url} (the remote input file)')
+      .refine((c) => c.some((a) => a.includes('{output}')), 'must contain {output} (the small file to write)')
+      .refine(
+        (c) => c.some((a) => a.includes('{first}')) && c.some((a) => a.includes('{last}')),
+        'must contain {first} and {last} (the range of events to extract)',
+      )
+      .optional(),
   })
   .refine((v) => (v.events === undefined) !== (v.eventsCommand === undefined), {
     message: 'give exactly one of events (a number) or eventsCommand (a command printing the count)',
+  })
+  .refine((v) => v.extract === undefined || [v.files].flat().every(isRemote), {
+    message: 'extract is for remote input files (root://, https://) only: a local file is read where it is',
+    path: ['extract'],
   });
 
 // One kind of worker slot: its width in cores (or a whole socket / NUMA node / the rest of the node),

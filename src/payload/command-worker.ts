@@ -15,10 +15,11 @@ import { CommandLauncher } from './command-launcher.js';
 import { outputChecker } from './outputs.js';
 import { killGroup, watchLog, type WorkerEvents, type WorkerHandle } from './worker.js';
 
-/** Fills {file} {first} {last} {range} {output} {attempt} in one argument; `quote` wraps each value (for /bin/sh). */
+/** Fills {file} {first} {last} {fileFirst} {range} {output} {attempt} in one argument; `quote` wraps each value. */
 export function fillPlaceholders(arg: string, r: RangeSpec, output: string, quote = (v: string) => v): string {
   return arg
     .replaceAll('{file}', quote(r.file))
+    .replaceAll('{fileFirst}', String(r.fileFirst ?? 0))
     .replaceAll('{first}', String(r.first))
     .replaceAll('{last}', String(r.last))
     .replaceAll('{range}', quote(safeRangeName(r.id)))

@@ -118,6 +118,8 @@ function toRange(raw: Record<string, unknown>): PayloadRange {
     attempt: raw.attempt === undefined ? 1 : Number(raw.attempt),
     guid: typeof raw.guid === 'string' ? raw.guid : undefined,
     scope: typeof raw.scope === 'string' ? raw.scope : undefined,
+    fileFirst: typeof raw.fileFirst === 'number' ? raw.fileFirst : 0,
+    source: typeof raw.source === 'string' ? raw.source : undefined,
     raw,
   };
 }

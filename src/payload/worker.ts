@@ -82,6 +82,7 @@ function rangesLine(w: WorkerSetup, ranges: RangeSpec[]): string {
     attempt: r.attempt,
     ...(r.guid !== undefined ? { guid: r.guid } : {}),
     ...(r.scope !== undefined ? { scope: r.scope } : {}),
+    ...(r.fileFirst !== undefined ? { fileFirst: r.fileFirst, source: r.source } : {}),
   }));
   return toWorkerLine({ type: 'ranges', ranges: items });
 }

@@ -19,6 +19,10 @@ export interface RangeSpec {
   /** Attempt number of this assignment, 1 for the first try. */
   attempt: number;
   guid?: string;
+  /** Set by the Droid when it extracted the range's events into a small local `file` (ESS style): the number of that
+   * file's first event (event e is the file's (e - fileFirst)-th), and the remote file it came from. */
+  fileFirst?: number;
+  source?: string;
   scope?: string;
 }
 

@@ -18,6 +18,10 @@ export interface WorkerRange {
   attempt: number;
   guid?: string;
   scope?: string;
+  /** With `extract` (ESS style): `file` holds only this range's events and event e is its (e - fileFirst)-th; absent
+   * (0) when `file` is the whole input file. `source` is then the remote file the events came from. */
+  fileFirst?: number;
+  source?: string;
 }
 
 /** Droid -> worker. */

@@ -160,7 +160,7 @@ export function gatedJob(
  */
 export function montecarloExample(dir: string, o: { files?: number; events?: number } = {}): string {
   const example = join(ROOT, 'examples', 'montecarlo');
-  for (const f of ['job.yaml', 'payload.py', 'merge.py']) symlinkSync(join(example, f), join(dir, f));
+  for (const f of ['job.yaml', 'payload.py', 'merge.py', 'extract.py']) symlinkSync(join(example, f), join(dir, f));
   makeMontecarloInputs(dir, o.files ?? 2, o.events ?? 40);
   return join(dir, 'job.yaml');
 }
