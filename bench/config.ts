@@ -25,6 +25,20 @@ export interface BenchConfig {
   joining: number;
   /** Edge workloads (issue 11): `ranges` tasks of `rangeMs` each, run by xargs, mpi4py and Yoda in `modes`. */
   edge: { ranges: number; rangeMs: number; modes: ('command' | 'daemon')[] }[];
+  /**
+   * Event streaming (`stream` section): `files` input files of `eventsPerFile` events of `eventBytes` each, ranges of
+   * `eventsPerRange` events, `eventMs` of CPU per event; served over HTTP behind a proxy adding `rttMs` per round trip
+   * and capping each direction at `bandwidthMBps` (10^6 bytes/s).
+   */
+  stream: {
+    files: number;
+    eventsPerFile: number;
+    eventBytes: number;
+    eventsPerRange: number;
+    eventMs: number;
+    rttMs: number;
+    bandwidthMBps: number;
+  };
 }
 
 /** A preset: every setting but `curve`, which the command line decides. */
@@ -50,6 +64,16 @@ export const FULL: BenchPreset = {
     { ranges: 400, rangeMs: 10, modes: ['command', 'daemon'] },
     { ranges: 20, rangeMs: 1000, modes: ['command', 'daemon'] },
   ],
+  // 10 input files of 4 MiB, 80 ranges of 0.4 s on every core, per case.
+  stream: {
+    files: 10,
+    eventsPerFile: 64,
+    eventBytes: 64 * 1024,
+    eventsPerRange: 8,
+    eventMs: 50,
+    rttMs: 20,
+    bandwidthMBps: 20,
+  },
 };
 
 /** A CI-sized run: same shape, seconds instead of minutes. */
@@ -69,4 +93,6 @@ export const QUICK: BenchPreset = {
     { ranges: 100, rangeMs: 0, modes: ['command', 'daemon'] },
     { ranges: 20, rangeMs: 10, modes: ['command', 'daemon'] },
   ],
+  // 2 input files of 512 KiB, 4 ranges of 0.1 s per case.
+  stream: { ...FULL.stream, files: 2, eventsPerFile: 8, eventsPerRange: 4, eventMs: 25 },
 };

@@ -76,7 +76,7 @@ function findMpiPython(): string | null {
 }
 
 /** Runs a command in its own process group; resolves to its wall seconds and CPU samples (of its own process). */
-function run(
+export function run(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv,

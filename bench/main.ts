@@ -1,5 +1,5 @@
-// `npm run bench [-- --json] [--quick] [--insecure] [--edge-only]`: Yoda's benchmarks (issues 6 and 11), as a table or
-// one JSON document.
+// `npm run bench [-- --json] [--quick] [--insecure] [--edge-only | --stream-only]`: Yoda's benchmarks (issues 6 and
+// 11, and event streaming), as a table or one JSON document.
 //
 // Environment, for digging into a result:
 //   BENCH_PROF=<prefix>     CPU-profile (node --cpu-prof) every child whose name starts with <prefix>
@@ -15,13 +15,15 @@ import { measureEdge } from './edge.js';
 import { measureFixed, measureMontecarlo } from './efficiency.js';
 import { measureReplay } from './replay.js';
 import { ratio, targets, vsCeiling, type BenchResult } from './results.js';
-import { edgeLines, tableLines } from './table.js';
+import { measureStream } from './stream.js';
+import { edgeLines, streamLines, tableLines } from './table.js';
 
-const USAGE = `usage: node --expose-gc dist-bench/bench/main.js [--json] [--quick] [--insecure] [--edge-only]
-  --json       print only the JSON document on stdout
-  --quick      a CI-sized run (seconds, not minutes)
-  --insecure   CURVE off between Yoda and the simulated Droids (it is on by default, as in "yoda run")
-  --edge-only  only the edge section (real yoda run jobs against xargs and mpi4py.futures): {machine, edge}`;
+const USAGE = `usage: node --expose-gc dist-bench/bench/main.js [--json] [--quick] [--insecure] [--edge-only | --stream-only]
+  --json         print only the JSON document on stdout
+  --quick        a CI-sized run (seconds, not minutes)
+  --insecure     CURVE off between Yoda and the simulated Droids (it is on by default, as in "yoda run")
+  --edge-only    only the edge section (real yoda run jobs against xargs and mpi4py.futures): {machine, edge}
+  --stream-only  only the stream section (local inputs, prefetch, the payload reading remotely): {machine, stream}`;
 
 /** Runs every benchmark of `c` in order; `say` reports progress. */
 async function runBench(c: BenchConfig, say: (line: string) => void): Promise<BenchResult> {
@@ -53,6 +55,7 @@ async function runBench(c: BenchConfig, say: (line: string) => void): Promise<Be
   say(`efficiency: montecarlo example, ${c.montecarlo.files} file(s) x ${c.montecarlo.events} events`);
   const efficiencyMontecarlo = await measureMontecarlo(c, availableParallelism());
   const edge = await measureEdge(c, say);
+  const stream = await measureStream(c, say);
   machine.seconds = Math.round((performance.now() - t0) / 1000);
   const result = {
     version: 1 as const,
@@ -68,12 +71,13 @@ async function runBench(c: BenchConfig, say: (line: string) => void): Promise<Be
     efficiency,
     efficiencyMontecarlo,
     edge,
+    stream,
   };
   return { ...result, targets: targets(result) };
 }
 
 async function main(argv: string[]): Promise<void> {
-  const known = new Set(['--json', '--quick', '--insecure', '--edge-only']);
+  const known = new Set(['--json', '--quick', '--insecure', '--edge-only', '--stream-only']);
   const unknown = argv.filter((a) => !known.has(a));
   if (unknown.length > 0) {
     process.stderr.write(`bench: unknown argument ${unknown[0]}\n${USAGE}\n`);
@@ -82,18 +86,25 @@ async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const config: BenchConfig = { ...(argv.includes('--quick') ? QUICK : FULL), curve: !argv.includes('--insecure') };
   const say = (line: string) => (!json || process.stderr.isTTY) && process.stderr.write(`bench: ${line}\n`);
-  if (argv.includes('--edge-only')) {
+  const only = argv.includes('--edge-only') ? 'edge' : argv.includes('--stream-only') ? 'stream' : null;
+  if (only && argv.includes('--edge-only') && argv.includes('--stream-only')) {
+    process.stderr.write(`bench: --edge-only and --stream-only exclude each other\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (only) {
     const machine = {
       cores: availableParallelism(),
       node: process.version,
       loadAverage: loadavg(),
       startedAt: new Date().toISOString(),
     };
-    const edge = await measureEdge(config, say);
+    const section =
+      only === 'edge' ? { edge: await measureEdge(config, say) } : { stream: await measureStream(config, say) };
+    const lines = section.edge ? edgeLines(section.edge) : section.stream ? streamLines(section.stream) : [];
     process.stdout.write(
       json
-        ? `${JSON.stringify({ version: 1, quick: config.quick, machine, edge }, null, 2)}\n`
-        : `${edgeLines(edge).join('\n')}\n`,
+        ? `${JSON.stringify({ version: 1, quick: config.quick, machine, ...section }, null, 2)}\n`
+        : `${lines.join('\n')}\n`,
     );
     return;
   }

@@ -2,6 +2,7 @@
 import type { CeilingFigures, DispatchFigures, RangesScaleFigures } from './dispatch.js';
 import type { EdgeRow } from './edge.js';
 import type { EfficiencyFigures } from './efficiency.js';
+import type { StreamFigures } from './stream.js';
 
 /** Replay of a journal of many done ranges. */
 export interface ReplayFigures {
@@ -41,6 +42,8 @@ export interface BenchResult {
   efficiencyMontecarlo: EfficiencyFigures | null;
   /** Real `yoda run` jobs against xargs and mpi4py.futures on the same tasks (issue 11). */
   edge: EdgeRow[];
+  /** Event streaming: local inputs, prefetch and the payload reading remotely, behind a slow link, in one run. */
+  stream: StreamFigures;
   targets: Target[];
 }
 
@@ -92,6 +95,21 @@ export function targets(r: Omit<BenchResult, 'targets'>): Target[] {
       met: e.firstRangeSeconds <= 1,
     },
     ...edgeTargets(r.edge),
+    ...streamTargets(r.stream),
+  ];
+}
+
+/** Event streaming's target: with the slow link, prefetch keeps utilization within 2 points of local inputs. */
+export function streamTargets(s: StreamFigures): Target[] {
+  const p = s.cases.find((c) => c.case === 'prefetch');
+  if (!p || p.vsLocalPoints === null) return [];
+  return [
+    {
+      name: `stream: prefetch vs local inputs, points (${s.rttMs} ms round trip, ${s.bandwidthMBps} MB/s)`,
+      value: p.vsLocalPoints,
+      target: '>= -2',
+      met: p.vsLocalPoints >= -2,
+    },
   ];
 }
 

@@ -1,6 +1,7 @@
 // The short human table of a benchmark result.
 import type { EdgeRow } from './edge.js';
 import type { BenchResult } from './results.js';
+import type { StreamFigures } from './stream.js';
 
 const num = (x: number, digits = 0) =>
   Number.isFinite(x)
@@ -81,6 +82,7 @@ export function tableLines(r: BenchResult): string[] {
     '',
   );
   lines.push(...edgeLines(r.edge), '');
+  lines.push(...streamLines(r.stream), '');
   lines.push(
     ...grid([
       ['target', 'value', 'wanted', ''],
@@ -124,6 +126,26 @@ export function edgeLines(rows: EdgeRow[]): string[] {
         opt(r.vsFloor, 2),
         opt(r.droidCpuMicrosPerRange, 0),
         opt(r.yodaCpuMicrosPerRange, 0),
+      ]),
+    ]),
+  ];
+}
+
+/** The stream table: utilization of local inputs, prefetch and the payload reading remotely, over the slow link. */
+export function streamLines(s: StreamFigures): string[] {
+  return [
+    `stream (real runs, ${s.slots} slots, ${s.files} input files of ${num(s.fileMB, 1)} MB, ranges of ${num(s.rangeSeconds, 2)} s; remote: ${num(s.rttMs)} ms per round trip, ${num(s.bandwidthMBps)} MB/s):`,
+    ...grid([
+      ['case', 'utilization', 'vs local', 'wall s', 'ranges', 'first range s', 'yoda run s', 'MB over the link'],
+      ...s.cases.map((c) => [
+        c.case,
+        `${num(100 * c.utilization, 1)}%`,
+        c.vsLocalPoints === null ? '-' : `${c.vsLocalPoints > 0 ? '+' : ''}${num(c.vsLocalPoints, 1)} points`,
+        num(c.wallSeconds, 2),
+        num(c.ranges),
+        num(c.firstRangeSeconds, 2),
+        num(c.processSeconds, 2),
+        num(c.remoteMB, 1),
       ]),
     ]),
   ];

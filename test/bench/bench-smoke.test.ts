@@ -9,6 +9,19 @@ const run = promisify(execFile);
 
 const number = expect.any(Number);
 
+// The stream section: local inputs, prefetch over the slow link, the payload reading remotely; shape only (no timing).
+function expectStream(stream: { cases: { case: string; ranges: number }[] }) {
+  expect(stream).toMatchObject({ rttMs: number, bandwidthMBps: number, slots: number, files: number, fileMB: number });
+  expect(stream.cases.map((c) => c.case)).toEqual(['local', 'prefetch', 'remote-read']);
+  for (const c of stream.cases) {
+    expect(c).toMatchObject({ utilization: number, wallSeconds: number, ranges: number, firstRangeSeconds: number });
+    expect(c).toHaveProperty('processSeconds', number);
+    expect(c).toHaveProperty('vsLocalPoints', c.case === 'local' ? null : number);
+    expect(c).toHaveProperty('remoteMB', c.case === 'local' ? 0 : number);
+    expect(c.ranges).toBeGreaterThan(0);
+  }
+}
+
 describe('bench --quick --json', () => {
   // The benchmark is built by its own tsconfig into dist-bench/ (global setup builds only dist/).
   beforeAll(async () => {
@@ -19,7 +32,7 @@ describe('bench --quick --json', () => {
     );
   });
 
-  it('prints one JSON document with every figure of issues 6 and 11', async () => {
+  it('prints one JSON document with every figure of issues 6 and 11, and event streaming', async () => {
     const { stdout } = await run(
       process.execPath,
       ['--expose-gc', join(ROOT, 'dist-bench', 'bench', 'main.js'), '--quick', '--json'],
@@ -85,9 +98,23 @@ describe('bench --quick --json', () => {
     expect(
       r.edge.filter((e: { mode: string }) => e.mode === 'daemon').map((e: { ranges: number }) => e.ranges),
     ).toEqual([100, 20]);
-    // Issue 6's 7 targets, then issue 11's for the edge rows of a quick run: command vs xargs, 10 ms utilization x 2.
-    expect(r.targets.map((t: { name: string }) => t.name).length).toBe(10);
+    expectStream(r.stream);
+    // Issue 6's 7 targets, then issue 11's for the edge rows of a quick run: command vs xargs, 10 ms utilization x 2;
+    // then event streaming's: prefetch within 2 points of local inputs.
+    expect(r.targets.map((t: { name: string }) => t.name).length).toBe(11);
+    expect(r.targets.at(-1).name).toMatch(/^stream: prefetch vs local inputs/);
     for (const t of r.targets)
       expect(t).toMatchObject({ name: expect.any(String), value: number, met: expect.any(Boolean) });
   }, 180_000);
+
+  it('--stream-only prints the machine and the stream section, nothing else', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--expose-gc', join(ROOT, 'dist-bench', 'bench', 'main.js'), '--stream-only', '--quick', '--json'],
+      { cwd: ROOT, timeout: 110_000, maxBuffer: 1024 * 1024 },
+    );
+    const r = JSON.parse(stdout);
+    expect(Object.keys(r).sort()).toEqual(['machine', 'quick', 'stream', 'version']);
+    expectStream(r.stream);
+  }, 120_000);
 });
