@@ -17,6 +17,7 @@ export function admitRanges(s: DroidState, ranges: RangeSpec[], now: number, out
     if (!isRemote(r.file)) return r;
     if (c.extractUrls.has(r.file)) return admitExtract(s, r, out);
     const f = c.files.get(r.file);
+    if (f) f.ahead = false;
     if (f?.local) {
       f.lastUsed = now;
       c.stats.hits += 1;
@@ -24,12 +25,23 @@ export function admitRanges(s: DroidState, ranges: RangeSpec[], now: number, out
     }
     c.stats.misses += 1;
     if (!f) {
-      c.files.set(r.file, { local: null, bytes: 0, lastUsed: now });
+      c.files.set(r.file, { local: null, bytes: 0, lastUsed: now, ahead: false });
       c.changed = true;
       out.push({ type: 'fetch', url: r.file });
     }
     return r;
   });
+}
+
+/** Yoda says which remote files this node should fetch next (`prefetch`, ahead of their ranges): fetched now. */
+export function fetchAhead(s: DroidState, urls: string[], now: number, out: DroidEffect[]): void {
+  const c = s.inputs;
+  for (const url of urls) {
+    if (!isRemote(url) || c.files.has(url) || c.extractUrls.has(url)) continue;
+    c.files.set(url, { local: null, bytes: 0, lastUsed: now, ahead: true });
+    c.changed = true;
+    out.push({ type: 'fetch', url });
+  }
 }
 
 /** A file arrived: the ranges waiting for it get its local copy; then files no range needs go, past the cap. */
@@ -70,7 +82,7 @@ function evict(s: DroidState, out: DroidEffect[]): void {
   ]);
   const idle = [...c.files]
     .filter(([, f]) => f.local !== null && !inUse.has(f.local))
-    .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    .sort((a, b) => Number(a[1].ahead) - Number(b[1].ahead) || a[1].lastUsed - b[1].lastUsed); // fetched ahead: last
   for (const [url, f] of idle) {
     if (c.usedBytes <= c.capBytes) break;
     c.files.delete(url);

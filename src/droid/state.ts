@@ -146,6 +146,8 @@ export interface CachedInput {
   local: string | null;
   bytes: number;
   lastUsed: number;
+  /** Fetched ahead on Yoda's word and no range of it came yet: evicted last. */
+  ahead: boolean;
 }
 
 /** What the node's input cache did so far: files fetched and their bytes, ranges whose file was here (hits) or had

@@ -24,6 +24,7 @@ import {
   afterInputEvent,
   cacheUnknownToYoda,
   cachedForReport,
+  fetchAhead,
   onFetched,
   onFetchFailed,
 } from './inputs.js';
@@ -156,6 +157,7 @@ function onYoda(s: DroidState, msg: YodaMessage, now: number, out: DroidEffect[]
       if (s.requestOpen) noteRangesArrived(s, now);
       s.requestOpen = false;
       s.queue.push(...admitRanges(s, msg.ranges, now, out));
+      if (msg.prefetch) fetchAhead(s, msg.prefetch, now, out);
       for (const slot of s.slots) feedSlot(s, slot, now, out);
       if (s.phase === 'draining' || s.phase === 'ending') releaseQueue(s);
       return;

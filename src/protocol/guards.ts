@@ -91,6 +91,7 @@ const JOB: readonly Field[] = [
   ['heartbeatSeconds', isNum],
 ];
 const REFUSE: readonly Field[] = [['reason', isStr]];
+const PREFETCH: readonly Field[] = [['prefetch', isStrArray, true]];
 const END: readonly Field[] = [
   ['reason', (x) => x === 'complete' || x === 'drain'],
   ['graceSeconds', isNum],
@@ -151,7 +152,7 @@ export function checkYodaMessage(v: unknown): string | null {
     case 'refuse':
       return fields(v, REFUSE);
     case 'ranges':
-      return firstProblem(v.ranges, checkRange, 1_000_000);
+      return firstProblem(v.ranges, checkRange, 1_000_000) ?? fields(v, PREFETCH);
     case 'heartbeat':
       return null;
     case 'end':

@@ -3,7 +3,8 @@
 /** Bumped whenever a message changes shape; a Droid of another version is refused at hello.
  * 3: a result's `cpu` may be null (not measured), which a Yoda of version 2 would drop with the whole report.
  * 4: a failed result's `slot` may be -1 (ERR_STAGE_IN: the range never reached a worker).
- * 5: a report may carry `cached`, the remote input files the Droid's node holds (locality-aware dispatch). */
+ * 5: a report may carry `cached`, the remote input files the Droid's node holds, and a ranges answer `prefetch`, the
+ *    file to fetch next (locality-aware dispatch). */
 export const PROTOCOL_VERSION = 5;
 
 /** One event range as sent to a Droid: events first..last (0-based, inclusive) of one input file. */
@@ -90,8 +91,9 @@ export interface JobInfo {
 export type YodaMessage =
   | { type: 'welcome'; job: JobInfo }
   | { type: 'refuse'; reason: string }
-  /** The answer to one request; possibly fewer ranges than wanted, never more. */
-  | { type: 'ranges'; ranges: RangeSpec[] }
+  /** The answer to one request; possibly fewer ranges than wanted, never more; `prefetch`: remote input files the
+   * Droid's node should fetch now, ahead of their ranges (its next ones, with locality-aware dispatch). */
+  | { type: 'ranges'; ranges: RangeSpec[]; prefetch?: string[] }
   | { type: 'heartbeat' }
   /** No more ranges will come: `complete` when the job is over, `drain` to stop early within graceSeconds. */
   | { type: 'end'; reason: 'complete' | 'drain'; graceSeconds: number }

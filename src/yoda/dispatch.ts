@@ -2,7 +2,7 @@
 import { RangeState } from '../journal/replay.js';
 import type { RangeSpec } from '../protocol/messages.js';
 import type { YodaEffect } from './effects.js';
-import { FileReadyQueue, holdFile, nextReadyFor } from './locality.js';
+import { FileReadyQueue, holdFile, nextFileFor, nextReadyFor } from './locality.js';
 import type { DroidInfo, YodaState } from './state.js';
 
 /** How many ranges one answer may carry: ceil(ready / active Droids), Raythena's tail rule. */
@@ -46,7 +46,11 @@ export function serve(s: YodaState, d: DroidInfo, want: number, now: number, out
   s.counts.assigned += n;
   d.lastSent = now;
   out.push({ type: 'journal', records: [{ t: 'assign', at: now, droid: d.key, r: indexes, a: attempts }] });
-  out.push({ type: 'send', to: d.key, msg: { type: 'ranges', ranges } });
+  // With remote inputs: the file the Droid's node should fetch next, before its ranges come (locality.ts).
+  const next =
+    s.locality && s.ready instanceof FileReadyQueue ? nextFileFor(s.ready, s.locality, d, d.slots) : undefined;
+  const prefetch = next === undefined ? {} : { prefetch: [s.plan.files[next].path] };
+  out.push({ type: 'send', to: d.key, msg: { type: 'ranges', ranges, ...prefetch } });
 }
 
 // The next queued range for `d`: the queue's front, or with remote inputs, one of a file its node holds (locality.ts).

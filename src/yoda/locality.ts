@@ -42,6 +42,11 @@ export class FileReadyQueue {
     return undefined;
   }
 
+  /** How many ranges of file `f` are queued (stale ones included). */
+  countOf(f: number): number {
+    return this.queues[f].length - this.heads[f];
+  }
+
   /** Removes and returns the front range of file `f`; call only when has(f). */
   shiftFrom(f: number): number {
     const q = this.queues[f];
@@ -61,17 +66,21 @@ export class FileReadyQueue {
   }
 }
 
-/** Which input files each node holds: a file's index by URL, and how many live Droids hold or fetch each file. */
+/** Which input files each node holds: a file's index by URL, which files nodes fetch whole (remote, no `extract`),
+ * and how many live Droids hold or fetch each file. */
 export interface Locality {
   fileIndex: Map<string, number>;
+  fetched: boolean[];
   holders: Uint32Array;
 }
 
-/** Locality for a job with remote input files, null for a job whose inputs are all on a shared file system. */
+/** Locality for a job whose nodes fetch remote input files whole; null when none is (shared file system, `extract`). */
 export function createLocality(plan: RangePlan): Locality | null {
-  if (!plan.files.some((f) => isRemote(f.path))) return null;
+  const fetched = plan.files.map((f) => isRemote(f.path) && f.extract === undefined);
+  if (!fetched.includes(true)) return null;
   return {
     fileIndex: new Map(plan.files.map((f, k) => [f.path, k])),
+    fetched,
     holders: new Uint32Array(plan.files.length),
   };
 }
@@ -88,9 +97,22 @@ export function nextReadyFor(q: FileReadyQueue, l: Locality, d: FileHolder): num
   return q.shiftFrom(f);
 }
 
-/** Droid `d` got a range of file `f`: its node now holds (or fetches) that file. */
+/**
+ * The file Droid `d` should fetch next, ahead of its ranges, once the ranges left of the files it holds would last
+ * its slots about one more round: the first file no node holds, now counted as `d`'s. Undefined when none is due.
+ */
+export function nextFileFor(q: FileReadyQueue, l: Locality, d: FileHolder, slots: number): number | undefined {
+  let left = 0;
+  for (const f of d.files) left += q.countOf(f);
+  if (left > slots) return undefined;
+  const f = q.firstFile((g) => l.holders[g] === 0 && l.fetched[g]);
+  if (f !== undefined) holdFile(l, d, f);
+  return f;
+}
+
+/** Droid `d` got a range of file `f`: its node now holds (or fetches) that file (if nodes fetch it whole). */
 export function holdFile(l: Locality, d: FileHolder, f: number): void {
-  if (d.files.has(f)) return;
+  if (d.files.has(f) || !l.fetched[f]) return;
   d.files.add(f);
   l.holders[f] += 1;
 }

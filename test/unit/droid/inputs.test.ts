@@ -98,4 +98,16 @@ describe('Droid remote inputs', () => {
     const [report] = toYoda(d.on({ type: 'tick' }, config.reportIntervalMs));
     expect(report).toMatchObject({ type: 'report', cached: [URL_A] }); // URL_B is no longer on the node
   });
+
+  it("fetches the file Yoda names next at once, before any range of it, and counts its ranges' arrival as hits", () => {
+    const d = ready();
+    const out = d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [range(0)], prefetch: [URL_B] } });
+    expect(ofType(out, 'fetch')).toEqual([{ type: 'fetch', url: URL_B }]);
+    toYoda(out);
+    d.on({ type: 'fetched', url: URL_B, local: '/c/b.root', bytes: 10 });
+    const later = d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [remote(1, URL_B)] } });
+    expect(ofType(later, 'fetch')).toEqual([]);
+    toYoda(later);
+    expect(d.s.inputs.stats).toMatchObject({ fetched: 1, hits: 1, misses: 0 });
+  });
 });
