@@ -7,7 +7,7 @@ import { globSync, isDynamicPattern } from 'tinyglobby';
 import type { JobFile } from './schema.js';
 import { YodaError } from '../util/errors.js';
 import { MAX_EVENTS_PER_FILE } from './limits.js';
-import { isRemote, probeRemote } from './remote.js';
+import { isRemote, probeAll } from './remote.js';
 
 /** One input file of the job. */
 export interface InputFile {
@@ -198,17 +198,17 @@ export async function countInputEvents(
   abort?: AbortSignal,
 ): Promise<InputFile[]> {
   const files: InputFile[] = [];
+  const probes = await probeAll(resolved.flatMap((r) => r.paths.filter(isRemote)));
   for (const { index, paths } of resolved) {
     const input = job.inputs[index];
     for (const path of paths) {
       const field = `inputs[${index}]`;
       const timeout = input.eventsTimeoutSeconds ?? DEFAULT_COUNT_TIMEOUT_SECONDS;
       // A remote file must be there now (a clear error at start rather than stage-in failures on every node later).
-      const remoteSize = isRemote(path)
-        ? await probeRemote(path).catch((e: Error) => {
-            throw new YodaError('BAD_INPUT', `${field}.files: ${path} cannot be reached: ${e.message}`, { path });
-          })
-        : null;
+      const probe = probes.get(path);
+      if (probe instanceof Error)
+        throw new YodaError('BAD_INPUT', `${field}.files: ${path} cannot be reached: ${probe.message}`, { path });
+      const remoteSize = probe ?? null;
       const events =
         input.events ?? (await countEvents(input.eventsCommand!, path, cwd, `${field}.eventsCommand`, timeout, abort));
       if (events === 0)
