@@ -2,7 +2,7 @@
 // and Adler-32 where the server offers one, with tries and backoff. A fetch in progress is a `.yoda-part` file: a
 // killed Droid never leaves a file that looks fetched. XRootD via xrdcp; http(s) with Node's own client.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
@@ -13,7 +13,7 @@ import { adler32Hex, adler32Update } from '../stageout/adler32.js';
 import { digestAdler32 } from '../stageout/http-transfer.js';
 import { bearerToken } from '../util/bearer-token.js';
 import { backoffMs, Stopped, withRetries } from '../util/retry.js';
-import { PART_SUFFIX } from '../stageout/transfer.js';
+import { fileAdler32, PART_SUFFIX } from '../stageout/transfer.js';
 
 /** How the fetcher tries: `attempts` per file, each bounded by `timeoutMs` (0: no limit). */
 export interface FetchOptions {
@@ -46,15 +46,16 @@ export class InputFetcher {
     const local = cachePath(this.dir, url);
     await mkdir(dirname(local), { recursive: true });
     const signal = this.ac.signal;
-    const tryOnce = async (k: number) => {
-      const part = `${local}.${k}${PART_SUFFIX}`;
+    // One part file for every try: an http(s) try that broke off leaves it for the next to resume (a Range GET).
+    const part = `${local}${PART_SUFFIX}`;
+    const tryOnce = async () => {
       const t0 = Date.now();
       try {
         if (/^x?root:/.test(url)) await this.xrootd(url, part);
-        else await this.http(url, part);
+        else await this.http(url, part, await resumePoint(part));
         await rename(part, local);
       } catch (e) {
-        await rm(part, { force: true });
+        if (/^x?root:/.test(url)) await rm(part, { force: true });
         throw e;
       }
       const bytes = (await stat(local)).size;
@@ -68,6 +69,7 @@ export class InputFetcher {
     try {
       return await withRetries({ attempts: this.o.attempts, backoff: this.backoff, signal }, tryOnce, say);
     } catch (e) {
+      await rm(part, { force: true });
       throw new Error(e instanceof Stopped ? 'the Droid is stopping' : `${url}: ${(e as Error).message}`);
     }
   }
@@ -98,48 +100,83 @@ export class InputFetcher {
   }
 
   // GET into `part`, summing as it comes; the size and (when the server sends one) the adler32 Digest must match.
-  private http(url: string, part: string, hops = 0): Promise<void> {
+  // With `from`, the bytes already in `part` are kept and only the rest is asked for (Range), if the server agrees.
+  private http(url: string, part: string, from: Resume | null, hops = 0): Promise<void> {
     const token = bearerToken();
     const headers: Record<string, string> = {
       'Want-Digest': 'adler32',
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(from ? { Range: `bytes=${from.bytes}-` } : {}),
     };
     const signal =
       this.o.timeoutMs > 0 ? AbortSignal.any([this.ac.signal, AbortSignal.timeout(this.o.timeoutMs)]) : this.ac.signal;
     return new Promise((resolve, reject) => {
+      // Broken off (by the server, the network or a timeout): what arrived is flushed to the part file first, for
+      // the next try to resume from.
+      let out: WriteStream | null = null;
+      let broken: Error | null = null;
+      const breakOff = (e: Error) => {
+        broken = e;
+        if (out) out.end();
+        else reject(e);
+      };
       const get = url.startsWith('https:') ? httpsGet : httpGet;
       const req = get(url, { headers, signal }, (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location && hops < 5) {
           res.resume();
-          resolve(this.http(new URL(res.headers.location, url).href, part, hops + 1));
+          resolve(this.http(new URL(res.headers.location, url).href, part, from, hops + 1));
           return;
         }
-        if (status !== 200) {
+        // 206: the rest of the file, appended; 200: the whole file (a server that ignores Range), written afresh.
+        const range = /^bytes (\d+)-\d+\/(\d+)$/.exec(String(res.headers['content-range']));
+        const resumed = status === 206 && from !== null && range !== null && Number(range[1]) === from.bytes;
+        if (status !== 200 && !resumed) {
           res.resume();
+          void rm(part, { force: true }); // a 416 or a range not asked for: the next try starts over
           reject(new Error(`GET ${url}: HTTP ${status}`));
           return;
         }
-        let v = 1;
-        let bytes = 0;
-        const out = createWriteStream(part);
+        let v = resumed ? from.adler : 1;
+        let bytes = resumed ? from.bytes : 0;
+        out = createWriteStream(part, { flags: resumed ? 'a' : 'w' });
         res.on('data', (c: Buffer) => {
           v = adler32Update(v, c);
           bytes += c.length;
         });
         res.pipe(out);
         out.on('error', reject);
-        res.on('error', reject);
+        res.on('error', breakOff);
         out.on('finish', () => {
-          const want = Number(res.headers['content-length'] ?? bytes);
+          if (broken) return reject(broken);
+          const want = resumed ? Number(range[2]) : Number(res.headers['content-length'] ?? bytes);
           const digest = digestAdler32(res.headers.digest as string | undefined);
-          if (bytes !== want) reject(new Error(`GET ${url}: ${bytes} bytes arrived, the server announced ${want}`));
-          else if (digest && digest !== adler32Hex(v))
-            reject(new Error(`GET ${url}: adler32 ${adler32Hex(v)}, the server's Digest says ${digest}`));
+          const wrong =
+            bytes !== want
+              ? `${bytes} bytes arrived, the server announced ${want}`
+              : digest && digest !== adler32Hex(v)
+                ? `adler32 ${adler32Hex(v)}, the server's Digest says ${digest}`
+                : null;
+          if (wrong) void rm(part, { force: true }).then(() => reject(new Error(`GET ${url}: ${wrong}`)));
           else resolve();
         });
       });
-      req.on('error', reject);
+      req.on('error', breakOff);
     });
   }
+}
+
+/** Where a broken-off GET stopped: the bytes already in the part file and their running Adler-32. */
+interface Resume {
+  bytes: number;
+  adler: number;
+}
+
+// The part file an earlier try left, to resume from (null when there is none, or it is empty).
+async function resumePoint(part: string): Promise<Resume | null> {
+  const bytes = await stat(part).then(
+    (st) => st.size,
+    () => 0,
+  );
+  return bytes > 0 ? { bytes, adler: Number.parseInt(await fileAdler32(part), 16) } : null;
 }

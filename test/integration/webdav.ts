@@ -1,6 +1,6 @@
 // A small WebDAV server (Node's http) for http:// stage-out tests: PUT (409 when the parent collection is missing),
-// MKCOL, MOVE, HEAD with an RFC 3230 adler32 Digest when asked, GET; it can demand a bearer token, refuse writes, or
-// offer no digest. Every request is logged for the test to look at.
+// MKCOL, MOVE, HEAD with an RFC 3230 adler32 Digest when asked, GET (and `Range: bytes=N-`); it can demand a bearer
+// token, refuse writes, offer no digest or break GETs off. Every request is logged for the test to look at.
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ export interface WebdavOptions {
   refuseWrites?: boolean;
   /** HEAD never sends a Digest (the client must read the file back). */
   noDigest?: boolean;
+  /** The first whole-file GET of each file announces its full size but breaks off after this many bytes. */
+  cutAfter?: number;
 }
 
 /** A running server: `data` is the directory it serves as `/`; `requests` lists "METHOD /path" in order. */
@@ -41,10 +43,12 @@ function adler32Of(path: string): Promise<string> {
 export async function webdavServer(o: WebdavOptions = {}): Promise<Webdav> {
   const data = mkdtempSync(join(tmpdir(), 'yoda-webdav-'));
   const requests: string[] = [];
+  const cut = new Set<string>();
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = join(data, path);
-    requests.push(`${req.method} ${path}`);
+    const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+    requests.push(`${req.method} ${path}${range ? ` ${range[0]}` : ''}`);
     const end = (status: number, text = '') => {
       req.resume();
       res.writeHead(status, { 'Content-Length': Buffer.byteLength(text) }).end(text);
@@ -75,8 +79,23 @@ export async function webdavServer(o: WebdavOptions = {}): Promise<Webdav> {
           const headers: Record<string, string | number> = { 'Content-Length': statSync(file).size };
           if (req.method === 'HEAD' && !o.noDigest && /adler32/i.test(String(req.headers['want-digest'])))
             headers.Digest = `adler32=${await adler32Of(file)}`;
+          const size = statSync(file).size;
+          if (req.method === 'GET' && range) {
+            const from = Number(range[1]);
+            if (from >= size) return end(416, 'range not satisfiable');
+            res.writeHead(206, { 'Content-Length': size - from, 'Content-Range': `bytes ${from}-${size - 1}/${size}` });
+            createReadStream(file, { start: from }).pipe(res);
+            return;
+          }
           res.writeHead(200, headers);
           if (req.method === 'HEAD') return res.end();
+          if (o.cutAfter !== undefined && !cut.has(path)) {
+            cut.add(path);
+            createReadStream(file, { end: o.cutAfter - 1 })
+              .on('end', () => res.socket?.destroy())
+              .pipe(res, { end: false });
+            return;
+          }
           createReadStream(file).pipe(res);
           return;
         }
