@@ -72,7 +72,8 @@ export function onFetchFailed(s: DroidState, url: string, message: string, now: 
   });
 }
 
-// Past the cap: the least recently used local files that no queued or running range reads are deleted.
+// Past the cap: the least recently used local files that no queued or running range reads are deleted (not a file
+// fetched ahead whose ranges have not come yet: deleted, it would be fetched again when they do).
 function evict(s: DroidState, out: DroidEffect[]): void {
   const c = s.inputs;
   if (c.usedBytes <= c.capBytes) return;
@@ -81,8 +82,8 @@ function evict(s: DroidState, out: DroidEffect[]): void {
     ...s.slots.flatMap((x) => [...x.holding.values()].map((h) => h.range.file)),
   ]);
   const idle = [...c.files]
-    .filter(([, f]) => f.local !== null && !inUse.has(f.local))
-    .sort((a, b) => Number(a[1].ahead) - Number(b[1].ahead) || a[1].lastUsed - b[1].lastUsed); // fetched ahead: last
+    .filter(([, f]) => f.local !== null && !f.ahead && !inUse.has(f.local))
+    .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
   for (const [url, f] of idle) {
     if (c.usedBytes <= c.capBytes) break;
     c.files.delete(url);

@@ -146,7 +146,7 @@ export interface CachedInput {
   local: string | null;
   bytes: number;
   lastUsed: number;
-  /** Fetched ahead on Yoda's word and no range of it came yet: evicted last. */
+  /** Fetched ahead on Yoda's word and no range of it came yet: not evicted. */
   ahead: boolean;
 }
 

@@ -142,7 +142,8 @@ function supersede(dir: string, old: JobDescription): string {
   const aside = supersededPath(p.root, new Date());
   mkdirSync(aside);
   const journal = existsSync(p.journal) ? parseJournal(readFileSync(p.journal)).records : [];
-  for (const f of [p.job, p.journal]) if (existsSync(f)) renameSync(f, join(aside, f.slice(p.root.length + 1)));
+  for (const f of [p.job, p.journal, p.prefetch])
+    if (existsSync(f)) renameSync(f, join(aside, f.slice(p.root.length + 1)));
   const from = resolve(old.outputDir);
   const to = join(aside, 'outputs');
   if (!existsSync(from)) return aside;

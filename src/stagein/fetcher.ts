@@ -46,13 +46,15 @@ export class InputFetcher {
     const local = cachePath(this.dir, url);
     await mkdir(dirname(local), { recursive: true });
     const signal = this.ac.signal;
-    // One part file for every try: an http(s) try that broke off leaves it for the next to resume (a Range GET).
+    // One part file for every try: an http(s) try that broke off leaves it for the next to resume (a Range GET, only
+    // if the server named the version it sent: its ETag or Last-Modified, sent back as If-Range).
     const part = `${local}${PART_SUFFIX}`;
+    const version: { tag: string | null } = { tag: null };
     const tryOnce = async () => {
       const t0 = Date.now();
       try {
         if (/^x?root:/.test(url)) await this.xrootd(url, part);
-        else await this.http(url, part, await resumePoint(part));
+        else await this.http(url, part, version, version.tag ? await resumePoint(part, version.tag) : null);
         await rename(part, local);
       } catch (e) {
         if (/^x?root:/.test(url)) await rm(part, { force: true });
@@ -101,12 +103,19 @@ export class InputFetcher {
 
   // GET into `part`, summing as it comes; the size and (when the server sends one) the adler32 Digest must match.
   // With `from`, the bytes already in `part` are kept and only the rest is asked for (Range), if the server agrees.
-  private http(url: string, part: string, from: Resume | null, hops = 0): Promise<void> {
+  // `version` keeps the validator of the file the server sent (If-Range: a changed file comes whole, not stitched).
+  private http(
+    url: string,
+    part: string,
+    version: { tag: string | null },
+    from: Resume | null,
+    hops = 0,
+  ): Promise<void> {
     const token = bearerToken();
     const headers: Record<string, string> = {
       'Want-Digest': 'adler32',
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(from ? { Range: `bytes=${from.bytes}-` } : {}),
+      ...(from ? { Range: `bytes=${from.bytes}-`, 'If-Range': from.tag } : {}),
     };
     const signal =
       this.o.timeoutMs > 0 ? AbortSignal.any([this.ac.signal, AbortSignal.timeout(this.o.timeoutMs)]) : this.ac.signal;
@@ -125,7 +134,7 @@ export class InputFetcher {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location && hops < 5) {
           res.resume();
-          resolve(this.http(new URL(res.headers.location, url).href, part, from, hops + 1));
+          resolve(this.http(new URL(res.headers.location, url).href, part, version, from, hops + 1));
           return;
         }
         // 206: the rest of the file, appended; 200: the whole file (a server that ignores Range), written afresh.
@@ -133,10 +142,11 @@ export class InputFetcher {
         const resumed = status === 206 && from !== null && range !== null && Number(range[1]) === from.bytes;
         if (status !== 200 && !resumed) {
           res.resume();
-          void rm(part, { force: true }); // a 416 or a range not asked for: the next try starts over
-          reject(new Error(`GET ${url}: HTTP ${status}`));
+          // A 416 or a range not asked for: the next try starts over.
+          void rm(part, { force: true }).then(() => reject(new Error(`GET ${url}: HTTP ${status}`)));
           return;
         }
+        if (status === 200) version.tag = String(res.headers.etag ?? res.headers['last-modified'] ?? '') || null;
         let v = resumed ? from.adler : 1;
         let bytes = resumed ? from.bytes : 0;
         out = createWriteStream(part, { flags: resumed ? 'a' : 'w' });
@@ -166,17 +176,18 @@ export class InputFetcher {
   }
 }
 
-/** Where a broken-off GET stopped: the bytes already in the part file and their running Adler-32. */
+/** Where a broken-off GET stopped: the bytes already in the part file, their running Adler-32, the file's version. */
 interface Resume {
   bytes: number;
   adler: number;
+  tag: string;
 }
 
-// The part file an earlier try left, to resume from (null when there is none, or it is empty).
-async function resumePoint(part: string): Promise<Resume | null> {
+// The part file an earlier try left of version `tag`, to resume from (null when there is none, or it is empty).
+async function resumePoint(part: string, tag: string): Promise<Resume | null> {
   const bytes = await stat(part).then(
     (st) => st.size,
     () => 0,
   );
-  return bytes > 0 ? { bytes, adler: Number.parseInt(await fileAdler32(part), 16) } : null;
+  return bytes > 0 ? { bytes, adler: Number.parseInt(await fileAdler32(part), 16), tag } : null;
 }

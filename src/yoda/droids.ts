@@ -31,6 +31,8 @@ export function onHello(
     slots: msg.slots,
     holds: new Set(),
     files: new Set(),
+    named: new Set(),
+    failed: new Set(),
     parkedWant: 0,
     lastSeen: now,
     lastSent: now,

@@ -85,15 +85,18 @@ export function createLocality(plan: RangePlan): Locality | null {
   };
 }
 
-/** What locality needs of a Droid: the input files its node holds or is fetching. */
+/** What locality needs of a Droid: the input files its node holds or is fetching, those Yoda told it to fetch next
+ * and it has not listed yet, and those its node could not fetch (it gets their ranges only at the tail). */
 export interface FileHolder {
   files: Set<number>;
+  named: Set<number>;
+  failed: Set<number>;
 }
 
 /** The next ready range for Droid `d`: from a file it holds, else from one nobody holds, else from any file. */
 export function nextReadyFor(q: FileReadyQueue, l: Locality, d: FileHolder): number {
   for (const f of d.files) if (q.has(f)) return q.shiftFrom(f);
-  const f = q.firstFile((g) => l.holders[g] === 0) ?? q.firstFile(() => true)!;
+  const f = q.firstFile((g) => l.holders[g] === 0 && !d.failed.has(g)) ?? q.firstFile(() => true)!;
   return q.shiftFrom(f);
 }
 
@@ -105,8 +108,11 @@ export function nextFileFor(q: FileReadyQueue, l: Locality, d: FileHolder, slots
   let left = 0;
   for (const f of d.files) left += q.countOf(f);
   if (left > slots) return undefined;
-  const f = q.firstFile((g) => l.holders[g] === 0 && l.fetched[g]);
-  if (f !== undefined) holdFile(l, d, f);
+  const f = q.firstFile((g) => l.holders[g] === 0 && l.fetched[g] && !d.failed.has(g));
+  if (f !== undefined) {
+    holdFile(l, d, f);
+    d.named.add(f);
+  }
   return f;
 }
 
@@ -117,17 +123,34 @@ export function holdFile(l: Locality, d: FileHolder, f: number): void {
   l.holders[f] += 1;
 }
 
-/** Droid `d` told what its node's cache holds (`urls`, fetching included); the files of `alsoHeld` count too. */
-export function setFiles(l: Locality, d: FileHolder, urls: string[], alsoHeld: Iterable<number>): void {
+/**
+ * After Droid `d`'s report was applied: files whose fetch failed on its node (`stageInFailed`) are avoided for it;
+ * with `cached` (what its node's cache holds or fetches), its files are those, the files of the ranges it still
+ * holds (`held`), and the files Yoda named that its list does not show yet (it sent the list before it knew).
+ */
+export function afterReport(
+  l: Locality,
+  d: FileHolder,
+  stageInFailed: number[],
+  cached: string[] | undefined,
+  held: Iterable<number>,
+): void {
+  for (const f of stageInFailed) d.failed.add(f);
+  if (!cached) return;
+  const named = [...d.named];
   dropFiles(l, d);
-  for (const url of urls) {
+  for (const url of cached) {
     const f = l.fileIndex.get(url);
-    if (f !== undefined) holdFile(l, d, f);
+    if (f === undefined) continue;
+    holdFile(l, d, f);
+    d.named.delete(f);
+    d.failed.delete(f);
   }
-  for (const f of alsoHeld) holdFile(l, d, f);
+  for (const f of held) holdFile(l, d, f);
+  for (const f of named) if (d.named.has(f) && !d.failed.has(f)) holdFile(l, d, f);
 }
 
-/** Droid `d` is gone: its node's files no longer count. */
+/** Droid `d`'s files no longer count (it is gone, or it told what its node holds now). */
 export function dropFiles(l: Locality, d: FileHolder): void {
   for (const f of d.files) l.holders[f] -= 1;
   d.files.clear();

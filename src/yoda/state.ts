@@ -50,8 +50,11 @@ export interface DroidInfo {
   slots: number;
   /** Ranges this Droid holds. */
   holds: Set<number>;
-  /** Input files its node holds or fetches (locality.ts; empty when the job's inputs are all local). */
+  /** Input files its node holds or fetches, those it was told to fetch next, those it failed to fetch (locality.ts;
+   * empty when the job's inputs are all local). */
   files: Set<number>;
+  named: Set<number>;
+  failed: Set<number>;
   /** An open request waiting for ranges (0 when none). */
   parkedWant: number;
   lastSeen: number;

@@ -7,7 +7,7 @@ import type { DroidInfo, Outcome, YodaState } from './state.js';
 import { progressLine } from './progress.js';
 import { dropDroid, onHello, releaseHeldBack, releaseRanges } from './droids.js';
 import * as delivery from './delivery.js';
-import { setFiles } from './locality.js';
+import { afterReport } from './locality.js';
 import { STAGE_IN_ATTEMPTS, STAGE_IN_CODE } from '../protocol/error-codes.js';
 
 /** Applies one event to Yoda's state. */
@@ -70,14 +70,8 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
   }
   d.lastSeen = now;
   if (msg.type === 'report') {
-    if (msg.cached && s.locality)
-      setFiles(
-        s.locality,
-        d,
-        msg.cached,
-        [...d.holds].map((i) => s.plan.fileOf(i)),
-      );
     for (const r of msg.results) onResult(s, d, r, out);
+    if (s.locality) localityAfterReport(s, d, msg.results, msg.cached);
     releaseRanges(s, d, msg.released, 'released by Droid', now, out);
     serveParked(s, now, out);
     if (msg.want > 0) serve(s, d, msg.want, now, out);
@@ -93,6 +87,20 @@ function onMessage(s: YodaState, from: string, msg: DroidMessage, now: number, o
       false,
     );
   }
+}
+
+// Which files the Droid's node holds, after its report (locality.ts): its cache list, what it still holds, and the
+// files it could not fetch.
+function localityAfterReport(s: YodaState, d: DroidInfo, results: RangeResult[], cached: string[] | undefined): void {
+  const failed = results.flatMap((r) => (!r.ok && r.code === STAGE_IN_CODE ? [s.plan.fileOf(r.i)] : []));
+  if (failed.length > 0 || cached)
+    afterReport(
+      s.locality!,
+      d,
+      failed,
+      cached,
+      [...d.holds].map((i) => s.plan.fileOf(i)),
+    );
 }
 
 function onResult(s: YodaState, d: DroidInfo, r: RangeResult, out: YodaEffect[]): void {

@@ -1,6 +1,6 @@
 // A small WebDAV server (Node's http) for http:// stage-out tests: PUT (409 when the parent collection is missing),
-// MKCOL, MOVE, HEAD with an RFC 3230 adler32 Digest when asked, GET (and `Range: bytes=N-`); it can demand a bearer
-// token, refuse writes, offer no digest or break GETs off. Every request is logged for the test to look at.
+// MKCOL, MOVE, HEAD with an RFC 3230 adler32 Digest when asked, GET (and `Range: bytes=N-` with If-Range: ETag); it
+// can demand a bearer token, refuse writes, offer no digest or break GETs off. Every request is logged.
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -76,11 +76,14 @@ export async function webdavServer(o: WebdavOptions = {}): Promise<Webdav> {
         case 'HEAD':
         case 'GET': {
           if (!existsSync(file)) return end(404, 'no such file');
-          const headers: Record<string, string | number> = { 'Content-Length': statSync(file).size };
+          const st = statSync(file);
+          const etag = `"${st.size}-${st.mtimeMs}"`;
+          const headers: Record<string, string | number> = { 'Content-Length': st.size, ETag: etag };
           if (req.method === 'HEAD' && !o.noDigest && /adler32/i.test(String(req.headers['want-digest'])))
             headers.Digest = `adler32=${await adler32Of(file)}`;
-          const size = statSync(file).size;
-          if (req.method === 'GET' && range) {
+          const size = st.size;
+          // A range of the version the client names (If-Range), else the whole file.
+          if (req.method === 'GET' && range && req.headers['if-range'] === etag) {
             const from = Number(range[1]);
             if (from >= size) return end(416, 'range not satisfiable');
             res.writeHead(206, { 'Content-Length': size - from, 'Content-Range': `bytes ${from}-${size - 1}/${size}` });

@@ -110,4 +110,12 @@ describe('Droid remote inputs', () => {
     toYoda(later);
     expect(d.s.inputs.stats).toMatchObject({ fetched: 1, hits: 1, misses: 0 });
   });
+
+  it('never evicts a file fetched ahead before a range of it came, even past the cap', () => {
+    const d = ready(50);
+    toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: [], prefetch: [URL_B] } }));
+    const got = d.on({ type: 'fetched', url: URL_B, local: '/c/b.root', bytes: 100 });
+    expect(ofType(got, 'evict')).toEqual([]);
+    expect(d.s.inputs.files.get(URL_B)?.local).toBe('/c/b.root');
+  });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { RangePlan } from '../../../src/job/plan.js';
 import type { YodaMessage } from '../../../src/protocol/messages.js';
-import { ok, plan, sentTo, YodaHarness } from './harness.js';
+import { bad, ok, plan, sentTo, YodaHarness } from './harness.js';
 
 const url = (k: number) => `root://se.example.org//store/f${k}.root`;
 // Three remote input files of 100 events, ranges of 10: f0 holds ranges 0-9, f1 10-19, f2 20-29.
@@ -88,5 +88,25 @@ describe('locality-aware dispatch', () => {
     const m = ask(y, 'a', 4);
     expect([indexes(m), m.prefetch]).toEqual([[0, 1, 2, 3], undefined]);
     expect(indexes(ask(y, 'b', 2))).toEqual([4, 5]);
+  });
+
+  it('a node that could not fetch a file gets its ranges back only at the tail; another node takes them first', () => {
+    const y = new YodaHarness(remotePlan(), { expectedDroids: 2 });
+    y.hello('a');
+    y.hello('b');
+    const got = ask(y, 'a', 2); // 0, 1 of f0
+    const failed = got.ranges.map((r) => ({ ...bad(r, 'ERR_STAGE_IN'), slot: -1 }));
+    y.send('a', { type: 'report', results: failed, released: [], want: 0, cached: [] });
+    expect(indexes(ask(y, 'a', 2))).toEqual([10, 11]); // not f0 again: f1, nobody's
+    expect(indexes(ask(y, 'b', 2))).toEqual([2, 3]); // f0 goes to the other node
+  });
+
+  it('a report sent before the answer that named the next file does not take that file away', () => {
+    const y = new YodaHarness(remotePlan(), { expectedDroids: 2 });
+    y.hello('a');
+    y.hello('b');
+    expect(ask(y, 'a', 8).prefetch).toEqual([url(1)]);
+    y.send('a', { type: 'report', results: [], released: [], want: 0, cached: [url(0)] }); // written before it knew
+    expect(indexes(ask(y, 'b', 2))).toEqual([20, 21]); // f1 is still a's
   });
 });
