@@ -29,6 +29,7 @@ import {
   onFetchFailed,
 } from './inputs.js';
 import { onExtracted, onExtractFailed } from './extracts.js';
+import { checkYoda, forgiveYodaPause } from './yoda-silence.js';
 
 /** Applies one event to a Droid's state. */
 export function droidStep(s: DroidState, e: DroidEvent, now: number): DroidEffect[] {
@@ -288,7 +289,7 @@ function onTick(s: DroidState, now: number, out: DroidEffect[]): void {
   if (s.firstPendingAt !== null && now - s.firstPendingAt >= c.reportIntervalMs) flush(s, 0, now, out);
   if (s.phase !== 'connecting' && now - s.lastSentToYoda >= c.heartbeatSeconds * 1000)
     send(s, { type: 'heartbeat' }, now, out);
-  checkYoda(s, now, out);
+  if (checkYoda(s, now, out)) startDrain(s, 0, now, out);
 }
 
 function checkHang(s: DroidState, slot: SlotState, limitSeconds: number, now: number, out: DroidEffect[]): void {
@@ -307,45 +308,6 @@ function checkHang(s: DroidState, slot: SlotState, limitSeconds: number, now: nu
     now,
   );
   stopSlot(slot, now, out, true);
-}
-
-/**
- * This Droid did not run for `pausedMs` (SIGSTOP, a starved node): Yoda's silence in that time is not Yoda's. Yoda gets
- * the paused time back, so its queued messages are read before its silence is judged.
- */
-export function forgiveYodaPause(s: DroidState, pausedMs: number, now: number): DroidEffect[] {
-  s.lastHeardFromYoda = Math.min(now, s.lastHeardFromYoda + pausedMs);
-  return [
-    {
-      type: 'log',
-      level: 'warn',
-      msg: `this Droid did not run for ${(pausedMs / 1000).toFixed(1)} s (stopped or starved): Yoda gets that time back before its silence is judged`,
-    },
-  ];
-}
-
-/** Yoda silent: after yodaTimeout nothing new is asked for (workers finish what they hold); after yodaGiveUp, stop. */
-function checkYoda(s: DroidState, now: number, out: DroidEffect[]): void {
-  const c = s.config;
-  const silent = now - s.lastHeardFromYoda;
-  if (s.error) return;
-  if (s.phase === 'connecting' && silent > c.yodaGiveUpSeconds * 1000) {
-    s.error = `no answer from Yoda within ${c.yodaGiveUpSeconds} s`;
-  } else if (s.phase !== 'connecting' && silent > c.yodaGiveUpSeconds * 1000) {
-    s.error = `lost Yoda: silent for ${c.yodaGiveUpSeconds} s`;
-  } else {
-    if (silent > c.yodaTimeoutSeconds * 1000 && !s.yodaSilent) {
-      s.yodaSilent = true;
-      out.push({
-        type: 'log',
-        level: 'warn',
-        msg: `Yoda silent for ${c.yodaTimeoutSeconds} s: workers finish what they hold; waiting for Yoda up to ${c.yodaGiveUpSeconds} s`,
-      });
-    }
-    return;
-  }
-  out.push({ type: 'log', level: 'error', msg: `${s.error}: stopping this Droid's workers and exiting` });
-  startDrain(s, 0, now, out);
 }
 
 function flush(s: DroidState, want: number, now: number, out: DroidEffect[]): void {

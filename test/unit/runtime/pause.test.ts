@@ -1,7 +1,8 @@
 // Issue 18 #15: a stopped process (SIGSTOP ... SIGCONT) carries on: the time it did not run is no one's silence.
 import { describe, expect, it } from 'vitest';
 import { forgivePause } from '../../../src/yoda/step.js';
-import { droidStep, forgiveYodaPause } from '../../../src/droid/step.js';
+import { droidStep } from '../../../src/droid/step.js';
+import { forgiveYodaPause } from '../../../src/droid/yoda-silence.js';
 import { createDroidState, type DroidConfig } from '../../../src/droid/state.js';
 import { ok, plan, YodaHarness } from '../yoda/harness.js';
 
