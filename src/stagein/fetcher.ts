@@ -7,13 +7,12 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { basename, dirname, join } from 'node:path';
-import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { adler32Hex, adler32Update } from '../stageout/adler32.js';
 import { digestAdler32 } from '../stageout/http-transfer.js';
 import { bearerToken } from '../util/bearer-token.js';
 import { backoffMs, Stopped, withRetries } from '../util/retry.js';
-import { fileAdler32, PART_SUFFIX } from '../stageout/transfer.js';
+import { fileAdler32, PART_SUFFIX, xrd } from '../stageout/transfer.js';
 
 /** How the fetcher tries: `attempts` per file, each bounded by `timeoutMs` (0: no limit). */
 export interface FetchOptions {
@@ -46,20 +45,15 @@ export class InputFetcher {
     const local = cachePath(this.dir, url);
     await mkdir(dirname(local), { recursive: true });
     const signal = this.ac.signal;
-    // One part file for every try: an http(s) try that broke off leaves it for the next to resume (a Range GET, only
-    // if the server named the version it sent: its ETag or Last-Modified, sent back as If-Range).
+    // One part file for every try: a try that broke off leaves it for the next to resume (xrdcp --continue; for http(s)
+    // a Range GET, only if the server named the version it sent: its ETag or Last-Modified, sent back as If-Range).
     const part = `${local}${PART_SUFFIX}`;
     const version: { tag: string | null } = { tag: null };
     const tryOnce = async () => {
       const t0 = Date.now();
-      try {
-        if (/^x?root:/.test(url)) await this.xrootd(url, part);
-        else await this.http(url, part, version, version.tag ? await resumePoint(part, version.tag) : null);
-        await rename(part, local);
-      } catch (e) {
-        if (/^x?root:/.test(url)) await rm(part, { force: true });
-        throw e;
-      }
+      if (/^x?root:/.test(url)) await this.xrootd(url, part);
+      else await this.http(url, part, version, version.tag ? await resumePoint(part, version.tag) : null);
+      await rename(part, local);
       const bytes = (await stat(local)).size;
       this.log.info(`stage-in: ${url} -> ${local} (${bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       return { local, bytes };
@@ -82,22 +76,27 @@ export class InputFetcher {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  // xrdcp checks the copy against the server's adler32 (--cksum adler32:source).
+  // xrdcp checks a whole copy against the server's adler32 (--cksum adler32:source). A copy that broke off is
+  // continued (--continue); xrdcp then checks only what it added, so the whole file's adler32 is compared here.
   private async xrootd(url: string, part: string): Promise<void> {
-    const r = await execa('xrdcp', ['-f', '--nopbar', '--cksum', 'adler32:source', url, part], {
-      reject: false,
-      timeout: this.o.timeoutMs > 0 ? this.o.timeoutMs : undefined,
-      cancelSignal: this.ac.signal,
-      stdin: 'ignore',
-      env: { LC_ALL: 'C', XRD_CONNECTIONRETRY: process.env.XRD_CONNECTIONRETRY ?? '1' },
-    });
-    if (r.exitCode === 0) return;
-    const said = `${r.stderr}\n${r.stdout}`
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
+    const o = { checksum: 'adler32' as const, timeoutMs: this.o.timeoutMs, signal: this.ac.signal };
+    const have = await stat(part).then(
+      (st) => st.size,
+      () => 0,
+    );
+    if (have === 0) {
+      await xrd('xrdcp', ['-f', '--nopbar', '--cksum', 'adler32:source', url, part], o);
+      return;
+    }
+    await xrd('xrdcp', ['--continue', '--nopbar', url, part], o);
+    const [, host, path] = /^x?root:\/\/([^/]+)\/(\/.*)$/.exec(url)!;
+    const said = await xrd('xrdfs', [host, 'query', 'checksum', path], o);
+    const want = /adler32\s+([0-9a-fA-F]+)/.exec(said)?.[1]?.toLowerCase().padStart(8, '0');
+    const got = await fileAdler32(part, this.ac.signal);
+    if (want === got) return;
+    await rm(part, { force: true });
     throw new Error(
-      `xrdcp failed: ${(r.timedOut ? `timed out after ${this.o.timeoutMs / 1000} s` : (said[0] ?? r.shortMessage)).slice(0, 300)}`,
+      `the continued copy's adler32 is ${got}, the server's ${want ?? 'unknown'}: the next try starts over`,
     );
   }
 

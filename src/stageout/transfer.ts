@@ -62,8 +62,8 @@ export async function deliverLocal(src: string, name: string, dir: string, bytes
   return { url: final, bytes, adler32: have };
 }
 
-// Runs an XRootD client command; its first line of error output is the message when it fails.
-async function xrd(cmd: string, args: string[], o: DeliverOptions): Promise<string> {
+/** Runs an XRootD client command (one connection try); its first line of error output is the message when it fails. */
+export async function xrd(cmd: string, args: string[], o: DeliverOptions): Promise<string> {
   const r = await execa(cmd, args, {
     reject: false,
     timeout: o.timeoutMs > 0 ? o.timeoutMs : undefined,

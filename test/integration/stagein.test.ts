@@ -132,6 +132,62 @@ describe('remote inputs (stage-in)', () => {
     await dav.close();
   });
 
+  // An xrdcp first on PATH whose first copy of each file writes `head` (1,000 bytes of the file, or of garbage) to its
+  // target and fails; later copies are the real xrdcp. Every call's arguments are logged to <dir>/calls.
+  function brokenFirstXrdcp(dir: string, data: string, head: 'file' | 'garbage') {
+    mkdirSync(join(dir, 'bin'));
+    const source = head === 'file' ? `"${data}/\${url#*//*//}"` : '/dev/urandom';
+    writeFileSync(
+      join(dir, 'bin', 'xrdcp'),
+      `#!/bin/bash
+echo "$*" >> "${dir}/calls"
+url="\${@: -2:1}"; target="\${@: -1}"
+if mkdir "${dir}/first-$(basename "$target")" 2>/dev/null; then head -c 1000 ${source} > "$target"; exit 1; fi
+exec /usr/bin/xrdcp "$@"
+`,
+    );
+    chmodSync(join(dir, 'bin', 'xrdcp'), 0o755);
+    return { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, YODA_STAGE_BACKOFF_MS: '100' };
+  }
+  // The option each xrdcp call began with, per input file, in order.
+  const xrdcpCalls = (dir: string, file: string) =>
+    readFileSync(join(dir, 'calls'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter((c) => c.includes(file))
+      .map((c) => c.split(' ')[0]);
+
+  it('an xrdcp that broke off is continued (--continue), the whole copy checked by adler32', async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const job = remoteExample(dir, server);
+    const env = brokenFirstXrdcp(dir, server.data, 'file');
+    const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'run.log'), env });
+    expect(r.code, r.output).toBe(0);
+    for (const f of ['evgen_001', 'evgen_002']) expect(xrdcpCalls(dir, f)).toEqual(['-f', '--continue']);
+    const localWork = join(dir, 'local.work');
+    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
+    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    await server.stop();
+  });
+
+  it('a continued copy whose start was wrong fails the adler32 check and is copied again whole', async () => {
+    const server = await xrootdServer();
+    await server.start();
+    const { dir, workdir } = jobDirs();
+    const job = remoteExample(dir, server);
+    const env = brokenFirstXrdcp(dir, server.data, 'garbage');
+    const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'run.log'), env });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/the continued copy's adler32 is [0-9a-f]{8}, the server's [0-9a-f]{8}/);
+    for (const f of ['evgen_001', 'evgen_002']) expect(xrdcpCalls(dir, f)).toEqual(['-f', '--continue', '-f']);
+    const localWork = join(dir, 'local.work');
+    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
+    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    await server.stop();
+  });
+
   it('an input the server does not have stops the job at start (exit 2), naming the URL', async () => {
     const server = await xrootdServer();
     await server.start();
