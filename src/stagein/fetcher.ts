@@ -90,7 +90,11 @@ export class InputFetcher {
     }
     await xrd('xrdcp', ['--continue', '--nopbar', url, part], o);
     const [, host, path] = /^x?root:\/\/([^/]+)\/(\/.*)$/.exec(url)!;
-    const said = await xrd('xrdfs', [host, 'query', 'checksum', path], o);
+    // A copy that cannot be checked is not kept either: the next try starts over.
+    const said = await xrd('xrdfs', [host, 'query', 'checksum', path], o).catch(async (e: Error) => {
+      await rm(part, { force: true });
+      throw e;
+    });
     const want = /adler32\s+([0-9a-fA-F]+)/.exec(said)?.[1]?.toLowerCase().padStart(8, '0');
     const got = await fileAdler32(part, this.ac.signal);
     if (want === got) return;
