@@ -40,6 +40,14 @@ const allOutputs = (workdir: string) =>
     .map((d) => readFileSync(d.out[0], 'utf8'))
     .join('');
 
+// Runs the same job on local inputs and checks its outputs are byte-identical to those in `workdir`.
+async function expectSameAsLocal(dir: string, localJob: string, workdir: string) {
+  const localWork = join(dir, 'local.work');
+  expect((await yoda(['run', localJob, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
+  expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+  return localWork;
+}
+
 describe('remote inputs (stage-in)', () => {
   it('inputs over root://: fetched to the node, outputs byte-identical to a run on local inputs', async () => {
     const server = await xrootdServer();
@@ -49,10 +57,7 @@ describe('remote inputs (stage-in)', () => {
     const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'remote.log') });
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/stage-in: root:\/\/localhost:\d+\/\/in\/evgen_001\.evgen -> /);
-    const localWork = join(dir, 'local.work');
-    const l = await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') });
-    expect(l.code, l.output).toBe(0);
-    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    await expectSameAsLocal(dir, job.local, workdir);
     expect(allOutputs(workdir).split('\n').length).toBe(81);
     await server.stop();
   });
@@ -68,9 +73,7 @@ describe('remote inputs (stage-in)', () => {
       'GET /in/evgen_001.evgen',
       'GET /in/evgen_002.evgen',
     ]);
-    const localWork = join(dir, 'local.work');
-    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
-    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    const localWork = await expectSameAsLocal(dir, job.local, workdir);
     // What the node's cache did, in `yoda status --json` and in the report: both files fetched, each range a miss
     // (its file was being fetched when it came) or a hit, no failure.
     const bytes = readdirSync(join(dir, 'inputs')).reduce((n, f) => n + statSync(join(dir, 'inputs', f)).size, 0);
@@ -105,9 +108,7 @@ describe('remote inputs (stage-in)', () => {
     ]);
     const status = JSON.parse((await yoda(['status', workdir, '--json'], { log: join(dir, 'status.log') })).output);
     expect(status.prefetch.total).toMatchObject({ files: 0, extracts: 4, failures: 0 });
-    const localWork = join(dir, 'local.work');
-    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
-    expect(allOutputs(workdir)).toBe(allOutputs(localWork)); // event e read as the small file's (e - fileFirst)-th
+    await expectSameAsLocal(dir, job.local, workdir); // event e read as the small file's (e - fileFirst)-th
     await dav.close();
   });
 
@@ -126,9 +127,7 @@ describe('remote inputs (stage-in)', () => {
       'GET /in/evgen_002.evgen',
       'GET /in/evgen_002.evgen bytes=1000-',
     ]);
-    const localWork = join(dir, 'local.work');
-    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
-    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    await expectSameAsLocal(dir, job.local, workdir);
     await dav.close();
   });
 
@@ -157,35 +156,28 @@ exec /usr/bin/xrdcp "$@"
       .filter((c) => c.includes(file))
       .map((c) => c.split(' ')[0]);
 
-  it('an xrdcp that broke off is continued (--continue), the whole copy checked by adler32', async () => {
+  // Runs the remote job with brokenFirstXrdcp(head): exit 0, `calls` per input file, outputs as with local inputs.
+  async function continuedRun(head: 'file' | 'garbage', calls: string[]) {
     const server = await xrootdServer();
     await server.start();
     const { dir, workdir } = jobDirs();
     const job = remoteExample(dir, server);
-    const env = brokenFirstXrdcp(dir, server.data, 'file');
+    const env = brokenFirstXrdcp(dir, server.data, head);
     const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'run.log'), env });
     expect(r.code, r.output).toBe(0);
-    for (const f of ['evgen_001', 'evgen_002']) expect(xrdcpCalls(dir, f)).toEqual(['-f', '--continue']);
-    const localWork = join(dir, 'local.work');
-    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
-    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
+    for (const f of ['evgen_001', 'evgen_002']) expect(xrdcpCalls(dir, f)).toEqual(calls);
+    await expectSameAsLocal(dir, job.local, workdir);
     await server.stop();
+    return r.output;
+  }
+
+  it('an xrdcp that broke off is continued (--continue), the whole copy checked by adler32', async () => {
+    await continuedRun('file', ['-f', '--continue']);
   });
 
   it('a continued copy whose start was wrong fails the adler32 check and is copied again whole', async () => {
-    const server = await xrootdServer();
-    await server.start();
-    const { dir, workdir } = jobDirs();
-    const job = remoteExample(dir, server);
-    const env = brokenFirstXrdcp(dir, server.data, 'garbage');
-    const r = await yoda(['run', job.remote, '--workdir', workdir], { log: join(dir, 'run.log'), env });
-    expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/the continued copy's adler32 is [0-9a-f]{8}, the server's [0-9a-f]{8}/);
-    for (const f of ['evgen_001', 'evgen_002']) expect(xrdcpCalls(dir, f)).toEqual(['-f', '--continue', '-f']);
-    const localWork = join(dir, 'local.work');
-    expect((await yoda(['run', job.local, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
-    expect(allOutputs(workdir)).toBe(allOutputs(localWork));
-    await server.stop();
+    const output = await continuedRun('garbage', ['-f', '--continue', '-f']);
+    expect(output).toMatch(/the continued copy's adler32 is [0-9a-f]{8}, the server's [0-9a-f]{8}/);
   });
 
   it('an input the server does not have stops the job at start (exit 2), naming the URL', async () => {
