@@ -56,12 +56,21 @@ export interface EdgeRow {
 /** How the baselines and Yoda are started on this machine. */
 interface Runners {
   slots: number;
-  /** The Python of the floor and of mpi4py (python3 when mpi4py is missing). */
+  /**
+   * The one Python interpreter of the floor, of mpi4py and of Yoda's daemon workers (python3 when mpi4py is missing),
+   * as its real path: a wrapper such as pyenv's shim costs each worker start a third of a second on this machine, and
+   * a different interpreter would compare two payloads, not two runners.
+   */
   python: string;
   mpiPython: string | null;
 }
 
 const num3 = (x: number) => Number(x.toFixed(3));
+
+/** The interpreter `py` runs in the end (sys.executable: past any shim or wrapper script). */
+function realPython(py: string): string {
+  return execFileSync(py, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim() || py;
+}
 
 /** The first Python that imports mpi4py.futures (pyenv's python3 may lack Debian's python3-mpi4py), or null. */
 function findMpiPython(): string | null {
@@ -171,7 +180,7 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
       const command =
         mode === 'command'
           ? ['/bin/sh', join(PAYLOADS, 'edge_task.sh'), '{first}', '{output}']
-          : ['python3', join(PAYLOADS, 'edge_worker.py')];
+          : [r.python, join(PAYLOADS, 'edge_worker.py')];
       const job = {
         name: `edge-${mode}`,
         inputs: [{ files: 'events.txt', events: w.ranges }],
@@ -181,7 +190,8 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
       };
       writeFileSync(join(dir, 'job.yaml'), stringify(job));
       profDir = join(dir, 'prof');
-      const prof = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+      // Sampled every 5 ms, not 1 ms: enough samples to split the CPU, and a profiler that costs Yoda little wall time.
+      const prof = ['--cpu-prof', '--cpu-prof-interval=5000', `--cpu-prof-dir=${profDir}`];
       const env = { PYTHONPATH: [join(ROOT, 'python'), process.env.PYTHONPATH].filter(Boolean).join(':') };
       ran = await run(
         process.execPath,
@@ -232,8 +242,9 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
 
 /** Every edge case of `c`: the baselines on each workload, then Yoda's modes, with ratios to the baselines. */
 export async function measureEdge(c: BenchConfig, say: (line: string) => void): Promise<EdgeRow[]> {
-  const mpiPython = findMpiPython();
-  const r: Runners = { slots: availableParallelism(), python: mpiPython ?? 'python3', mpiPython };
+  const found = findMpiPython();
+  const mpiPython = found && realPython(found);
+  const r: Runners = { slots: availableParallelism(), python: mpiPython ?? realPython('python3'), mpiPython };
   if (!r.mpiPython)
     say('edge: mpi4py.futures not available (apt-get install python3-mpi4py openmpi-bin): no mpi4py rows');
   const rows: EdgeRow[] = [];

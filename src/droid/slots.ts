@@ -100,8 +100,17 @@ export function rangesPerMessage(s: DroidState): number {
  * Yoda, at least a whole next message (so a worker's next message is not cut short by an empty queue).
  */
 export function heldPerSlot(s: DroidState): number {
-  const perMessage = s.slots.some((x) => x.batch > 1) ? rangesPerMessage(s) : 1;
+  const perMessage = messageSize(s);
   return perMessage + Math.max(perMessage, sparePerSlot(s));
+}
+
+/**
+ * Ranges per message to this Droid's workers (1 unless they take batches). Also the fewest missing ranges worth a
+ * request to Yoda: asking each time a short range ends would cost a round trip, and a journal commit at Yoda, per
+ * range, while what the Droid still holds covers the round trip (heldPerSlot).
+ */
+export function messageSize(s: DroidState): number {
+  return s.slots.some((x) => x.batch > 1) ? rangesPerMessage(s) : 1;
 }
 
 /** Most spare ranges kept per slot, however short the ranges (Yoda's tail cap applies as well). */

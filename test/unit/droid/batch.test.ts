@@ -15,6 +15,8 @@ interface Run {
   /** Milliseconds from the first answer to the last range's end. */
   spanMs: number;
   results: RangeResult[];
+  /** Reports that asked Yoda for ranges while it still had some (a real Yoda holds a request it cannot serve). */
+  requests: number;
 }
 
 /** Runs `total` ranges of `rangeMs` each on 2 slots whose workers offer `offer` ranges per message (none: 1). */
@@ -26,6 +28,7 @@ function simulate(rangeMs: number, total: number, offer?: number, roundTripMs = 
   let answer = null as { at: number; count: number } | null;
   let firstAnswer: number | null = null;
   let idleMs = 0;
+  let requests = 0;
   // Per busy slot: the ranges of its message still to run, and when the one in hand ends.
   const busy = new Map<number, { left: RangeSpec[]; at: number }>();
   const ready = { type: 'ready' as const, ...(offer !== undefined ? { batch: offer } : {}) };
@@ -33,7 +36,10 @@ function simulate(rangeMs: number, total: number, offer?: number, roundTripMs = 
     for (const m of toYoda(out)) {
       if (m.type !== 'report') continue;
       results.push(...m.results);
-      if (m.want > 0) answer = { at: d.now + roundTripMs, count: m.want };
+      if (m.want > 0) {
+        answer = { at: d.now + roundTripMs, count: m.want };
+        if (next < total) requests += 1;
+      }
     }
     for (const e of ofType(out, 'feedWorker')) {
       sizes.push(e.ranges.length);
@@ -66,7 +72,7 @@ function simulate(rangeMs: number, total: number, offer?: number, roundTripMs = 
     }
   }
   effects(d.on({ type: 'tick' }, 1_000)); // the last results
-  return { sizes, idleMs, spanMs: d.now - 1_000 - (firstAnswer ?? 0), results };
+  return { sizes, idleMs, spanMs: d.now - 1_000 - (firstAnswer ?? 0), results, requests };
 }
 
 describe('several ranges per worker message', () => {
@@ -83,6 +89,16 @@ describe('several ranges per worker message', () => {
     const r = simulate(0.5, 4_000, 256);
     expect(r.results.filter((x) => x.ok)).toHaveLength(4_000);
     expect(r.idleMs / (2 * r.spanMs)).toBeLessThan(0.05);
+  });
+
+  it('asks Yoda once a whole message is missing, not for every range that ends, and the slots are not starved', () => {
+    for (const roundTripMs of [1, 20]) {
+      const r = simulate(2, 4_000, 256, roundTripMs);
+      expect(r.results.filter((x) => x.ok)).toHaveLength(4_000);
+      // A message is 50 ranges of 2 ms: a request per range would be 4,000; one per message about 80.
+      expect(r.requests).toBeLessThan(200);
+      expect(r.idleMs / (2 * r.spanMs)).toBeLessThan(0.05);
+    }
   });
 
   it('never more than the worker offered', () => {
