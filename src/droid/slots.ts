@@ -88,7 +88,10 @@ export const MESSAGE_TARGET_MS = 100;
  */
 export const BATCH_AFTER_RANGES = 16;
 
-/** Ranges per message to a worker that takes several, from the measured range time (1 until enough are measured). */
+/**
+ * Ranges one message to a worker should carry (if it takes several) to last MESSAGE_TARGET_MS, from the measured
+ * range time (1 until enough are measured).
+ */
 export function rangesPerMessage(s: DroidState): number {
   const { rangeMs, ranges } = s.pace;
   if (rangeMs === null || ranges < BATCH_AFTER_RANGES) return 1;
@@ -96,21 +99,13 @@ export function rangesPerMessage(s: DroidState): number {
 }
 
 /**
- * Ranges a Droid keeps per slot: the ones its worker runs (one message) and spare ones to cover the round trip to
- * Yoda, at least a whole next message (so a worker's next message is not cut short by an empty queue).
+ * Ranges a Droid keeps per slot: a message's worth that its worker runs (one range at a time for a worker that takes
+ * one) and spare ones to cover the round trip to Yoda, at least a whole next message (so a worker's next message is
+ * not cut short by an empty queue).
  */
 export function heldPerSlot(s: DroidState): number {
-  const perMessage = messageSize(s);
+  const perMessage = rangesPerMessage(s);
   return perMessage + Math.max(perMessage, sparePerSlot(s));
-}
-
-/**
- * Ranges per message to this Droid's workers (1 unless they take batches). Also the fewest missing ranges worth a
- * request to Yoda: asking each time a short range ends would cost a round trip, and a journal commit at Yoda, per
- * range, while what the Droid still holds covers the round trip (heldPerSlot).
- */
-export function messageSize(s: DroidState): number {
-  return s.slots.some((x) => x.batch > 1) ? rangesPerMessage(s) : 1;
 }
 
 /** Most spare ranges kept per slot, however short the ranges (Yoda's tail cap applies as well). */

@@ -16,7 +16,7 @@ import {
   onWorkerExit,
   pushResult,
   heldPerSlot,
-  messageSize,
+  rangesPerMessage,
   startSlot,
   stopSlot,
 } from './slots.js';
@@ -339,7 +339,9 @@ function afterEvent(s: DroidState, now: number, out: DroidEffect[]): void {
     const inWork = s.slots.reduce((n, x) => n + x.holding.size, 0);
     // Per slot: the ranges of its worker's message and spare ones to cover a round trip to Yoda (slots.ts).
     const want = usable.length * heldPerSlot(s) - s.queue.length - inWork;
-    if (want >= messageSize(s)) return flush(s, want, now, out);
+    // Asked once a message's worth is missing: a request each time a short range ends would cost a round trip, and a
+    // journal commit at Yoda, per range, while what is still held covers the round trip.
+    if (want >= rangesPerMessage(s)) return flush(s, want, now, out);
   }
   // A worker waits and nothing is queued: these results may be the last ones Yoda waits for, so send them now.
   const idle = s.results.length > 0 && s.queue.length === 0 && s.slots.some((x) => x.phase === 'waiting');

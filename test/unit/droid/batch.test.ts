@@ -91,14 +91,16 @@ describe('several ranges per worker message', () => {
     expect(r.idleMs / (2 * r.spanMs)).toBeLessThan(0.05);
   });
 
-  it('asks Yoda once a whole message is missing, not for every range that ends, and the slots are not starved', () => {
-    for (const roundTripMs of [1, 20]) {
-      const r = simulate(2, 4_000, 256, roundTripMs);
-      expect(r.results.filter((x) => x.ok)).toHaveLength(4_000);
-      // A message is 50 ranges of 2 ms: a request per range would be 4,000; one per message about 80.
-      expect(r.requests).toBeLessThan(200);
-      expect(r.idleMs / (2 * r.spanMs)).toBeLessThan(0.05);
-    }
+  it('asks Yoda once a message is missing, not for every range that ends, and the slots are not starved', () => {
+    // With workers that take batches and with single-range workers (command mode, helpers of old), near and far.
+    for (const offer of [256, undefined])
+      for (const roundTripMs of [1, 20]) {
+        const r = simulate(2, 4_000, offer, roundTripMs);
+        expect(r.results.filter((x) => x.ok)).toHaveLength(4_000);
+        // A message's worth is 50 ranges of 2 ms: a request per range would be 4,000; one per message about 80.
+        expect(r.requests).toBeLessThan(200);
+        expect(r.idleMs / (2 * r.spanMs)).toBeLessThan(0.05);
+      }
   });
 
   it('never more than the worker offered', () => {

@@ -1,8 +1,9 @@
-// Queue depth by Little's law (slots.ts, sparePerSlot): the Droid keeps enough spare ranges per slot to cover a
-// round trip to Yoda at the measured range rate. Driven in fake time: a Yoda that answers each request after a fixed
+// Queue depth by Little's law (slots.ts, sparePerSlot and heldPerSlot): the Droid keeps enough spare ranges per slot
+// to cover a round trip to Yoda at the measured range rate, and a message's worth of short ranges. Driven in fake time: a Yoda that answers each request after a fixed
 // round trip with what was asked for, and workers whose ranges take a fixed wall time.
 import { describe, expect, it } from 'vitest';
 import { MAX_SPARE_PER_SLOT, sparePerSlot } from '../../../src/droid/slots.js';
+import { MAX_RANGES_PER_MESSAGE } from '../../../src/protocol/worker.js';
 import { Droid, range, toYoda } from './harness.js';
 
 interface Run {
@@ -95,6 +96,8 @@ describe("queue depth (Little's law)", () => {
   it('never keeps more than the cap, however short the ranges', () => {
     const r = simulate(0, 1_000, 3_000);
     expect(r.spare).toBe(MAX_SPARE_PER_SLOT);
-    expect(r.maxHeld).toBeLessThanOrEqual(2 * (1 + MAX_SPARE_PER_SLOT));
+    // Per slot: a message's worth (at most MAX_RANGES_PER_MESSAGE) and as many again, or the spare ones if more.
+    const perMessage = MAX_RANGES_PER_MESSAGE;
+    expect(r.maxHeld).toBeLessThanOrEqual(2 * (perMessage + Math.max(perMessage, MAX_SPARE_PER_SLOT)));
   });
 });
