@@ -233,7 +233,8 @@ function onReport(s: DroidState, slot: SlotState, r: WorkerReport, now: number, 
   // A worker runs the ranges of one message one after another: a range began when the one before it was reported.
   const start = Math.max(held.since, slot.progressAt);
   slot.progressAt = now;
-  noteRangeEnded(s, start, now);
+  // The pace is that of ranges processed: a range failing at once says nothing of how long the next ones take.
+  if (r.type === 'done') noteRangeEnded(s, start, now);
   const base = { i: held.range.i, id: r.id, start, end: now, slot: slot.slot };
   if (r.type === 'done')
     pushResult(

@@ -3,7 +3,7 @@
 // share of the queue; a worker that offers none gets one at a time. Driven in fake time: a Yoda that answers each
 // request after a fixed round trip, and workers that run the ranges of a message one after another.
 import { describe, expect, it } from 'vitest';
-import { BATCH_AFTER_RANGES, MESSAGE_TARGET_MS } from '../../../src/droid/slots.js';
+import { BATCH_AFTER_RANGES, heldPerSlot, MESSAGE_TARGET_MS } from '../../../src/droid/slots.js';
 import type { RangeResult, RangeSpec } from '../../../src/protocol/messages.js';
 import { Droid, ofType, range, toYoda } from './harness.js';
 
@@ -196,6 +196,22 @@ describe('batching needs a measured pace', () => {
     d.s.pace.ranges = BATCH_AFTER_RANGES - 1;
     const fed = ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready', batch: 4 } }), 'feedWorker');
     expect(fed[0].ranges.map((r) => r.i)).toEqual([0]);
+    d.take();
+  });
+
+  it('ranges that fail at once are not a pace: they neither batch nor swell what the Droid holds', () => {
+    const d = new Droid();
+    toYoda(d.welcome());
+    const ids = Array.from({ length: 40 }, (_, i) => i);
+    toYoda(d.on({ type: 'yoda', msg: { type: 'ranges', ranges: ids.map(range) } }));
+    for (const i of ids.slice(0, 2 * BATCH_AFTER_RANGES)) {
+      const fed = ofType(d.on({ type: 'worker', slot: 0, report: { type: 'ready', batch: 256 } }), 'feedWorker');
+      expect(fed[0].ranges.map((r) => r.i)).toEqual([i]);
+      const failed = { type: 'failed' as const, id: `f:${i}`, code: 'ERR_PAYLOAD', message: 'bad input' };
+      d.on({ type: 'worker', slot: 0, report: failed }, 1);
+    }
+    expect(d.s.pace.ranges).toBe(0);
+    expect(heldPerSlot(d.s)).toBe(2); // the one in hand and one spare, as before any range was measured
     d.take();
   });
 });

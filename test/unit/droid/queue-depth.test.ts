@@ -1,6 +1,7 @@
 // Queue depth by Little's law (slots.ts, sparePerSlot and heldPerSlot): the Droid keeps enough spare ranges per slot
-// to cover a round trip to Yoda at the measured range rate, and a message's worth of short ranges. Driven in fake time: a Yoda that answers each request after a fixed
-// round trip with what was asked for, and workers whose ranges take a fixed wall time.
+// to cover a round trip to Yoda at the measured range rate, and a message's worth of short ranges. Driven in fake
+// time: a Yoda that answers each request after a fixed round trip with what was asked for, and workers whose ranges
+// take a fixed wall time.
 import { describe, expect, it } from 'vitest';
 import { MAX_SPARE_PER_SLOT, sparePerSlot } from '../../../src/droid/slots.js';
 import { MAX_RANGES_PER_MESSAGE } from '../../../src/protocol/worker.js';
