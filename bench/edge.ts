@@ -68,7 +68,7 @@ interface Runners {
 const num3 = (x: number) => Number(x.toFixed(3));
 
 /** The interpreter `py` runs in the end (sys.executable: past any shim or wrapper script). */
-function realPython(py: string): string {
+export function realPython(py: string): string {
   return execFileSync(py, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim() || py;
 }
 

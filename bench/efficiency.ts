@@ -8,6 +8,7 @@ import { workdirPaths } from '../src/workdir/paths.js';
 import { readJournal } from '../src/journal/read.js';
 import { BENCH_DIR } from './child.js';
 import type { BenchConfig } from './config.js';
+import { realPython } from './edge.js';
 import { runEfficiency, type RunEfficiency } from './run-stats.js';
 
 /** Root of the repository (dist-bench/bench/../..). */
@@ -73,7 +74,8 @@ export async function measureFixed(c: BenchConfig): Promise<EfficiencyFigures> {
       inputs: [{ files: 'events.txt', events: ranges }],
       eventsPerRange: 1,
       payload: {
-        command: ['python3', join(ROOT, 'bench', 'payloads', 'fixed_range.py')],
+        // The interpreter itself: a wrapper such as pyenv's shim would add its own start-up to Yoda's first range.
+        command: [realPython('python3'), join(ROOT, 'bench', 'payloads', 'fixed_range.py')],
         workers: f.workers,
         coresPerWorker: 1,
         env: { FIXED_RANGE_SECONDS: String(f.seconds) },
