@@ -14,7 +14,7 @@ import { startCommandWorker } from '../payload/command-worker.js';
 import type { WorkerSetup } from '../payload/worker-env.js';
 import type { SlotEnv } from '../node/slot-env.js';
 import type { LoadedAffinity } from '../native/affinity.js';
-import { removeNodeFile, writeNodeFile, type NodeFile } from './node-file.js';
+import { nodeFileOf, removeNodeFile, writeNodeFile } from './node-file.js';
 import { WorkerWatch } from './watch.js';
 import type { DroidEffect, DroidEvent } from './effects.js';
 import type { DroidState } from './state.js';
@@ -255,30 +255,10 @@ export class DroidClient {
   // Rewrites the node file `yoda status` reads (on worker start and exit; never per range).
   private publishWorkers(): void {
     if (this.closed) return;
-    const c = this.state.config;
-    const f: NodeFile = {
-      node: c.node,
-      host: this.shell.nodeFile.host,
-      rank: c.rank,
-      droid: c.key,
-      droidPid: c.pid,
-      pinning: this.shell.template.pinner.how,
-      writtenAt: new Date().toISOString(),
-      workers: c.slots
-        .filter((s) => this.workers.has(s.slot))
-        .map((s) => ({
-          node: c.node,
-          slot: s.slot,
-          pid: this.workers.get(s.slot)!.pid ?? null,
-          cpus: s.cpus,
-          gpus: s.gpus,
-          cores: s.cores,
-          mode: this.shell.template.mode,
-          startedAt: this.started.get(s.slot) ?? f.writtenAt,
-          log: s.log,
-          memoryLimitMB: s.memoryLimitMB,
-        })),
-    };
+    const f = nodeFileOf(this.state.config, this.shell.nodeFile.host, this.shell.template, (slot) => {
+      const w = this.workers.get(slot);
+      return w && { pid: w.pid ?? null, startedAt: this.started.get(slot) };
+    });
     try {
       writeNodeFile(this.shell.nodeFile.path, f);
     } catch (e) {
