@@ -62,7 +62,8 @@ interface Runners {
    * a different interpreter would compare two payloads, not two runners.
    */
   python: string;
-  mpiPython: string | null;
+  /** That interpreter imports mpi4py.futures and mpiexec is there: the mpi4py rows run. */
+  mpi4py: boolean;
 }
 
 const num3 = (x: number) => Number(x.toFixed(3));
@@ -167,7 +168,7 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
         '--oversubscribe',
         '-n',
         String(r.slots + 1),
-        r.mpiPython!,
+        r.python,
         '-m',
         'mpi4py.futures',
         join(PAYLOADS, 'edge_mpi4py.py'),
@@ -242,15 +243,13 @@ async function measure(mode: EdgeMode, w: Work, r: Runners): Promise<EdgeRow> {
 
 /** Every edge case of `c`: the baselines on each workload, then Yoda's modes, with ratios to the baselines. */
 export async function measureEdge(c: BenchConfig, say: (line: string) => void): Promise<EdgeRow[]> {
-  const found = findMpiPython();
-  const mpiPython = found && realPython(found);
-  const r: Runners = { slots: availableParallelism(), python: mpiPython ?? realPython('python3'), mpiPython };
-  if (!r.mpiPython)
-    say('edge: mpi4py.futures not available (apt-get install python3-mpi4py openmpi-bin): no mpi4py rows');
+  const mpiPython = findMpiPython();
+  const r: Runners = { slots: availableParallelism(), python: realPython(mpiPython ?? 'python3'), mpi4py: !!mpiPython };
+  if (!r.mpi4py) say('edge: mpi4py.futures not available (apt-get install python3-mpi4py openmpi-bin): no mpi4py rows');
   const rows: EdgeRow[] = [];
   for (const w of c.edge) {
     const base: EdgeRow[] = [];
-    for (const mode of ['sh-loop', 'xargs', 'python-loop', ...(r.mpiPython ? ['mpi4py'] : [])] as EdgeMode[]) {
+    for (const mode of ['sh-loop', 'xargs', 'python-loop', ...(r.mpi4py ? ['mpi4py'] : [])] as EdgeMode[]) {
       say(`edge: ${mode}, ${w.ranges} tasks of ${w.rangeMs} ms on ${r.slots} slots`);
       base.push(await measure(mode, w, r));
     }
