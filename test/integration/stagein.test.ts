@@ -43,7 +43,8 @@ const allOutputs = (workdir: string) =>
 // Runs the same job on local inputs and checks its outputs are byte-identical to those in `workdir`.
 async function expectSameAsLocal(dir: string, localJob: string, workdir: string) {
   const localWork = join(dir, 'local.work');
-  expect((await yoda(['run', localJob, '--workdir', localWork], { log: join(dir, 'local.log') })).code).toBe(0);
+  const l = await yoda(['run', localJob, '--workdir', localWork], { log: join(dir, 'local.log') });
+  expect(l.code, l.output).toBe(0);
   expect(allOutputs(workdir)).toBe(allOutputs(localWork));
   return localWork;
 }
